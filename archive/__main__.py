@@ -1,0 +1,3 @@
+from archive.cli import run
+
+run()

@@ -1,0 +1,298 @@
+"""The one-shot command line: a thin click layer over the library.
+
+Imports stay lazy so that a one-shot search starts fast: rich is loaded only
+to print for people, prompt_toolkit only for the shell.
+
+Exit codes: 0 success (search: hits found), 1 no hits / no such article,
+2 error, 3 some inputs could not be indexed (the rest were), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from archive.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from archive.locations import IndexLocation
+    from archive.model import Article, Problem
+    from archive.store import Store
+
+EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+@dataclass
+class Env:
+    """What every command needs: where the index is, and how to print."""
+
+    index_dir: Path | None
+
+    @cached_property
+    def location(self) -> IndexLocation:
+        from archive.locations import resolve_index
+
+        return resolve_index(self.index_dir)
+
+    def open_store(self) -> Store:
+        from archive.store import Store
+
+        return Store.open(self.location.path)
+
+    @staticmethod
+    def console(stderr: bool = False) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=stderr, highlight=False, emoji=False)
+
+    def emit(self, renderable: Any) -> None:
+        """Print for people; when piped, plain text without trailing padding."""
+        console = self.console()
+        if console.is_terminal:
+            console.print(renderable)
+            return
+        with console.capture() as captured:
+            console.print(renderable)
+        click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Run 'archive COMMAND --help' for a command's options and examples.",
+)
+@click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index folder to use (default: $ARCHIVE_INDEX_DIR, the checkout's index/, "
+    "or the per-user data directory).",
+)
+@click.option("--traceback", is_flag=True, help="Show the full traceback on errors.")
+@click.version_option(package_name="news-archive", prog_name="archive")
+@click.pass_context
+def cli(ctx: click.Context, index_dir: Path | None, traceback: bool) -> int | None:
+    """A searchable archive of news articles for the terminal.
+
+    Without a command, on a terminal, opens the interactive search shell.
+
+    \b
+    Examples:
+      archive                          # search shell over the indexed articles
+      archive index ~/news             # add a folder of .txt articles
+      archive search putin withdrawal  # ranked hits with highlighted snippets
+    """
+    ctx.obj = Env(index_dir=index_dir)
+    if ctx.invoked_subcommand is not None:
+        return None
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return ctx.invoke(shell)
+    click.echo(ctx.get_help())
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@pass_env
+def index(env: Env, paths: tuple[Path, ...]) -> int:
+    """Index articles: the bundled seed articles, or the files and folders given.
+
+    Re-running is safe: unchanged articles are left alone, changed ones are
+    updated in place. Unreadable files are reported and skipped.
+
+    \b
+    Examples:
+      archive index                  # (re)index the bundled seed articles
+      archive index ~/news           # every .txt file under ~/news
+      archive index a.txt b.txt      # just these files
+    """
+    from archive import sources
+    from archive.store import Store
+
+    started = time.perf_counter()
+    scan = sources.FolderScan()
+    items = sources.read_paths(paths, scan) if paths else sources.read_seeds()
+    store = Store.open_or_create(env.location.path)
+    report = store.sync(_reporting(items))
+    report.ignored_files = scan.ignored
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"Indexed into {env.location.path}: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped with errors "
+        f"({elapsed:.2f} s)"
+        + (f"; {report.ignored_files} files of other types ignored" if report.ignored_files else "")
+    )
+    return EXIT_PARTIAL if report.problems else EXIT_OK
+
+
+def _reporting(items: Iterable[Article | Problem]) -> Iterator[Article | Problem]:
+    """Pass items through, reporting each unreadable input as it is met."""
+    from archive.model import Problem
+
+    for item in items:
+        if isinstance(item, Problem):
+            click.echo(f"archive: skipped {item.path}: {item.reason}", err=True)
+        yield item
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README).")
+@click.option(
+    "-n",
+    "--limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Hits per page.",
+)
+@click.option(
+    "--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits to show."
+)
+@pass_env
+def search(env: Env, words: tuple[str, ...], as_json: bool, limit: int, page: int) -> int:
+    """Search the archive: ranked hits with highlighted snippets.
+
+    All words must match. Whoosh query syntax works: OR, NOT, "phrases",
+    field:term (title:, body:), wildcards (withdr*). Exit status: 0 hits, 1 none.
+
+    \b
+    Examples:
+      archive search putin withdrawal
+      archive search '"peace talks"' NOT nato
+      archive search --json title:russia | jq '.hits[].id'
+    """
+    from archive.search import search as run_search
+
+    results = run_search(env.open_store(), " ".join(words), page=page, pagelen=limit)
+    if as_json:
+        from archive.formats import dumps, results_json
+
+        click.echo(dumps(results_json(results)))
+    else:
+        from archive.render import results_view
+
+        env.emit(results_view(results))
+    return EXIT_OK if results.total else EXIT_NONE
+
+
+@cli.command()
+@click.argument("article_id")
+@click.option("-q", "--query", help="Highlight the words this query matches.")
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@pass_env
+def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
+    """Show one article in full (an ID, or its first few characters).
+
+    \b
+    Examples:
+      archive show 3f2a9c81d0b4
+      archive show 3f2a --query withdrawal
+    """
+    from archive.search import highlight_article
+
+    shown = highlight_article(env.open_store(), article_id, query)
+    if as_json:
+        from archive.formats import article_json, dumps
+
+        click.echo(dumps(article_json(shown.article)))
+    else:
+        from archive.render import article_view
+
+        env.emit(article_view(shown))
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@pass_env
+def stats(env: Env, as_json: bool) -> int:
+    """What is indexed, and where the index lives.
+
+    \b
+    Example:
+      archive stats --json
+    """
+    figures = env.open_store().stats()
+    if as_json:
+        from archive.formats import dumps, stats_json
+
+        click.echo(dumps(stats_json(figures, env.location)))
+    else:
+        from archive.render import stats_view
+
+        env.emit(stats_view(figures, env.location))
+    return EXIT_OK
+
+
+@cli.command()
+@pass_env
+def shell(env: Env) -> int:
+    """The interactive search shell (the default on a terminal).
+
+    Each line is a query; ':help' lists the shell's commands. If the index is
+    missing or empty, it is first built from the bundled seed articles.
+
+    \b
+    Example:
+      archive --index-dir /tmp/idx shell
+    """
+    from archive.shell import main as shell_main
+
+    return shell_main(env.location)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status instead of exiting."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result: Any = cli.main(args=args, prog_name="archive", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as err:
+        err.show()
+        return EXIT_ERROR
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("archive: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except ArchiveError as err:
+        if "--traceback" in args:
+            raise
+        click.echo(f"archive: error: {err}", err=True)
+        return err.exit_code
+    except BrokenPipeError:
+        raise
+    except Exception as err:
+        if "--traceback" in args:
+            raise
+        click.echo(
+            f"archive: error: {type(err).__name__}: {err} (run with --traceback for details)",
+            err=True,
+        )
+        return EXIT_ERROR
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (e.g. `archive search x | head`); that is not an error.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)

@@ -1,0 +1,47 @@
+"""The small family of errors the library raises.
+
+Each carries a one-line message for the user and, where there is one, a hint
+saying what to do next. The command line turns them into one line on stderr.
+"""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base class: ``str(err)`` is the line shown to the user."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class IndexMissing(ArchiveError):
+    """No index exists at the location in use."""
+
+
+class IndexLocked(ArchiveError):
+    """Another process holds the index's write lock."""
+
+
+class IndexUnreadable(ArchiveError):
+    """The index exists but cannot be opened (corrupt, foreign or unreadable)."""
+
+
+class SchemaMismatch(ArchiveError):
+    """The index was built by another version of the schema."""
+
+
+class QueryError(ArchiveError):
+    """The query cannot be run as written."""
+
+
+class ArticleNotFound(ArchiveError):
+    """No article has the requested ID."""
+
+    exit_code = 1

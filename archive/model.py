@@ -1,0 +1,121 @@
+"""The values that cross module borders: articles in, hits out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """What cleaning removed from one article's raw text."""
+
+    duplicate_paragraphs: int = 0
+    link_lines: int = 0
+    chars_removed: int = 0  # characters of the paragraphs and lines removed
+
+    def __bool__(self) -> bool:
+        return bool(self.duplicate_paragraphs or self.link_lines or self.chars_removed)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, cleaned and ready to index."""
+
+    id: str
+    title: str
+    body: str
+    origin: str  # stable key of where it came from ("seed:NAME", or an absolute path)
+    path: str | None = None  # file it was read from, when there is one
+    date: datetime | None = None
+    source: str | None = None  # the outlet that published it
+    cleaning: Cleaning = field(default_factory=Cleaning)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An input that could not be read, and why."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A fragment of article text with the character spans that matched."""
+
+    text: str
+    matches: tuple[Span, ...] = ()
+    starts_text: bool = False  # the fragment begins at the start of the article
+    ends_text: bool = False  # the fragment runs to the end of the article
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked search result."""
+
+    rank: int
+    id: str
+    title: str
+    score: float
+    title_matches: tuple[Span, ...] = ()
+    snippets: tuple[Snippet, ...] = ()
+    date: datetime | None = None
+    source: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of hits for one query."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    elapsed: float  # seconds
+    page: int = 1
+    pagecount: int = 1
+
+
+@dataclass(frozen=True)
+class Highlighted:
+    """An article shown in full, with the spans a query matched."""
+
+    article: Article
+    title_matches: tuple[Span, ...] = ()
+    body_matches: tuple[Span, ...] = ()
+
+
+@dataclass
+class SyncReport:
+    """What one indexing run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    ignored_files: int = 0  # files in folders that are not articles (other types)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What is indexed, and where."""
+
+    path: str
+    articles: int
+    schema_version: int
+    size_bytes: int
+    segments: int
+    last_indexed: datetime | None
+    cleaned_articles: int
+    duplicate_paragraphs: int
+    link_lines: int

@@ -1,0 +1,137 @@
+"""Rich renderables for hits, articles and index statistics.
+
+Article text is data: it is never parsed as rich markup, and control
+characters in it are shown escaped instead of reaching the terminal.
+Functions here return renderables; they never print.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from archive.locations import IndexLocation
+from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
+
+MATCH = "bold black on yellow"
+TITLE = "bold"
+TITLE_MATCH = "bold black on yellow"
+META = "dim"
+RANK = "bold cyan"
+ELLIPSIS = "…"
+_BREAK = re.compile(r"\s*\n\s*")
+
+# C0/C1 controls (but newline and tab), DEL, and bidirectional overrides that
+# can reorder what the terminal shows.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(text: str) -> str:
+    """Text with every control character made visible as an escape."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def highlighted(text: str, spans: Iterable[Span], style: str = MATCH, base: str = "") -> Text:
+    """``text`` as rich Text with ``style`` on each span, escaped piece by piece."""
+    out = Text(style=base)
+    position = 0
+    for start, end in sorted(spans):
+        if start < position:
+            continue
+        out.append(safe(text[position:start]))
+        out.append(safe(text[start:end]), style=style)
+        position = end
+    out.append(safe(text[position:]))
+    return out
+
+
+def snippet_text(snippet: Snippet) -> Text:
+    """One line of snippet: paragraph breaks marked, cut ends shown with an ellipsis."""
+    out = Text() if snippet.starts_text else Text(ELLIPSIS, style=META)
+    text = highlighted(snippet.text, snippet.matches)
+    for match in reversed(list(_BREAK.finditer(text.plain))):
+        text = text[: match.start()] + Text(" ¶ ", style=META) + text[match.end() :]
+    out.append_text(text)
+    if not snippet.ends_text:
+        out.append(ELLIPSIS, style=META)
+    return out
+
+
+def _date(value: datetime | None) -> str | None:
+    return value.date().isoformat() if value else None
+
+
+def hit_view(hit: Hit) -> RenderableType:
+    head = Text(f"{hit.rank:>2}. ", style=RANK)
+    head.append_text(highlighted(hit.title or "(untitled)", hit.title_matches, TITLE_MATCH, TITLE))
+    parts = [hit.id, _date(hit.date), hit.source and safe(hit.source), f"score {hit.score:.2f}"]
+    meta = Text(" · ".join(p for p in parts if p), style=META)
+    lines: list[RenderableType] = [head, Padding(meta, (0, 0, 0, 4))]
+    lines += [Padding(snippet_text(s), (0, 0, 0, 4)) for s in hit.snippets]
+    return Group(*lines)
+
+
+def results_view(results: Results) -> RenderableType:
+    noun = "hit" if results.total == 1 else "hits"
+    head = Text(f"{results.total:,} {noun} for ", style=META)
+    head.append(safe(results.query), style="bold")
+    head.append(f" in {results.elapsed * 1000:.0f} ms", style=META)
+    if results.pagecount > 1:
+        head.append(f" · page {results.page} of {results.pagecount}", style=META)
+    parts: list[RenderableType] = [head]
+    for hit in results.hits:
+        parts += [Text(), hit_view(hit)]
+    return Group(*parts)
+
+
+def article_view(shown: Highlighted) -> RenderableType:
+    article = shown.article
+    title = highlighted(article.title or "(untitled)", shown.title_matches, TITLE_MATCH, TITLE)
+    parts = [article.id, _date(article.date), article.source and safe(article.source)]
+    meta = [Text(" · ".join(p for p in parts if p), style=META)]
+    if article.path:
+        meta.append(Text(safe(article.path), style=META))
+    body = highlighted(article.body, shown.body_matches)
+    return Group(title, *meta, Text(), body)
+
+
+def stats_view(stats: IndexStats, location: IndexLocation | None = None) -> RenderableType:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")  # a path is never cut short
+    table.add_row("Index", safe(stats.path))
+    if location is not None:
+        table.add_row("Chosen by", location.why)
+    table.add_row("Articles", f"{stats.articles:,}")
+    table.add_row("Size on disk", _size(stats.size_bytes))
+    table.add_row("Segments", str(stats.segments))
+    table.add_row("Schema version", str(stats.schema_version))
+    last = stats.last_indexed.strftime("%Y-%m-%d %H:%M %Z") if stats.last_indexed else "never"
+    table.add_row("Last indexed", last)
+    table.add_row(
+        "Cleaning",
+        f"{stats.cleaned_articles:,} articles cleaned: "
+        f"{stats.duplicate_paragraphs:,} repeated paragraphs and "
+        f"{stats.link_lines:,} link lines removed",
+    )
+    return table
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")

@@ -1,0 +1,218 @@
+"""The one-shot commands as scripts and people use them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import SEED_000, SEED_001, Ran, seed_id
+
+from archive.store import Store
+
+Run = Callable[..., Ran]
+
+
+def archive(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run the real program in a subprocess, as a script would."""
+    return subprocess.run(
+        [sys.executable, "-m", "archive", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def test_index_builds_the_seed_archive_and_reports_one_summary_line(run: Run) -> None:
+    first = run("index")
+    assert first.code == 0
+    assert "2 added, 0 updated, 0 unchanged, 0 skipped with errors" in first.out
+    again = run("index")
+    assert "0 added, 0 updated, 2 unchanged, 0 skipped with errors" in again.out
+    assert len(again.out.strip().splitlines()) == 1
+
+
+def test_index_of_a_folder_reports_bad_files_and_exits_3(run: Run, tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "good.txt").write_text("Ferry service resumes\n\nFerries sail again.\n", "utf-8")
+    (news / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    ran = run("index", str(news))
+    assert ran.code == 3
+    assert ran.err.strip() == f"archive: skipped {news / 'bad.txt'}: binary file, not text"
+    assert "1 added, 0 updated, 0 unchanged, 1 skipped with errors" in ran.out
+    assert run("search", "ferries").code == 0
+
+
+def test_search_json_has_the_documented_shape(run: Run, seeded: Store) -> None:
+    ran = run("search", "--json", "peace", "talks")
+    assert ran.code == 0
+    data = json.loads(ran.out)
+    assert data["query"] == "peace talks"
+    assert data["total"] == 2
+    for hit in data["hits"]:
+        assert set(hit) >= {"id", "title", "date", "source", "path", "score", "snippets"}
+        assert isinstance(hit["score"], float)
+        assert hit["date"] is None and hit["source"] is None
+        assert Path(hit["path"]).name in {SEED_000, SEED_001}
+        for snippet in hit["snippets"]:
+            for start, end in snippet["matches"]:
+                assert snippet["text"][start:end].lower() in {"peace", "talks"}
+
+
+def test_exit_codes_follow_grep(run: Run, seeded: Store) -> None:
+    assert run("search", "putin").code == 0
+    none = run("search", "zebra")
+    assert none.code == 1
+    assert "0 hits for zebra" in none.out
+    bad = run("search", "the")
+    assert bad.code == 2
+    assert bad.err.count("\n") == 1 and bad.err.startswith("archive: error: ")
+
+
+def test_a_missing_index_is_an_error_that_says_what_to_do(run: Run, tmp_path: Path) -> None:
+    ran = run("--index-dir", str(tmp_path / "none"), "search", "putin")
+    assert ran.code == 2
+    expected = f"no index at {tmp_path / 'none'}; build one with 'archive index'"
+    assert ran.err == f"archive: error: {expected}\n"
+
+
+def test_usage_errors_exit_2(run: Run) -> None:
+    assert run("search").code == 2
+    assert run("search", "--limit", "0", "x").code == 2
+    assert run("no-such-command").code == 2
+
+
+def test_unexpected_errors_are_one_line_unless_traceback(
+    run: Run, seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("archive.search.search", broken)
+    ran = run("search", "putin")
+    assert ran.code == 2
+    expected = "RuntimeError: disk on fire (run with --traceback for details)"
+    assert ran.err == f"archive: error: {expected}\n"
+    with pytest.raises(RuntimeError):
+        run("--traceback", "search", "putin")
+
+
+def test_show_prints_the_article_with_matches(run: Run, seeded: Store) -> None:
+    ran = run("show", seed_id(SEED_000)[:6], "--query", "zaporizhia")
+    assert ran.code == 0
+    assert ran.out.startswith("Russia Seeks Starting Point for Peace Talks")
+    assert ran.out.count("Institute for the Study of War") == 1
+    data = json.loads(run("show", seed_id(SEED_001), "--json").out)
+    assert set(data) == {"id", "title", "body", "date", "source", "path"}
+    assert data["id"] == seed_id(SEED_001)
+    assert "Also Read" not in data["body"]
+
+
+def test_show_of_an_unknown_id_exits_1(run: Run, seeded: Store) -> None:
+    ran = run("show", "ffffffffffff")
+    assert ran.code == 1
+    assert ran.err == "archive: error: no article has the ID 'ffffffffffff'\n"
+    assert "at least 4 characters" in run("show", "ab").err
+
+
+def test_stats_names_the_index_and_counts(run: Run, seeded: Store, index_dir: Path) -> None:
+    text = run("stats").out
+    assert str(index_dir) in "".join(text.split())  # in full, perhaps folded, never cut
+    assert "from $ARCHIVE_INDEX_DIR" in text
+    assert "6 repeated paragraphs and 1 link lines removed" in " ".join(text.split())
+    data = json.loads(run("stats", "--json").out)
+    assert data["index"] == str(index_dir)
+    assert data["articles"] == 2
+
+
+def test_index_dir_option_beats_the_environment(run: Run, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    assert run("--index-dir", str(other), "index").code == 0
+    assert json.loads(run("--index-dir", str(other), "stats", "--json").out)["index"] == str(other)
+    assert run("stats").code == 2  # $ARCHIVE_INDEX_DIR still has no index
+
+
+def test_piped_output_has_no_colour_or_padding(seeded: Store) -> None:
+    done = archive("search", "withdrawal")
+    assert done.returncode == 0
+    assert "\x1b" not in done.stdout
+    assert all(line == line.rstrip() for line in done.stdout.splitlines())
+    assert "2 hits for withdrawal" in done.stdout
+
+
+def test_one_shot_search_does_not_load_the_shell_or_rich_for_json(seeded: Store) -> None:
+    code = (
+        "import sys; from archive.cli import main; main(['search', '--json', 'putin']); "
+        "sys.stderr.write(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stderr.split())
+    assert "whoosh" in loaded
+    assert "prompt_toolkit" not in loaded
+    assert "rich" not in loaded
+
+
+def test_whoosh_compile_warnings_never_reach_the_user(tmp_path: Path) -> None:
+    # Whoosh 2.7.4 has invalid escape sequences; Python 3.12+ warns when compiling them.
+    fake = tmp_path / "site" / "whoosh"
+    fake.mkdir(parents=True)
+    (fake / "oldcode.py").write_text('PATTERN = "\\d+\\s"\n', encoding="utf-8")
+    script = f"import sys; sys.path.insert(0, {str(fake)!r}); {{}}import oldcode"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "default"}
+    bare = subprocess.run(
+        [sys.executable, "-c", script.format("")], capture_output=True, text=True, env=env
+    )
+    assert "invalid escape sequence" in bare.stderr  # the warning is real...
+    ours = subprocess.run(
+        [sys.executable, "-c", script.format("import archive; ")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert ours.returncode == 0
+    assert ours.stderr == ""  # ...and importing archive silences it
+
+
+def test_ctrl_c_exits_130(index_dir: Path, tmp_path: Path) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text(
+        "import time, archive.search\n"
+        "def crawl(*a, **k):\n    time.sleep(30)\n"
+        "archive.search.search = crawl\n"
+        "from archive.cli import run\nrun()\n",
+        encoding="utf-8",
+    )
+    archive("index")
+    proc = subprocess.Popen(
+        [sys.executable, str(slow), "search", "putin"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert err.strip().endswith("archive: interrupted")
+    assert "Traceback" not in err
+
+
+def test_bare_archive_when_piped_prints_help(run: Run) -> None:
+    ran = run()
+    assert ran.code == 0
+    assert "Usage: archive" in ran.out and "search" in ran.out
+
+
+def test_python_dash_m_works() -> None:
+    done = archive("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("archive, version ")

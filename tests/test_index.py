@@ -1,0 +1,153 @@
+"""Reading files into the index: bad input, stable IDs, idempotent re-runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SEED_000, SEED_001, seed_id
+
+from archive import sources
+from archive.errors import IndexLocked, IndexMissing, SchemaMismatch
+from archive.model import Article, Problem
+from archive.store import META_FILE, Store
+
+ARTICLE = "Harbour reopens after storm\n\nThe harbour reopened on Friday after repairs.\n"
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_seed_articles_ship_inside_the_package_with_their_names() -> None:
+    seeds = [item for item in sources.read_seeds() if isinstance(item, Article)]
+    assert [Path(str(a.path)).name for a in seeds] == [SEED_000, SEED_001]
+    assert [a.id for a in seeds] == [seed_id(SEED_000), seed_id(SEED_001)]
+
+
+def test_ids_are_short_and_stable_across_runs(tmp_path: Path) -> None:
+    path = write(tmp_path / "news", "a.txt", ARTICLE)
+    first = next(sources.read_file(path))
+    path.write_text(ARTICLE + "\nA new closing paragraph.\n", encoding="utf-8")
+    second = next(sources.read_file(path))
+    assert isinstance(first, Article) and isinstance(second, Article)
+    assert first.id == second.id
+    assert len(first.id) == 12
+
+
+def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    write(news, "good.txt", ARTICLE)
+    write(news, "empty.txt", "")
+    write(news, "blank.txt", "\n\n   \n")
+    write(news, "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    write(news, "latin1.txt", "Caf\xe9 prices rise\n\nPrices rose.".encode("latin-1"))
+    items = list(sources.read_paths([news, tmp_path / "missing.txt"]))
+    problems = {Path(p.path).name: p.reason for p in items if isinstance(p, Problem)}
+    assert problems == {
+        "binary.txt": "binary file, not text",
+        "blank.txt": "empty file",
+        "empty.txt": "empty file",
+        "latin1.txt": "not UTF-8 text (undecodable byte at offset 3)",
+        "missing.txt": "no such file or directory",
+    }
+    assert [a.title for a in items if isinstance(a, Article)] == ["Harbour reopens after storm"]
+
+
+def test_huge_files_are_refused_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)
+    path = write(tmp_path, "big.txt", "word " * 100)
+    (problem,) = sources.read_file(path)
+    assert isinstance(problem, Problem)
+    assert problem.reason == "too large for an article (500 bytes)"
+
+
+def test_folders_are_walked_for_txt_files_only(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    write(news, "a.txt", ARTICLE)
+    write(news, "deep/er/b.TXT", ARTICLE.replace("Harbour", "Airport"))
+    write(news, ".hidden.txt", ARTICLE)
+    write(news, ".git/c.txt", ARTICLE)
+    write(news, "notes.pdf", b"%PDF")
+    scan = sources.FolderScan()
+    titles = [a.title for a in sources.read_paths([news], scan) if isinstance(a, Article)]
+    assert sorted(titles) == ["Airport reopens after storm", "Harbour reopens after storm"]
+    assert scan.ignored == 1
+
+
+def test_reindexing_is_idempotent(index_dir: Path) -> None:
+    store = Store.create(index_dir)
+    first = store.sync(sources.read_seeds())
+    second = store.sync(sources.read_seeds())
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    assert store.ix.doc_count() == 2
+
+
+def test_a_changed_file_is_updated_in_place(index_dir: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", ARTICLE)
+    store = Store.create(index_dir)
+    store.sync(sources.read_file(path))
+    path.write_text(ARTICLE.replace("Friday", "Saturday"), encoding="utf-8")
+    report = store.sync(sources.read_file(path))
+    assert (report.added, report.updated) == (0, 1)
+    assert store.ix.doc_count() == 1
+    assert "Saturday" in store.get(next(iter(_ids(store)))).body
+
+
+def _ids(store: Store) -> Iterator[str]:
+    with store.searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            yield fields["id"]
+
+
+def test_an_interrupted_run_leaves_the_previous_index(seeded: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "new.txt", ARTICLE)
+
+    def interrupted() -> Iterator[Article | Problem]:
+        yield from sources.read_file(path)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        seeded.sync(interrupted())
+    reopened = Store.open(seeded.path)
+    assert reopened.ix.doc_count() == 2
+    assert sorted(_ids(reopened)) == sorted([seed_id(SEED_000), seed_id(SEED_001)])
+    assert reopened.sync(sources.read_file(path)).added == 1  # and it is not locked
+
+
+def test_an_index_of_another_schema_version_asks_for_a_reindex(seeded: Store) -> None:
+    meta = seeded.path / META_FILE
+    meta.write_text(json.dumps({"schema_version": 0}), encoding="utf-8")
+    with pytest.raises(SchemaMismatch, match=r"schema version 0.*re-index"):
+        Store.open(seeded.path)
+
+
+def test_a_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="archive index"):
+        Store.open(tmp_path / "nothing-here")
+
+
+def test_a_second_writer_gets_a_clear_lock_error(seeded: Store) -> None:
+    writer = seeded.ix.writer()
+    try:
+        with pytest.raises(IndexLocked, match="being written by another process"):
+            seeded.sync(sources.read_seeds())
+    finally:
+        writer.cancel()
+
+
+def test_stats_count_what_cleaning_removed(seeded: Store) -> None:
+    stats = seeded.stats()
+    assert stats.articles == 2
+    assert (stats.duplicate_paragraphs, stats.link_lines, stats.cleaned_articles) == (6, 1, 2)
+    assert stats.last_indexed is not None
+    assert seeded.get(seed_id(SEED_000)).cleaning.duplicate_paragraphs == 6

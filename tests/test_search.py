@@ -1,0 +1,124 @@
+"""Searching and highlighting, as a user reads the results."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import SEED_000, SEED_001, seed_id
+from rich.console import Console
+
+from archive import sources
+from archive.errors import QueryError
+from archive.render import article_view, results_view
+from archive.search import highlight_article, search
+from archive.store import Store
+
+
+def matched_words(text: str, spans: tuple[tuple[int, int], ...]) -> list[str]:
+    return [text[start:end] for start, end in spans]
+
+
+def plain(renderable: object) -> str:
+    console = Console(file=io.StringIO(), width=100, highlight=False)
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_a_stemmed_match_is_highlighted_in_the_snippet(seeded: Store) -> None:
+    results = search(seeded, "withdrawal")
+    assert results.total == 2
+    words = {
+        word.lower()
+        for hit in results.hits
+        for snippet in hit.snippets
+        for word in matched_words(snippet.text, snippet.matches)
+    }
+    assert "withdraw" in words  # query says "withdrawal", text says "withdraw"
+    assert "withdrawals" in words
+
+
+def test_all_words_must_match_by_default(seeded: Store) -> None:
+    assert search(seeded, "putin withdrawal").total == 2
+    assert search(seeded, "putin bishkek").total == 1
+    assert search(seeded, "bishkek OR witkoff").total == 2
+    assert search(seeded, "putin NOT bishkek").hits[0].id == seed_id(SEED_000)
+
+
+def test_phrases_fields_and_wildcards(seeded: Store) -> None:
+    assert [h.id for h in search(seeded, '"serious discussion"').hits] == [seed_id(SEED_001)]
+    assert search(seeded, '"discussion serious"').total == 0
+    assert [h.id for h in search(seeded, "title:conflict").hits] == [seed_id(SEED_000)]
+    assert search(seeded, "kyrgyz*").total == 1
+
+
+def test_a_title_match_outranks_a_body_match(seeded: Store) -> None:
+    # "conflict" is in seed 000's title and in seed 001's body only.
+    hits = search(seeded, "conflict").hits
+    assert [h.id for h in hits] == [seed_id(SEED_000), seed_id(SEED_001)]
+    assert matched_words(hits[0].title, hits[0].title_matches) == ["Conflict"]
+
+
+def test_trailing_links_to_other_stories_do_not_match(seeded: Store) -> None:
+    assert search(seeded, "beckstrom").total == 0
+    assert search(seeded, '"national guard"').total == 0
+
+
+def test_snippets_never_show_the_same_sentence_twice(seeded: Store) -> None:
+    for query in ("putin", "ukraine", "peace", "russia"):
+        for hit in search(seeded, query).hits:
+            sentences = [
+                sentence.strip()
+                for snippet in hit.snippets
+                for sentence in snippet.text.split(". ")
+                if len(sentence.strip()) > 30
+            ]
+            assert len(sentences) == len(set(sentences)), (query, hit.id)
+
+
+def test_accents_and_case_fold(seeded: Store, index_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cafe.txt"
+    path.write_text("Café society returns\n\nThe CAFÉ on the corner reopened.\n", "utf-8")
+    seeded.sync(sources.read_file(path))
+    hit = search(seeded, "cafe").hits[0]
+    assert hit.title == "Café society returns"
+    assert matched_words(hit.snippets[0].text, hit.snippets[0].matches) == ["CAFÉ"]
+
+
+def test_paging(seeded: Store) -> None:
+    first = search(seeded, "putin", pagelen=1)
+    second = search(seeded, "putin", page=2, pagelen=1)
+    assert (first.total, first.pagecount, len(first.hits)) == (2, 2, 1)
+    assert second.hits[0].rank == 2
+    assert first.hits[0].id != second.hits[0].id
+
+
+@pytest.mark.parametrize("query", ["", "   ", "the", "and the of"])
+def test_queries_with_nothing_to_search_say_so(seeded: Store, query: str) -> None:
+    with pytest.raises(QueryError):
+        search(seeded, query)
+
+
+def test_show_highlights_every_match_in_the_whole_article(seeded: Store) -> None:
+    shown = highlight_article(seeded, seed_id(SEED_001), "withdraw")
+    words = matched_words(shown.article.body, shown.body_matches)
+    assert words == ["withdraw"] * 3
+    assert shown.article.body.count("withdraw") == 3
+
+
+def test_article_text_is_never_read_as_markup(seeded: Store, tmp_path: Path) -> None:
+    path = tmp_path / "markup.txt"
+    path.write_text(
+        "[video] Watch: [bold]budget[/bold] vote\n\n"
+        "The [red]budget[/] passed [link=http://x]here[/link]. \x1b[2J\x07Done.\n",
+        "utf-8",
+    )
+    seeded.sync(sources.read_file(path))
+    out = plain(results_view(search(seeded, "budget")))
+    assert "[video] Watch: [bold]budget[/bold] vote" in out
+    assert "[red]budget[/] passed [link=http://x]here[/link]" in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J\\x07Done" in out
+    article = plain(article_view(highlight_article(seeded, sources.article_id(str(path)))))
+    assert "[red]budget[/]" in article and "\x1b" not in article

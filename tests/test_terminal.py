@@ -1,0 +1,78 @@
+"""One smoke test in a real terminal: tmux runs the shell, we type and read the screen."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from archive.store import Store
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+@dataclass
+class Tmux:
+    """A private tmux server (own socket) running one window."""
+
+    socket: Path
+    name: str = "archive"
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", str(self.socket), *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def start(self, command: str, env: dict[str, str]) -> None:
+        pairs = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        self.tmux("new-session", "-d", "-s", self.name, "-x", "120", "-y", "40", *pairs, command)
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.name, *keys)
+
+    def screen(self, colours: bool = False) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.name, *(["-e"] if colours else []))
+
+    def wait_for(self, test: Callable[[str], bool], timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if test(text := self.screen()):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"the screen never matched; it shows:\n{self.screen()}")
+
+
+@pytest.fixture
+def term(isolated: Path) -> Iterator[Tmux]:
+    server = Tmux(isolated / "tmux.sock")
+    yield server
+    subprocess.run(["tmux", "-S", str(server.socket), "kill-server"], capture_output=True)
+
+
+def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> None:
+    index = shlex.quote(str(seeded.path))
+    program = f"{shlex.quote(sys.executable)} -m archive --index-dir {index}"
+    term.start(
+        f"{program} shell; echo EXIT-STATUS=$?; sleep 60",
+        {"ARCHIVE_DATA_DIR": str(isolated / "data"), "TERM": "xterm-256color"},
+    )
+    term.wait_for(lambda s: "search>" in s)
+    term.send("withdrawal", "Enter")
+    text = term.wait_for(lambda s: "2 hits for withdrawal" in s)
+    assert re.search(r" 1\. \S", text) and re.search(r" 2\. \S", text)
+    assert "Russia Seeks Starting Point for Peace Talks" in text
+
+    # The matched word is drawn in the highlight style: an escape sequence just before it.
+    assert re.search(r"\x1b\[[0-9;]*m[Ww]ithdraw", term.screen(colours=True))
+
+    term.send("C-d")
+    term.wait_for(lambda s: "EXIT-STATUS=0" in s)

@@ -1,0 +1,133 @@
+"""Cleaning and title rules, on the real seed articles and on small cases."""
+
+from __future__ import annotations
+
+from conftest import SEED_000, SEED_001, SEEDS
+
+from archive.text import clean_article, derive_title, looks_like_headline
+
+
+def seed(name: str) -> str:
+    return (SEEDS / name).read_text(encoding="utf-8")
+
+
+def test_seed_000_keeps_its_headline_and_each_paragraph_once() -> None:
+    clean = clean_article(seed(SEED_000))
+    assert clean.title == (
+        "Russia Seeks Starting Point for Peace Talks Amid Ongoing Ukraine Conflict"
+    )
+    assert not clean.title_derived
+    paragraphs = clean.body.split("\n\n")
+    assert len(paragraphs) == len(set(paragraphs)) == 6
+    assert clean.body.count("Institute for the Study of War") == 1
+    assert clean.cleaning.duplicate_paragraphs == 6
+    assert clean.cleaning.link_lines == 0
+    assert clean.body.endswith("despite diplomatic efforts.")
+
+
+def test_seed_000_loses_no_sentence_of_the_original() -> None:
+    raw_lines = {line.strip() for line in seed(SEED_000).splitlines() if line.strip()}
+    clean = clean_article(seed(SEED_000))
+    kept = set(clean.body.split("\n\n")) | {clean.title}
+    assert kept == raw_lines
+
+
+def test_seed_001_title_is_derived_from_the_lede_not_a_paragraph() -> None:
+    clean = clean_article(seed(SEED_001))
+    first_line = seed(SEED_001).splitlines()[0]
+    assert len(first_line) > 300
+    assert clean.title_derived
+    assert clean.title.startswith("Russian President Vladimir Putin on Thursday asserted")
+    assert len(clean.title) <= 91
+    assert clean.title.endswith("…")
+    assert not clean.title.rstrip("…").endswith((" in", " the", " for"))
+    assert clean.body.startswith(first_line)  # the lede stays in the body
+
+
+def test_seed_001_drops_the_also_read_link_and_trailing_blanks() -> None:
+    clean = clean_article(seed(SEED_001))
+    assert "Also Read" not in clean.body
+    assert "Beckstrom" not in clean.body
+    assert clean.cleaning.link_lines == 1
+    assert clean.body.endswith("after discussions with both the sides.")
+    assert clean.body == clean.body.strip()
+
+
+def test_seed_001_subheadings_stay_in_the_text() -> None:
+    paragraphs = clean_article(seed(SEED_001)).body.split("\n\n")
+    assert "Russia ready for serious talks: Putin" in paragraphs
+    assert "Peace talks to begin soon" in paragraphs
+
+
+def test_short_repeated_lines_are_real_content_and_stay() -> None:
+    raw = (
+        "Quarterly results\n\nNet profit rose\n\nRevenue grew in every region of the group "
+        "this quarter, the company said.\n\nNet profit rose\n"
+    )
+    clean = clean_article(raw)
+    assert clean.body.count("Net profit rose") == 2
+    assert clean.cleaning.duplicate_paragraphs == 0
+
+
+def test_a_body_pasted_twice_loses_its_repeated_subheadings_too() -> None:
+    body = (
+        "The council met on Monday to discuss the new budget for the coming year.\n"
+        "Budget talks\n"
+        "Members argued for three hours before agreeing on a compromise plan.\n"
+    )
+    clean = clean_article("Council agrees budget\n" + body + body)
+    assert clean.body.split("\n\n") == [line for line in body.splitlines()]
+    assert clean.cleaning.duplicate_paragraphs == 3
+
+
+def test_link_lines_only_go_when_they_trail_or_say_also_read() -> None:
+    raw = (
+        "Storm hits coast\n\nRelated: the storm was the strongest in a decade, officials said.\n\n"
+        "READ MORE: Another story entirely\n\nThe last real paragraph of the story.\n\n"
+        "Related: Floods in the north\nSee also - Weather warnings"
+    )
+    clean = clean_article(raw)
+    assert "strongest in a decade" in clean.body
+    assert "Another story" not in clean.body
+    assert "Floods in the north" not in clean.body and "Weather warnings" not in clean.body
+    assert clean.body.endswith("The last real paragraph of the story.")
+    assert clean.cleaning.link_lines == 3
+
+
+def test_stray_whitespace_and_invisible_characters_go() -> None:
+    clean = clean_article("Title  here \r\n\r\n  Body\u00a0 text\u200b with   gaps.  \t\n\n\n")
+    assert clean.title == "Title here"
+    assert clean.body == "Body text with gaps."
+
+
+def test_hard_wrapped_paragraphs_stay_together() -> None:
+    raw = (
+        "Grain exports rise\n\n"
+        "Grain exports rose sharply in the third quarter as harvests\n"
+        "recovered from the drought of the previous year, according to\n"
+        "figures published by the ministry on Tuesday morning.\n\n"
+        "Officials expect the trend to continue.\n"
+    )
+    paragraphs = clean_article(raw).body.split("\n\n")
+    assert len(paragraphs) == 2
+    assert paragraphs[0].count("\n") == 2
+
+
+def test_headline_rule() -> None:
+    assert looks_like_headline("Ad sales boost Time Warner profit")
+    assert looks_like_headline("Is this the end of the affair?")
+    assert not looks_like_headline("Putin spoke. Then he left the room.")
+    assert not looks_like_headline("word " * 30)
+    assert not looks_like_headline("x" * 151)
+
+
+def test_a_one_line_article_gets_a_derived_title_and_keeps_its_text() -> None:
+    clean = clean_article("Markets fell sharply on Monday. Traders blamed rates.")
+    assert clean.title == "Markets fell sharply on Monday"
+    assert clean.body == "Markets fell sharply on Monday. Traders blamed rates."
+
+
+def test_derived_titles_are_short() -> None:
+    lede = "An " + "extremely " * 40 + "long first sentence without an end"
+    title = derive_title(lede)
+    assert len(title) <= 91 and title.endswith("…")
