@@ -36,6 +36,7 @@ class Env:
     """What every command needs: where the index is, and how to print."""
 
     index_dir: Path | None
+    config_file: Path | None = None
 
     @cached_property
     def location(self) -> IndexLocation:
@@ -52,7 +53,9 @@ class Env:
     def console(stderr: bool = False) -> Console:
         from rich.console import Console
 
-        return Console(stderr=stderr, highlight=False, emoji=False)
+        from archive.render import theme
+
+        return Console(stderr=stderr, highlight=False, emoji=False, theme=theme())
 
     def emit(self, renderable: Any) -> None:
         """Print for people; when piped, plain text without trailing padding."""
@@ -79,10 +82,19 @@ pass_env = click.make_pass_decorator(Env)
     help="Index folder to use (default: $ARCHIVE_INDEX_DIR, the checkout's index/, "
     "or the per-user data directory).",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Shell settings file (default: $ARCHIVE_CONFIG or config.toml in the per-user "
+    "config directory).",
+)
 @click.option("--traceback", is_flag=True, help="Show the full traceback on errors.")
 @click.version_option(package_name="news-archive", prog_name="archive")
 @click.pass_context
-def cli(ctx: click.Context, index_dir: Path | None, traceback: bool) -> int | None:
+def cli(
+    ctx: click.Context, index_dir: Path | None, config_file: Path | None, traceback: bool
+) -> int | None:
     """A searchable archive of news articles for the terminal.
 
     Without a command, on a terminal, opens the interactive search shell.
@@ -93,7 +105,7 @@ def cli(ctx: click.Context, index_dir: Path | None, traceback: bool) -> int | No
       archive index ~/news             # add a folder of .txt articles
       archive search putin withdrawal  # ranked hits with highlighted snippets
     """
-    ctx.obj = Env(index_dir=index_dir)
+    ctx.obj = Env(index_dir=index_dir, config_file=config_file)
     if ctx.invoked_subcommand is not None:
         return None
     if sys.stdin.isatty() and sys.stdout.isatty():
@@ -250,7 +262,7 @@ def shell(env: Env) -> int:
     """
     from archive.shell import main as shell_main
 
-    return shell_main(env.location)
+    return shell_main(env.location, env.config_file)
 
 
 def main(argv: list[str] | None = None) -> int:

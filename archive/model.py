@@ -80,6 +80,19 @@ class Results:
     elapsed: float  # seconds
     page: int = 1
     pagecount: int = 1
+    sort: str = "relevance"
+    like: Article | None = None  # set for more-like-this results
+    key_terms: tuple[str, ...] = ()  # the words more-like-this searched for
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What search-as-you-type shows: the hit count and the top titles."""
+
+    query: str
+    total: int
+    titles: tuple[str, ...]
+    elapsed: float  # seconds
 
 
 @dataclass(frozen=True)

@@ -15,21 +15,33 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+from rich.theme import Theme
 
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
 
-MATCH = "bold black on yellow"
-TITLE = "bold"
-TITLE_MATCH = "bold black on yellow"
-META = "dim"
-RANK = "bold cyan"
+# Renderables use these style names; the console's theme says what they look like.
+DEFAULT_THEME = {
+    "match": "bold black on yellow",
+    "title": "bold",
+    "meta": "dim",
+    "rank": "bold cyan",
+    "warning": "yellow",
+}
+MATCH, TITLE, META, RANK, WARNING = (f"archive.{name}" for name in DEFAULT_THEME)
+TITLE_MATCH = MATCH
 ELLIPSIS = "…"
 _BREAK = re.compile(r"\s*\n\s*")
 
 # C0/C1 controls (but newline and tab), DEL, and bidirectional overrides that
 # can reorder what the terminal shows.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def theme(styles: dict[str, str] | None = None) -> Theme:
+    """A rich theme defining the archive's style names, with any overrides."""
+    merged = {**DEFAULT_THEME, **(styles or {})}
+    return Theme({f"archive.{name}": style for name, style in merged.items()})
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -85,8 +97,15 @@ def hit_view(hit: Hit) -> RenderableType:
 def results_view(results: Results) -> RenderableType:
     noun = "hit" if results.total == 1 else "hits"
     head = Text(f"{results.total:,} {noun} for ", style=META)
-    head.append(safe(results.query), style="bold")
+    if results.like is not None:
+        head = Text(f"{results.total:,} articles like ", style=META)
+        head.append(safe(results.like.title or results.like.id), style="bold")
+        head.append(" · key terms: " + ", ".join(map(safe, results.key_terms)), style=META)
+    else:
+        head.append(safe(results.query), style="bold")
     head.append(f" in {results.elapsed * 1000:.0f} ms", style=META)
+    if results.sort != "relevance":
+        head.append(f" · {results.sort} first", style=META)
     if results.pagecount > 1:
         head.append(f" · page {results.page} of {results.pagecount}", style=META)
     parts: list[RenderableType] = [head]

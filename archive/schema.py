@@ -18,10 +18,14 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
+# Fields a user may name in a query (the rest are internal).
+QUERY_FIELDS = ("title", "body", "date", "source", "id")
+# Where the words of articles, unstemmed, can be looked up.
+VOCABULARY_FIELDS = ("spell_title", "spell_body")
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 
 
@@ -41,8 +45,10 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         origin=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=analyzer, stored=True),
-        body=fields.TEXT(analyzer=analyzer, stored=True),
+        # spelling=True also indexes the unstemmed words (spell_title, spell_body):
+        # the vocabulary that completion and spelling suggestions draw from.
+        title=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
+        body=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
         # Publication date: a DATETIME so that filters can be exact to the day.
         date=fields.DATETIME(stored=True, sortable=True),
         source=fields.ID(stored=True, sortable=True),

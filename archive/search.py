@@ -7,21 +7,29 @@ character spans, so that no caller ever re-matches query words itself.
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from whoosh import highlight, qparser
+from whoosh import highlight, qparser, sorting
 from whoosh.query import NullQuery, Query, Term
 from whoosh.searching import Hit as WhooshHit
+from whoosh.searching import Searcher
+from whoosh.support.charset import accent_map
 
 from archive.errors import QueryError
-from archive.model import Highlighted, Hit, Results, Snippet
-from archive.schema import DEFAULT_FIELDS, FIELD_BOOSTS
+from archive.model import Highlighted, Hit, Preview, Results, Snippet
+from archive.schema import DEFAULT_FIELDS, FIELD_BOOSTS, VOCABULARY_FIELDS
 from archive.store import Store
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
 LEDE_CHARS = 200  # shown for hits that match only in the title
+SORTS = ("relevance", "newest", "oldest")
+# Whoosh's column value for an article without a date.
+_NO_DATE = 2**64 - 1
 
 
 class SpanFormatter(highlight.Formatter):
@@ -85,16 +93,42 @@ def parse(store: Store, text: str) -> Query:
     return query
 
 
+def sort_facet(sort: str) -> sorting.FacetType | None:
+    """Whoosh's sort order for a sort name; undated articles always come last."""
+    if sort == "relevance":
+        return None
+    date = sorting.FieldFacet("date")
+    if sort == "oldest":
+        return date  # the missing-date value is the largest, so they sort last
+    if sort == "newest":
+        return sorting.TranslateFacet(lambda key: math.inf if key == _NO_DATE else -key, date)
+    raise QueryError(f"unknown sort order {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
+
+
+@contextmanager
+def _searching(store: Store, searcher: Searcher | None) -> Iterator[Searcher]:
+    """The caller's searcher if it passed one (a shell keeps one open), else a new one."""
+    with nullcontext(searcher) if searcher is not None else store.searcher() as active:
+        yield active
+
+
 def search(
-    store: Store, text: str, *, page: int = 1, pagelen: int = 10, snippets: int = 3
+    store: Store,
+    text: str,
+    *,
+    page: int = 1,
+    pagelen: int = 10,
+    snippets: int = 3,
+    sort: str = "relevance",
+    searcher: Searcher | None = None,
 ) -> Results:
     """One page of ranked hits for ``text``, each with highlighted snippets."""
     started = time.perf_counter()
     query = parse(store, text)
-    with store.searcher() as searcher:
-        found = searcher.search_page(query, max(page, 1), pagelen=pagelen, terms=True)
-        offset = found.offset
-        hits = tuple(_to_hit(hit, offset + i + 1, snippets) for i, hit in enumerate(found))
+    order = sort_facet(sort)
+    with _searching(store, searcher) as active:
+        found = active.search_page(query, max(page, 1), pagelen=pagelen, terms=True, sortedby=order)
+        hits = tuple(_to_hit(hit, found.offset + i + 1, snippets) for i, hit in enumerate(found))
         total, pagecount, pagenum = found.total, found.pagecount, found.pagenum
     return Results(
         query=text,
@@ -103,7 +137,70 @@ def search(
         elapsed=time.perf_counter() - started,
         page=pagenum,
         pagecount=pagecount,
+        sort=sort,
     )
+
+
+def preview(store: Store, text: str, searcher: Searcher, top: int = 3) -> Preview:
+    """The hit count and the top titles for ``text``: what search-as-you-type shows."""
+    started = time.perf_counter()
+    found = searcher.search(parse(store, text), limit=top)
+    titles = tuple(hit.get("title", "") for hit in found)
+    return Preview(text, len(found), titles, time.perf_counter() - started)
+
+
+def similar(
+    store: Store,
+    article_id: str,
+    *,
+    pagelen: int = 10,
+    snippets: int = 3,
+    searcher: Searcher | None = None,
+) -> Results:
+    """Articles like the given one (Whoosh's more-like-this over the body)."""
+    started = time.perf_counter()
+    article = store.get(article_id)
+    with _searching(store, searcher) as active:
+        docnum = active.document_number(id=article.id)
+        terms = active.key_terms([docnum], "body", numterms=12)
+        found = active.more_like(docnum, "body", text=article.body, top=pagelen, numterms=12)
+        hits = tuple(_to_hit(hit, i + 1, snippets) for i, hit in enumerate(found))
+    return Results(
+        query=f"like:{article.id}",
+        total=len(hits),
+        hits=hits,
+        elapsed=time.perf_counter() - started,
+        like=article,
+        key_terms=surface_forms(store, article.body, [term for term, _ in terms]),
+    )
+
+
+def surface_forms(store: Store, text: str, stems: list[str]) -> tuple[str, ...]:
+    """Each stem as the word first written in ``text`` ("negoti" -> "negotiations")."""
+    analyzer = store.ix.schema["body"].analyzer
+    seen: dict[str, str] = {}
+    for token in analyzer(text, chars=True, mode="index", removestops=False):
+        if token.text in stems and token.text not in seen:
+            seen[token.text] = text[token.startchar : token.endchar]
+    return tuple(seen.get(stem, stem) for stem in stems)
+
+
+def completions(
+    store: Store, prefix: str, limit: int = 20, searcher: Searcher | None = None
+) -> list[str]:
+    """Words in the index that start with ``prefix``, most frequent first."""
+    folded = prefix.lower().translate(accent_map)
+    if not folded:
+        return []
+    counts: dict[str, float] = {}
+    with _searching(store, searcher) as active:
+        reader = active.reader()
+        for field in VOCABULARY_FIELDS:
+            for weight, term in reader.most_frequent_terms(field, limit, folded):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                counts[word] = counts.get(word, 0.0) + weight
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [word for word, _ in ranked[:limit]]
 
 
 def _to_hit(hit: WhooshHit, rank: int, top: int) -> Hit:

@@ -188,6 +188,29 @@ class Store:
         )
 
 
+class LiveSearcher:
+    """A searcher kept open across queries and refreshed when the index changes.
+
+    Whoosh searchers are not shared between threads: keep one per thread.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._searcher: Searcher | None = None
+
+    def get(self) -> Searcher:
+        if self._searcher is None:
+            self._searcher = self.store.ix.searcher()
+        else:
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+
 def _by_prefix(searcher: Searcher, prefix: str) -> dict[str, Any]:
     if len(prefix) < MIN_ID_PREFIX:
         raise ArticleNotFound(

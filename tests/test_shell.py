@@ -3,35 +3,84 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
+import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from archive import shell
+from archive import shell, sources
 from archive.locations import IndexLocation, history_file
+from archive.search import search
 from archive.store import Store
 
+FIXTURES = Path(__file__).parent / "fixtures"
 
-def session(keys: str, index: Path) -> tuple[int, str]:
+
+def session(
+    keys: str, index: Path, config: Path | None = None, colour: bool = False
+) -> tuple[int, str]:
     """Type ``keys`` into a shell on ``index``; return its exit code and what it printed."""
     out = io.StringIO()
-    console = Console(file=out, width=100, highlight=False)
+    console = Console(
+        file=out,
+        width=100,
+        highlight=False,
+        force_terminal=colour,
+        color_system="standard" if colour else None,
+    )
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
         code = shell.main(
-            IndexLocation(index, "test"), input=pipe, output=DummyOutput(), console=console
+            IndexLocation(index, "test"),
+            config,
+            input=pipe,
+            output=DummyOutput(),
+            console=console,
+            pager=pager,
         )
     return code, out.getvalue()
+
+
+def pager(console: Console, renderable: object) -> None:
+    """Stands in for less: prints what would be paged, between markers."""
+    console.print("<<pager")
+    console.print(renderable)
+    console.print("pager>>")
+
+
+def paged(out: str) -> str:
+    return out.split("<<pager", 1)[1].split("pager>>", 1)[0]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def bbc(seeded: Store) -> Store:
+    """The seeds plus 30 BBC business articles."""
+    seeded.sync(sources.read_paths([FIXTURES / "bbc_business"]))
+    return seeded
+
+
+def ranks(out: str) -> list[int]:
+    return [int(n) for n in re.findall(r"^\s*(\d+)\. ", out, flags=re.M)]
 
 
 def test_a_query_prints_ranked_highlighted_hits(seeded: Store) -> None:
     code, out = session("withdrawal\n:quit\n", seeded.path)
     assert code == 0
     assert "2 hits for withdrawal" in out
-    assert " 1. " in out and " 2. " in out
+    assert ranks(out) == [1, 2]
     assert "Russia Seeks Starting Point for Peace Talks" in out
+
+
+def test_matches_are_drawn_in_the_theme_colour(seeded: Store) -> None:
+    _, out = session("bishkek\n:quit\n", seeded.path, colour=True)
+    assert re.search(r"\x1b\[[0-9;]*m Bishkek".replace(" ", ""), out)
 
 
 def test_the_banner_names_the_index_in_use(seeded: Store) -> None:
@@ -59,16 +108,62 @@ def test_ctrl_c_clears_the_line_and_ctrl_d_says_goodbye(seeded: Store) -> None:
 
 def test_help_lists_every_registered_command_with_an_example(seeded: Store) -> None:
     _, out = session(":help\n:q\n", seeded.path)
-    for entry in {c.name: c for c in shell.COMMANDS.values()}.values():
-        assert f":{entry.name}" in out
+    for entry in shell.commands.unique_commands():
+        assert re.search(rf"^\s+:{entry.name}\s+{re.escape(entry.summary)}", out, flags=re.M)
         assert f"e.g. {entry.example}" in out
 
 
-def test_unknown_commands_and_bad_queries_get_one_line_hints(seeded: Store) -> None:
-    _, out = session(":frobnicate\nthe\n:quit\n", seeded.path)
+def test_unknown_commands_and_bad_arguments_get_one_line_hints(seeded: Store) -> None:
+    keys = ":frobnicate\nthe\n:open 1\nputin\n:open 9\n:open x\n:limit 0\n:sort sideways\n:q\n"
+    _, out = session(keys, seeded.path)
     assert "unknown command :frobnicate; type :help for the list" in out
     assert "has no words to search for" in out
+    assert "no results yet: search for something first" in out
+    assert "there is no result 9; results run 1-2" in out
+    assert "expected a result number, got 'x'" in out
+    assert "expected a number of results per page (1-100), got 0" in out
+    assert "sort by one of: relevance, newest, oldest (now relevance)" in out
     assert "Traceback" not in out
+
+
+def test_open_shows_the_whole_article_with_every_match(seeded: Store) -> None:
+    _, out = session("bishkek withdraw\n:open 1\n:q\n", seeded.path, colour=True)
+    article = paged(out)
+    assert "Speaking to reporters in Kyrgyzstan" in article  # the full body, not a snippet
+    assert "Peace talks to begin soon" in article
+    assert len(re.findall(r"\x1b\[[0-9;]*mwithdraw\x1b", article)) == 3
+
+
+def test_pages_turn_with_next_and_prev(bbc: Store) -> None:
+    _, out = session(":limit 4\nsaid\n:next\n:next\n:prev\n:q\n", bbc.path)
+    pages = re.split(r"\d+ hits for said", out)[1:]
+    assert [ranks(page)[:1] for page in pages] == [[1], [5], [9], [5]]
+    assert "page 2 of" in out and "page 3 of" in out
+
+
+def test_the_last_page_says_so(seeded: Store) -> None:
+    _, out = session("putin\n:next\n:prev\n:q\n", seeded.path)
+    assert "this is the last page (1 of 1)" in out
+    assert "this is the first page (1 of 1)" in out
+
+
+def test_open_reaches_results_on_other_pages(bbc: Store) -> None:
+    fifth = search(bbc, "said", page=3, pagelen=2).hits[0]
+    _, out = session(":limit 2\nsaid\n:open 5\n:q\n", bbc.path)
+    assert ranks(out) == [1, 2]  # only the first page was listed
+    assert flat(paged(out)).startswith(flat(fifth.title))
+
+
+def test_more_like_this_names_its_key_terms(bbc: Store) -> None:
+    _, out = session("yukos\n:more 1\n:q\n", bbc.path)
+    assert re.search(r"articles like .+ key terms: .*Yukos", out)
+    assert ranks(out.split("articles like", 1)[1])[:1] == [1]
+
+
+def test_sort_orders_and_reruns_the_query(seeded: Store) -> None:
+    _, out = session("putin\n:sort newest\n:sort oldest\n:sort relevance\n:q\n", seeded.path)
+    assert "newest first" in out and "oldest first" in out
+    assert out.count("2 hits for putin") == 4
 
 
 def test_stats_in_the_shell(seeded: Store) -> None:
@@ -76,8 +171,82 @@ def test_stats_in_the_shell(seeded: Store) -> None:
     assert "Articles" in out and "Schema version" in out
 
 
-def test_history_persists_between_sessions(seeded: Store) -> None:
-    session("putin\n:quit\n", seeded.path)
-    saved = history_file().read_text(encoding="utf-8")
-    assert "+putin" in saved
-    assert history_file().is_relative_to(Path(str(seeded.path)).parent)  # never in ~
+def test_history_persists_and_collapses_repeats(seeded: Store) -> None:
+    session("putin\nputin\nkyiv\nputin\n:quit\n", seeded.path)
+    entries = [
+        line[1:] for line in history_file().read_text("utf-8").splitlines() if line[:1] == "+"
+    ]
+    assert entries == ["putin", "kyiv", "putin", ":quit"]
+    assert history_file().is_relative_to(seeded.path.parent)  # never in ~
+
+
+def test_the_config_file_is_created_with_comments(seeded: Store, isolated: Path) -> None:
+    session(":q\n", seeded.path)
+    created = isolated / "xdg_config_home" / "news-archive" / "config.toml"
+    text = created.read_text("utf-8")
+    assert "page_size = 10" in text and text.count("#") >= 6
+
+
+def test_config_settings_change_the_shell(seeded: Store, tmp_path: Path) -> None:
+    config = tmp_path / "mine.toml"
+    config.write_text("page_size = 1\nsnippets = 0\n", encoding="utf-8")
+    _, out = session("putin\n:q\n", seeded.path, config)
+    assert ranks(out) == [1]
+    assert "page 1 of 2" in out
+    assert "…" not in out.split("score", 1)[1].split("\n", 2)[1]  # no snippet lines
+
+
+def test_a_bad_config_is_reported_and_defaults_used(seeded: Store, tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('page_size = "many"\ncolour = 3\n[theme]\nmatch = "not a style!"\n', "utf-8")
+    code, out = session("putin\n:q\n", seeded.path, config)
+    assert code == 0
+    assert "page_size = 'many' is not allowed; using the default" in flat(out)
+    assert "colour is not a setting" in flat(out)
+    assert "theme.match = 'not a style!' is not a style" in flat(out)
+    assert ranks(out) == [1, 2]
+
+
+def test_config_path_comes_from_the_environment(
+    seeded: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "env.toml"
+    monkeypatch.setenv("ARCHIVE_CONFIG", str(config))
+    session(":q\n", seeded.path)
+    assert config.exists()
+
+
+def test_article_text_cannot_reach_the_terminal_raw(seeded: Store, tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(
+        "Evil \x1b]52;c;cGF5bG9hZA==\x07 title\n\nBody \x1b[31mred\x1b[0m text.\n", "utf-8"
+    )
+    seeded.sync(sources.read_file(hostile))
+    _, out = session("evil\n:open 1\n:q\n", seeded.path, colour=True)
+    assert "\x1b]52" not in out and "\x07" not in out and "\x1b[31mred" not in out
+    assert "\\x1b]52;c;cGF5bG9hZA==\\x07" in out
+    assert "\\x1b[31mred\\x1b[0m" in paged(out)
+
+
+def test_tab_completes_even_when_typed_in_one_burst(seeded: Store) -> None:
+    import threading
+    import time
+
+    out = io.StringIO()
+    console = Console(file=out, width=100, highlight=False)
+    with create_pipe_input() as pipe:
+        pipe.send_text("kyrgyz\t")  # word and Tab arrive together, as from a fast typist
+
+        def enter_later() -> None:
+            time.sleep(0.5)
+            pipe.send_text("\r:q\r")
+
+        threading.Thread(target=enter_later, daemon=True).start()
+        shell.main(
+            IndexLocation(seeded.path, "test"),
+            input=pipe,
+            output=DummyOutput(),
+            console=console,
+            pager=pager,
+        )
+    assert "1 hit for kyrgyzstan" in out.getvalue()

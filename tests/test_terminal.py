@@ -16,7 +16,10 @@ import pytest
 
 from archive.store import Store
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None or shutil.which("less") is None,
+    reason="the terminal test needs tmux and less",
+)
 
 
 @dataclass
@@ -63,16 +66,30 @@ def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> 
     program = f"{shlex.quote(sys.executable)} -m archive --index-dir {index}"
     term.start(
         f"{program} shell; echo EXIT-STATUS=$?; sleep 60",
-        {"ARCHIVE_DATA_DIR": str(isolated / "data"), "TERM": "xterm-256color"},
+        {"ARCHIVE_DATA_DIR": str(isolated / "data"), "TERM": "xterm-256color", "PAGER": "less"},
     )
-    term.wait_for(lambda s: "search>" in s)
-    term.send("withdrawal", "Enter")
+    term.wait_for(lambda s: "search>" in s and "articles" in s)
+
+    # A partial word and Tab: the index's own word is completed on the line.
+    term.send("kyrgyz", "Tab")
+    term.wait_for(lambda s: "search> kyrgyzstan" in s)
+    term.send("C-u")
+
+    # The live preview counts hits while typing, before Enter.
+    term.send("withdrawal")
+    term.wait_for(lambda s: "2 hits  1. " in s)
+    term.send("Enter")
     text = term.wait_for(lambda s: "2 hits for withdrawal" in s)
     assert re.search(r" 1\. \S", text) and re.search(r" 2\. \S", text)
     assert "Russia Seeks Starting Point for Peace Talks" in text
-
     # The matched word is drawn in the highlight style: an escape sequence just before it.
     assert re.search(r"\x1b\[[0-9;]*m[Ww]ithdraw", term.screen(colours=True))
+
+    # :open pages the whole article; q leaves the pager and returns to the prompt.
+    term.send(":open 1", "Enter")
+    term.wait_for(lambda s: "Also Read" not in s and "search>" not in s and "(END)" in s)
+    term.send("q")
+    term.wait_for(lambda s: "search>" in s and "(END)" not in s)
 
     term.send("C-d")
     term.wait_for(lambda s: "EXIT-STATUS=0" in s)

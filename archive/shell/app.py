@@ -1,0 +1,173 @@
+"""Build the prompt session and run the read-dispatch loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.application import get_app_or_none
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import ThreadedCompleter
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output
+from prompt_toolkit.styles import Style
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from archive import __version__, config, sources
+from archive.locations import IndexLocation, history_file
+from archive.render import META, WARNING, safe, theme
+from archive.schema import QUERY_FIELDS
+from archive.search import completions
+from archive.shell.commands import ShellState, dispatch
+from archive.shell.completer import ShellCompleter
+from archive.shell.lexer import QueryLexer
+from archive.shell.pager import page
+from archive.shell.preview import Previewer
+from archive.shell.toolbar import toolbar
+from archive.store import Store
+
+PROMPT = "search> "
+STYLE = Style.from_dict(
+    {
+        "prompt": "bold",
+        "query.command": "bold ansicyan",
+        "query.operator": "bold ansimagenta",
+        "query.field": "ansiblue",
+        "query.phrase": "ansigreen",
+        "query.pattern": "ansiyellow",
+        "query.warning": "bg:ansired ansiwhite",
+        "bottom-toolbar": "noreverse bg:#262626 #d0d0d0",
+        "toolbar.count": "bold",
+        "toolbar.dim": "#8a8a8a",
+        "toolbar.warning": "ansiyellow",
+        "toolbar.status": "#8a8a8a",
+    }
+)
+
+
+class History(FileHistory):
+    """File history that keeps a line once when it is entered twice in a row."""
+
+    def append_string(self, string: str) -> None:
+        strings = self.get_strings()
+        if strings and strings[-1] == string:
+            return
+        super().append_string(string)
+
+
+def build_session(
+    state: ShellState,
+    history: Path | None = None,
+    input: Input | None = None,
+    output: Output | None = None,
+    previewer: Previewer | None = None,
+) -> PromptSession[str]:
+    """The one place a PromptSession is made; input and output are injectable."""
+    file_history = None
+    if history is not None:
+        history.parent.mkdir(parents=True, exist_ok=True)
+        file_history = History(str(history))
+    store = state.store
+    session: PromptSession[str] = PromptSession(
+        history=file_history,
+        input=input,
+        output=output,
+        lexer=QueryLexer(),
+        completer=ThreadedCompleter(ShellCompleter(lambda p: completions(store, p), QUERY_FIELDS)),
+        # As-you-type completion only for :commands. On a query line it would
+        # race Tab: prompt_toolkit drops a Tab lookup while another one runs.
+        complete_while_typing=Condition(_typing_command),
+        auto_suggest=AutoSuggestFromHistory(),
+        enable_history_search=False,
+        vi_mode=state.settings.key_bindings == "vi",
+        style=STYLE,
+        bottom_toolbar=lambda: _toolbar(state, previewer),
+    )
+    if previewer is not None:
+        session.default_buffer.on_text_changed += lambda buffer: previewer.submit(buffer.text)
+    return session
+
+
+def _typing_command() -> bool:
+    app = get_app_or_none()
+    return app is not None and app.current_buffer.text.lstrip().startswith(":")
+
+
+def _toolbar(state: ShellState, previewer: Previewer | None) -> StyleAndTextTuples:
+    app = get_app_or_none()
+    width = app.output.get_size().columns if app else 100
+    text = app.current_buffer.text if app else ""
+    return toolbar(state, previewer, text, width)
+
+
+def banner(state: ShellState) -> Text:
+    text = Text(f"news-archive {__version__}", style="bold")
+    text.append(f" · {state.articles:,} articles in {safe(str(state.location))}\n", style=META)
+    text.append("Type words to search, :help for commands, Ctrl-D to quit.", style=META)
+    return text
+
+
+def open_or_seed(location: IndexLocation, console: Console) -> Store:
+    """Open the index; if it is missing or empty, build it from the seed articles."""
+    store = Store.open_or_create(location.path)
+    if store.ix.doc_count() == 0:
+        console.print(
+            Text(
+                "No articles indexed yet: indexing the bundled seed articles into "
+                f"{safe(str(location.path))}",
+                style=META,
+            )
+        )
+        report = store.sync(sources.read_seeds())
+        console.print(Text(f"{report.added} articles added.", style=META))
+    return store
+
+
+def loop(session: PromptSession[str], state: ShellState) -> int:
+    """Read and run lines until :quit or Ctrl-D; Ctrl-C only clears the line."""
+    while not state.done:
+        try:
+            line = session.prompt([("class:prompt", PROMPT)])
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        try:
+            dispatch(state, line)
+        except KeyboardInterrupt:
+            state.console.print(Text("(interrupted)", style=META))
+    state.console.print(Text("Goodbye.", style=META))
+    return 0
+
+
+def main(
+    location: IndexLocation,
+    config_file: Path | None = None,
+    input: Input | None = None,
+    output: Output | None = None,
+    console: Console | None = None,
+    pager: Callable[[Console, RenderableType], None] = page,
+) -> int:
+    settings, warnings = config.load(config.config_path(config_file))
+    console = console or Console(highlight=False, emoji=False)
+    console.push_theme(theme(settings.theme))
+    for warning in warnings:
+        console.print(Text(safe(warning), style=WARNING))
+    store = open_or_seed(location, console)
+    state = ShellState(
+        store=store, location=location, console=console, settings=settings, pager=pager
+    )
+    console.print(banner(state))
+    previewer = Previewer(store) if settings.preview else None
+    session = build_session(state, history_file(), input=input, output=output, previewer=previewer)
+    if previewer is not None:
+        previewer.redraw = session.app.invalidate
+    try:
+        return loop(session, state)
+    finally:
+        state.searcher.close()

@@ -1,0 +1,250 @@
+"""The shell's state and its ``:commands``, registered with ``@command``.
+
+``:help`` is generated from the registry. Commands call the same library
+functions as the one-shot command line; none of them searches by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from archive.config import Settings
+from archive.errors import ArchiveError
+from archive.locations import IndexLocation
+from archive.model import Hit, Results
+from archive.render import WARNING, article_view, results_view, safe, stats_view
+from archive.search import SORTS, highlight_article, search, similar
+from archive.shell.pager import page
+from archive.store import LiveSearcher, Store
+
+MAX_LIMIT = 100
+
+
+class CommandError(ArchiveError):
+    """A shell command was given what it cannot use; the message is the hint."""
+
+
+@dataclass
+class ShellState:
+    """Everything a command may read or change."""
+
+    store: Store
+    location: IndexLocation
+    console: Console
+    settings: Settings
+    pager: Callable[[Console, RenderableType], None] = page
+    query: str | None = None  # the text the current results were found with
+    results: Results | None = None
+    sort: str = "relevance"
+    limit: int = 10
+    done: bool = False
+    searcher: LiveSearcher = field(init=False)
+    articles: int = 0  # articles in the index when it was last searched
+
+    def __post_init__(self) -> None:
+        self.searcher = LiveSearcher(self.store)
+        self.limit = self.settings.page_size
+        self.articles = self.searcher.get().doc_count()
+
+    def run_query(self, text: str, page_number: int = 1) -> None:
+        """Search and print a page of results; they become the current results."""
+        self.results = search(
+            self.store,
+            text,
+            page=page_number,
+            pagelen=self.limit,
+            snippets=self.settings.snippets,
+            sort=self.sort,
+            searcher=self.searcher.get(),
+        )
+        self.articles = self.searcher.get().doc_count()
+        self.query = text
+        self.console.print(results_view(self.results))
+
+    def hit(self, arg: str) -> Hit:
+        """The hit numbered ``arg`` in the current results (any page of them)."""
+        if self.results is None:
+            raise CommandError("no results yet: search for something first")
+        number = _number(arg, "a result number")
+        if self.results.like is None and self.query is not None:
+            if not 1 <= number <= self.results.total:
+                raise CommandError(
+                    f"there is no result {number}; results run 1-{self.results.total}"
+                )
+            page_number = (number - 1) // self.limit + 1
+            if page_number != self.results.page:
+                found = search(
+                    self.store,
+                    self.query,
+                    page=page_number,
+                    pagelen=self.limit,
+                    snippets=0,
+                    sort=self.sort,
+                    searcher=self.searcher.get(),
+                )
+                return found.hits[(number - 1) % self.limit]
+        for hit in self.results.hits:
+            if hit.rank == number:
+                return hit
+        raise CommandError(f"there is no result {number} in the current list")
+
+    def hint(self, message: str) -> None:
+        self.console.print(Text(safe(message), style=WARNING))
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    run: Callable[[ShellState, str], None]
+    summary: str
+    example: str
+    aliases: tuple[str, ...] = ()
+    arguments: tuple[str, ...] = ()  # words Tab offers after the command
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(
+    name: str,
+    summary: str,
+    example: str,
+    aliases: tuple[str, ...] = (),
+    arguments: tuple[str, ...] = (),
+) -> Callable[[Callable[[ShellState, str], None]], Callable[[ShellState, str], None]]:
+    """Register a shell command as ``:name`` (and its aliases)."""
+
+    def register(func: Callable[[ShellState, str], None]) -> Callable[[ShellState, str], None]:
+        entry = Command(name, func, summary, example, aliases, arguments)
+        for key in (name, *aliases):
+            COMMANDS[key] = entry
+        return func
+
+    return register
+
+
+def unique_commands() -> list[Command]:
+    return list({entry.name: entry for entry in COMMANDS.values()}.values())
+
+
+def dispatch(state: ShellState, line: str) -> None:
+    """Run one line: a ``:command`` or a query. Errors become a one-line hint."""
+    line = line.strip()
+    if not line:
+        return
+    try:
+        if line.startswith(":"):
+            name, _, arg = line[1:].partition(" ")
+            entry = COMMANDS.get(name.lower())
+            if entry is None:
+                raise CommandError(f"unknown command :{name}; type :help for the list")
+            entry.run(state, arg.strip())
+        else:
+            state.run_query(line)
+    except ArchiveError as err:
+        state.hint(str(err))
+
+
+def _number(arg: str, what: str, low: int = 1, high: int | None = None) -> int:
+    try:
+        value = int(arg)
+    except ValueError:
+        raise CommandError(f"expected {what}, got {arg!r}") from None
+    if value < low or (high is not None and value > high):
+        bounds = f"{low}-{high}" if high is not None else f"at least {low}"
+        raise CommandError(f"expected {what} ({bounds}), got {value}")
+    return value
+
+
+@command("open", "read result N in full, every match highlighted", ":open 1", ("o",))
+def _open(state: ShellState, arg: str) -> None:
+    hit = state.hit(arg)
+    query = state.query
+    if state.results is not None and state.results.like is not None:
+        query = " OR ".join(state.results.key_terms) or None
+    state.pager(state.console, article_view(highlight_article(state.store, hit.id, query)))
+
+
+@command("more", "more articles like result N", ":more 2", ("like",))
+def _more(state: ShellState, arg: str) -> None:
+    hit = state.hit(arg)
+    state.results = similar(
+        state.store,
+        hit.id,
+        pagelen=state.limit,
+        snippets=state.settings.snippets,
+        searcher=state.searcher.get(),
+    )
+    state.console.print(results_view(state.results))
+
+
+def _turn(state: ShellState, step: int) -> None:
+    results = state.results
+    if results is None or state.query is None or results.like is not None:
+        raise CommandError("no pages to turn: search for something first")
+    target = results.page + step
+    if not 1 <= target <= results.pagecount:
+        where = "last" if step > 0 else "first"
+        raise CommandError(f"this is the {where} page ({results.page} of {results.pagecount})")
+    state.run_query(state.query, target)
+
+
+@command("next", "the next page of results", ":next", ("n",))
+def _next(state: ShellState, arg: str) -> None:
+    _turn(state, +1)
+
+
+@command("prev", "the previous page of results", ":prev", ("p",))
+def _prev(state: ShellState, arg: str) -> None:
+    _turn(state, -1)
+
+
+@command("sort", "order results: relevance, newest or oldest", ":sort newest", arguments=SORTS)
+def _sort(state: ShellState, arg: str) -> None:
+    if arg not in SORTS:
+        raise CommandError(f"sort by one of: {', '.join(SORTS)} (now {state.sort})")
+    state.sort = arg
+    if state.query is not None:
+        state.run_query(state.query)
+    else:
+        state.hint(f"results will be sorted by {arg}")
+
+
+@command("limit", "results per page", ":limit 20")
+def _limit(state: ShellState, arg: str) -> None:
+    state.limit = _number(arg, "a number of results per page", 1, MAX_LIMIT)
+    if state.query is not None:
+        state.run_query(state.query)
+    else:
+        state.hint(f"{state.limit} results per page")
+
+
+@command("stats", "the index in use and its size", ":stats")
+def _stats(state: ShellState, arg: str) -> None:
+    state.console.print(stats_view(state.store.stats(), state.location))
+
+
+@command("help", "this list", ":help", ("h", "?"))
+def _help(state: ShellState, arg: str) -> None:
+    state.console.print(
+        Text(
+            "Type words to search (Tab completes words and fields). Ctrl-C clears the line, "
+            "Ctrl-R searches history, Ctrl-D quits."
+        )
+    )
+    entries = unique_commands()
+    width = max(len(entry.name) for entry in entries) + 1
+    for entry in entries:
+        line = Text(f"  :{entry.name:<{width}}", style="bold")
+        line.append(f"{entry.summary}  ")
+        line.append(f"e.g. {entry.example}", style="archive.meta")
+        state.console.print(line)
+
+
+@command("quit", "leave the shell (or Ctrl-D)", ":quit", ("q", "exit"))
+def _quit(state: ShellState, arg: str) -> None:
+    state.done = True

@@ -1,0 +1,91 @@
+"""Search as you type, without ever blocking the keyboard.
+
+Each change of the query line is handed to one worker thread. The worker
+always runs the newest text and skips any it was given in between
+(coalescing), so fast typing never builds a queue and an idle worker answers
+at once. When a result is ready the prompt is asked to redraw.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from archive.errors import ArchiveError
+from archive.model import Preview
+from archive.search import preview
+from archive.store import LiveSearcher, Store
+
+PREVIEW_TITLES = 3
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the toolbar shows for one query text: hits, or why there are none."""
+
+    text: str
+    preview: Preview | None = None
+    error: str | None = None
+    latency: float = 0.0  # seconds from the keystroke to this result
+
+
+class Previewer:
+    def __init__(self, store: Store, redraw: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.redraw = redraw
+        self.latest: Shown | None = None
+        self.latencies: list[float] = []  # keystroke-to-result, for measurement
+        self._pending: tuple[str, float] | None = None
+        self._busy = False
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def submit(self, text: str) -> None:
+        """Preview ``text`` as soon as the worker is free (newest text wins)."""
+        if not wanted(text):
+            self.latest = None
+            return
+        with self._lock:
+            self._pending = (text, time.perf_counter())
+            if self._busy:
+                return
+            self._busy = True
+            self._idle.clear()
+        threading.Thread(target=self._work, name="archive-preview", daemon=True).start()
+
+    def wait(self, timeout: float = 10.0) -> bool:
+        """Block until the worker is idle (for tests and measurement)."""
+        return self._idle.wait(timeout)
+
+    def _work(self) -> None:
+        searcher = LiveSearcher(self.store)
+        try:
+            while True:
+                with self._lock:
+                    if self._pending is None:
+                        self._busy = False
+                        self._idle.set()
+                        return
+                    text, started = self._pending
+                    self._pending = None
+                self.latest = self._compute(searcher, text, started)
+                self.latencies.append(self.latest.latency)
+                self.redraw()
+        finally:
+            searcher.close()
+
+    def _compute(self, searcher: LiveSearcher, text: str, started: float) -> Shown:
+        try:
+            found = preview(self.store, text, searcher.get(), top=PREVIEW_TITLES)
+        except ArchiveError as err:
+            return Shown(text, error=err.message, latency=time.perf_counter() - started)
+        return Shown(text, preview=found, latency=time.perf_counter() - started)
+
+
+def wanted(text: str) -> bool:
+    """Commands and blank lines have nothing to preview."""
+    stripped = text.strip()
+    return bool(stripped) and not stripped.startswith(":")

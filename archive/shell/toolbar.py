@@ -1,0 +1,60 @@
+"""The bottom toolbar: the live preview, then where and how results are shown."""
+
+from __future__ import annotations
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+from archive.render import safe
+from archive.shell.commands import ShellState
+from archive.shell.preview import Previewer, wanted
+
+
+def toolbar(
+    state: ShellState, previewer: Previewer | None, text: str, width: int
+) -> StyleAndTextTuples:
+    lines: StyleAndTextTuples = []
+    if previewer is not None:
+        lines += [*_fit(_preview_line(previewer, text), width), ("", "\n")]
+    return lines + _fit(_status_line(state), width)
+
+
+def _preview_line(previewer: Previewer, text: str) -> StyleAndTextTuples:
+    shown = previewer.latest
+    if not wanted(text):
+        return [("class:toolbar.dim", " type to search; results preview here")]
+    if shown is None:
+        return [("class:toolbar.dim", " searching…")]
+    stale = shown.text != text
+    if shown.error is not None:
+        return [("class:toolbar.warning", f" {safe(shown.error)}")]
+    assert shown.preview is not None
+    count = shown.preview.total
+    noun = "hit" if count == 1 else "hits"
+    style = "class:toolbar.dim" if stale else "class:toolbar.count"
+    pieces: StyleAndTextTuples = [(style, f" {count:,} {noun}")]
+    for number, title in enumerate(shown.preview.titles, 1):
+        pieces += [("class:toolbar.dim", f"  {number}. "), ("", safe(title or "(untitled)"))]
+    return pieces
+
+
+def _status_line(state: ShellState) -> StyleAndTextTuples:
+    results = state.results
+    paging = f"page {results.page}/{results.pagecount}" if results else "no results yet"
+    status = (
+        f" {state.location.path} · {state.articles:,} articles · "
+        f"sort: {state.sort} · {paging} · {state.limit} per page"
+    )
+    return [("class:toolbar.status", safe(status))]
+
+
+def _fit(pieces: StyleAndTextTuples, width: int) -> StyleAndTextTuples:
+    """Cut a line of pieces to ``width`` columns, with an ellipsis."""
+    out: StyleAndTextTuples = []
+    room = max(width - 1, 10)
+    for style, text, *_ in pieces:
+        if len(text) >= room:
+            out.append((style, text[: room - 1] + "…"))
+            return out
+        out.append((style, text))
+        room -= len(text)
+    return out

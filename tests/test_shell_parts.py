@@ -1,0 +1,225 @@
+"""The shell's parts on their own: completer, lexer, preview, toolbar, sorting."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from rich.console import Console
+
+from archive import sources
+from archive.config import Settings
+from archive.locations import IndexLocation
+from archive.model import Article
+from archive.schema import QUERY_FIELDS
+from archive.search import completions, search
+from archive.shell.commands import ShellState
+from archive.shell.completer import ShellCompleter
+from archive.shell.lexer import COMMAND, FIELD, OPERATOR, PATTERN, PHRASE, WARNING, tokens
+from archive.shell.preview import Previewer
+from archive.shell.toolbar import toolbar
+from archive.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TAB = CompleteEvent(completion_requested=True)
+TYPING = CompleteEvent(text_inserted=True)
+
+
+@pytest.fixture
+def bbc(seeded: Store) -> Store:
+    seeded.sync(sources.read_paths([FIXTURES / "bbc_business"]))
+    return seeded
+
+
+def complete(store: Store, text: str, event: CompleteEvent = TAB) -> list[str]:
+    completer = ShellCompleter(lambda prefix: completions(store, prefix), QUERY_FIELDS)
+    return [c.text for c in completer.get_completions(Document(text), event)]
+
+
+# -- completion -----------------------------------------------------------------
+
+
+def test_tab_completes_words_from_the_index_most_frequent_first(bbc: Store) -> None:
+    words = complete(bbc, "oil pri")
+    assert words[:2] == ["prices", "price"]
+    vocabulary = {w.decode() for w in bbc.ix.reader().lexicon("spell_body")}
+    vocabulary |= {w.decode() for w in bbc.ix.reader().lexicon("spell_title")}
+    assert set(words) <= vocabulary  # never a word the index does not hold
+    assert all(word.startswith("pri") for word in words)
+
+
+def test_completion_offers_unstemmed_words(seeded: Store) -> None:
+    assert complete(seeded, "negoti") == ["negotiations"]  # not the stem "negoti"
+    assert complete(seeded, "zapor") == ["zaporizhia", "zaporizhzhia"]
+
+
+def test_nothing_is_offered_for_words_the_index_lacks(seeded: Store) -> None:
+    assert complete(seeded, "xylophon") == []
+
+
+def test_field_names_complete_on_tab(seeded: Store) -> None:
+    assert complete(seeded, "ti")[:1] == ["title:"]
+    assert "source:" in complete(seeded, "putin so")
+    assert complete(seeded, "title:kyr") == ["kyrgyzstan"]
+
+
+def test_commands_complete_while_typing_but_words_wait_for_tab(seeded: Store) -> None:
+    assert complete(seeded, ":s", TYPING) == ["sort", "stats"]
+    assert complete(seeded, ":sort n", TYPING) == ["newest"]
+    assert complete(seeded, "putin withdr", TYPING) == []
+    assert complete(seeded, "putin withdr", TAB) == ["withdraw", "withdrawals"]
+
+
+def test_operators_are_not_completed(seeded: Store) -> None:
+    assert complete(seeded, "putin OR") == []
+
+
+# -- query highlighting ---------------------------------------------------------
+
+
+def styled(line: str) -> list[tuple[str, str]]:
+    return [(style, text) for style, text, *_ in tokens(line) if text.strip()]
+
+
+def test_lexer_colours_operators_fields_phrases_and_patterns() -> None:
+    assert styled('title:putin AND "peace talks"~3 OR withdr* NOT kiev~2 nato^2') == [
+        (FIELD, "title:"),
+        ("", "putin"),
+        (OPERATOR, "AND"),
+        (PHRASE, '"peace talks"~3'),
+        (OPERATOR, "OR"),
+        (PATTERN, "withdr*"),
+        (OPERATOR, "NOT"),
+        (PATTERN, "kiev~2"),
+        (PATTERN, "nato^2"),
+    ]
+
+
+def test_lexer_warns_about_what_does_not_balance() -> None:
+    assert styled('putin "peace talks') == [("", "putin"), (WARNING, '"peace talks')]
+    assert styled("(kyiv OR moscow") == [
+        (WARNING, "("),
+        ("", "kyiv"),
+        (OPERATOR, "OR"),
+        ("", "moscow"),
+    ]
+    assert styled("kyiv) (a (b)") == [
+        ("", "kyiv"),
+        (WARNING, ")"),
+        (WARNING, "("),
+        ("", "a"),
+        (OPERATOR, "("),
+        ("", "b"),
+        (OPERATOR, ")"),
+    ]
+
+
+def test_lexer_keeps_every_character_and_lowercase_words_are_not_operators() -> None:
+    for line in ['a "b c" (d) e:f* [g TO h]', "and or not", '""', "((", ":open 3"]:
+        assert "".join(text for _, text, *_ in tokens(line)) == line
+    assert styled("war and peace") == [("", "war"), ("", "and"), ("", "peace")]
+    assert styled(":open 3")[0] == (COMMAND, ":open")
+
+
+# -- the live preview -----------------------------------------------------------
+
+
+def test_preview_shows_count_and_top_titles(bbc: Store) -> None:
+    previewer = Previewer(bbc)
+    previewer.submit("yukos")
+    assert previewer.wait()
+    assert previewer.latest is not None and previewer.latest.preview is not None
+    assert previewer.latest.preview.total == 3
+    full = search(bbc, "yukos")
+    assert previewer.latest.preview.titles == tuple(hit.title for hit in full.hits)
+    assert previewer.latest.latency > 0
+
+
+def test_preview_reports_bad_queries_instead_of_failing(seeded: Store) -> None:
+    previewer = Previewer(seeded)
+    previewer.submit("the")
+    previewer.wait()
+    assert previewer.latest is not None
+    assert previewer.latest.error is not None and "no words to search for" in previewer.latest.error
+
+
+def test_fast_typing_is_coalesced_to_the_newest_text(bbc: Store) -> None:
+    gate = threading.Event()
+    seen: list[str] = []
+    previewer = Previewer(bbc)
+    original = previewer._compute
+
+    def slow(searcher, text, started):  # type: ignore[no-untyped-def]
+        seen.append(text)
+        gate.wait(5)
+        return original(searcher, text, started)
+
+    previewer._compute = slow  # type: ignore[method-assign]
+    for text in ["y", "yu", "yuk", "yuko", "yukos"]:
+        previewer.submit(text)  # never blocks, whatever the worker is doing
+    gate.set()
+    assert previewer.wait()
+    assert seen == ["y", "yukos"]  # the texts typed in between were never searched
+    assert previewer.latest is not None and previewer.latest.text == "yukos"
+
+
+def test_preview_skips_commands_and_blank_lines(seeded: Store) -> None:
+    previewer = Previewer(seeded)
+    previewer.submit(":open 1")
+    previewer.submit("   ")
+    assert previewer.wait() and previewer.latest is None
+
+
+def test_toolbar_shows_preview_and_status(seeded: Store, index_dir: Path) -> None:
+    state = ShellState(
+        store=seeded,
+        location=IndexLocation(index_dir, "test"),
+        console=Console(file=io.StringIO()),
+        settings=Settings(),
+    )
+    previewer = Previewer(seeded)
+    previewer.submit("bishkek")
+    previewer.wait()
+    text = "".join(piece[1] for piece in toolbar(state, previewer, "bishkek", 200))
+    first, second = text.split("\n")
+    assert first.startswith(" 1 hit  1. Russian President Vladimir Putin")
+    assert second == (f" {index_dir} · 2 articles · sort: relevance · no results yet · 10 per page")
+    narrow = "".join(piece[1] for piece in toolbar(state, previewer, "bishkek", 40))
+    assert all(len(line) <= 40 for line in narrow.split("\n"))
+
+
+# -- sorting --------------------------------------------------------------------
+
+
+def dated(title: str, when: datetime | None) -> Article:
+    return Article(
+        id=title.lower(),
+        title=title,
+        body=f"{title}: the harbour reopened.",
+        origin=title,
+        date=when,
+    )
+
+
+def test_sorting_by_date_puts_undated_articles_last(index_dir: Path) -> None:
+    store = Store.create(index_dir)
+    store.sync(
+        [
+            dated("Middle", datetime(2020, 6, 1)),
+            dated("Undated", None),
+            dated("Latest", datetime(2024, 1, 2)),
+            dated("Earliest", datetime(1999, 12, 31)),
+        ]
+    )
+
+    def order(sort: str) -> list[str]:
+        return [hit.title for hit in search(store, "harbour", sort=sort).hits]
+
+    assert order("newest") == ["Latest", "Middle", "Earliest", "Undated"]
+    assert order("oldest") == ["Earliest", "Middle", "Latest", "Undated"]
+    assert sorted(order("relevance")) == ["Earliest", "Latest", "Middle", "Undated"]
