@@ -171,3 +171,5 @@ def main(
         return loop(session, state)
     finally:
         state.searcher.close()
+        if previewer is not None:
+            previewer.close()

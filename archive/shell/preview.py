@@ -37,6 +37,9 @@ class Previewer:
         self.redraw = redraw
         self.latest: Shown | None = None
         self.latencies: list[float] = []  # keystroke-to-result, for measurement
+        # Kept open between keystrokes: opening a searcher costs more than a search.
+        # Only one worker runs at a time, so it is never used by two threads at once.
+        self._searcher = LiveSearcher(store)
         self._pending: tuple[str, float] | None = None
         self._busy = False
         self._lock = threading.Lock()
@@ -60,22 +63,22 @@ class Previewer:
         """Block until the worker is idle (for tests and measurement)."""
         return self._idle.wait(timeout)
 
+    def close(self) -> None:
+        self.wait()
+        self._searcher.close()
+
     def _work(self) -> None:
-        searcher = LiveSearcher(self.store)
-        try:
-            while True:
-                with self._lock:
-                    if self._pending is None:
-                        self._busy = False
-                        self._idle.set()
-                        return
-                    text, started = self._pending
-                    self._pending = None
-                self.latest = self._compute(searcher, text, started)
-                self.latencies.append(self.latest.latency)
-                self.redraw()
-        finally:
-            searcher.close()
+        while True:
+            with self._lock:
+                if self._pending is None:
+                    self._busy = False
+                    self._idle.set()
+                    return
+                text, started = self._pending
+                self._pending = None
+            self.latest = self._compute(self._searcher, text, started)
+            self.latencies.append(self.latest.latency)
+            self.redraw()
 
     def _compute(self, searcher: LiveSearcher, text: str, started: float) -> Shown:
         try:
