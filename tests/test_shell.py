@@ -250,3 +250,47 @@ def test_tab_completes_even_when_typed_in_one_burst(seeded: Store) -> None:
             pager=pager,
         )
     assert "1 hit for kyrgyzstan" in out.getvalue()
+
+
+def test_ctrl_c_during_a_listing_returns_to_the_prompt(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive.shell import commands
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "results_view", interrupted)
+    code, out = session("putin\n:stats\n:q\n", seeded.path)
+    assert code == 0
+    assert "(interrupted)" in out
+    assert "Schema version" in out  # the shell went on to the next line
+
+
+def test_vi_bindings_and_preview_come_from_the_config(seeded: Store, tmp_path: Path) -> None:
+    from prompt_toolkit.enums import EditingMode
+
+    from archive import config
+    from archive.shell.app import build_session
+    from archive.shell.commands import ShellState
+
+    path = tmp_path / "vi.toml"
+    path.write_text('key_bindings = "vi"\npreview = false\n', encoding="utf-8")
+    settings, warnings = config.load(path)
+    assert warnings == [] and settings.preview is False
+    state = ShellState(
+        store=seeded,
+        location=IndexLocation(seeded.path, "test"),
+        console=Console(file=io.StringIO()),
+        settings=settings,
+    )
+    with create_pipe_input() as pipe:
+        built = build_session(state, input=pipe, output=DummyOutput())
+        assert built.app.editing_mode == EditingMode.VI
+    # With the preview off the toolbar keeps only the status line.
+    from archive.shell.toolbar import toolbar
+
+    lines = "".join(piece[1] for piece in toolbar(state, None, "putin", 300)).split("\n")
+    assert len(lines) == 1 and "sort: relevance" in lines[0]
+    _, out = session("putin\n:q\n", seeded.path, path)
+    assert "2 hits for putin" in out
