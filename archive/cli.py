@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from archive.locations import IndexLocation
-    from archive.model import Article, Problem
+    from archive.model import Article, Problem, SyncReport
     from archive.store import Store
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -116,46 +116,101 @@ def cli(
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Remove articles whose file is gone (files under the paths given).",
+)
+@click.option(
+    "--field",
+    "field_map",
+    multiple=True,
+    metavar="NAME=COLUMN",
+    help="Read an article field from a column of JSON/CSV records "
+    "(fields: id, title, body, date, url, source, authors, tags, language).",
+)
 @pass_env
-def index(env: Env, paths: tuple[Path, ...]) -> int:
+def index(env: Env, paths: tuple[Path, ...], prune: bool, field_map: tuple[str, ...]) -> int:
     """Index articles: the bundled seed articles, or the files and folders given.
 
-    Re-running is safe: unchanged articles are left alone, changed ones are
-    updated in place. Unreadable files are reported and skipped.
+    Reads .txt, .md (with YAML or TOML front matter), saved .html pages, RSS and
+    Atom feeds, JSON, JSON Lines and CSV exports (also gzipped); '-' reads
+    standard input. Formats are told by file name, else by content. Re-running
+    is cheap: unchanged files are skipped and changed ones updated in place.
+    Unreadable inputs are reported (exit status 3) and the rest is indexed.
 
     \b
     Examples:
-      archive index                  # (re)index the bundled seed articles
-      archive index ~/news           # every .txt file under ~/news
-      archive index a.txt b.txt      # just these files
+      archive index                          # (re)index the bundled seed articles
+      archive index ~/news                   # every article file under ~/news
+      archive index feed.xml export.jsonl.gz
+      archive index --field body=story data.csv
+      curl -s https://example.org/rss | archive index -
+      archive index --prune ~/news           # also drop articles whose file is gone
     """
     from archive import sources
+    from archive.indexer import index_paths
     from archive.store import Store
 
     started = time.perf_counter()
-    scan = sources.FolderScan()
-    items = sources.read_paths(paths, scan) if paths else sources.read_seeds()
+    fields = sources.FieldMap(_field_map(field_map))
     store = Store.open_or_create(env.location.path)
-    report = store.sync(_reporting(items))
-    report.ignored_files = scan.ignored
-    elapsed = time.perf_counter() - started
-    click.echo(
-        f"Indexed into {env.location.path}: {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.skipped} skipped with errors "
-        f"({elapsed:.2f} s)"
-        + (f"; {report.ignored_files} files of other types ignored" if report.ignored_files else "")
+    progress = _progress()
+    with progress:
+        if paths:
+            report = index_paths(store, paths, fields=fields, prune=prune, progress=progress)
+        else:
+            report = store.sync(_reporting(sources.read_seeds(), progress))
+    click.echo(_summary(report, env.location.path, time.perf_counter() - started))
+    return EXIT_PARTIAL if report.skipped else EXIT_OK
+
+
+def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        name, equals, column = pair.partition("=")
+        if not equals or not name or not column:
+            raise click.BadParameter(f"expected NAME=COLUMN, got {pair!r}", param_hint="--field")
+        mapping[name.strip()] = column.strip()
+    try:
+        from archive.sources import FieldMap
+
+        FieldMap(mapping)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--field") from None
+    return mapping
+
+
+def _summary(report: SyncReport, where: Path, elapsed: float) -> str:
+    line = (
+        f"Indexed into {where}: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed, "
+        f"{report.duplicates} duplicates, {report.skipped} skipped with errors ({elapsed:.2f} s)"
     )
-    return EXIT_PARTIAL if report.problems else EXIT_OK
+    extras = []
+    if report.files_unchanged:
+        extras.append(f"{report.files_unchanged} unchanged files not read")
+    if report.warnings:
+        extras.append(f"{report.warnings} warnings")
+    if report.ignored_files:
+        extras.append(f"{report.ignored_files} files of other types ignored")
+    return line + ("; " + "; ".join(extras) if extras else "")
 
 
-def _reporting(items: Iterable[Article | Problem]) -> Iterator[Article | Problem]:
+def _reporting(items: Iterable[Article | Problem], progress: Any) -> Iterator[Article | Problem]:
     """Pass items through, reporting each unreadable input as it is met."""
     from archive.model import Problem
 
     for item in items:
         if isinstance(item, Problem):
-            click.echo(f"archive: skipped {item.path}: {item.reason}", err=True)
+            progress.problem(item)
         yield item
+
+
+def _progress() -> Any:
+    from archive.progress import for_stderr
+
+    return for_stderr()
 
 
 @cli.command()

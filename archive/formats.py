@@ -28,6 +28,10 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "date": _date(hit.date),
         "source": hit.source,
         "path": hit.path,
+        "authors": list(hit.authors),
+        "url": hit.url,
+        "tags": list(hit.tags),
+        "language": hit.language,
         "score": round(hit.score, 6),
         "snippets": [snippet_json(s) for s in hit.snippets],
     }
@@ -52,6 +56,12 @@ def article_json(article: Article) -> dict[str, Any]:
         "date": _date(article.date),
         "source": article.source,
         "path": article.path,
+        "record": article.record,
+        "authors": list(article.authors),
+        "url": article.url,
+        "tags": list(article.tags),
+        "language": article.language,
+        "copies": list(article.copies),
     }
 
 

@@ -27,19 +27,30 @@ class Article:
     id: str
     title: str
     body: str
-    origin: str  # stable key of where it came from ("seed:NAME", or an absolute path)
+    origin: str  # stable key of where it came from ("seed:NAME", a path, "path#record")
     path: str | None = None  # file it was read from, when there is one
     date: datetime | None = None
     source: str | None = None  # the outlet that published it
     cleaning: Cleaning = field(default_factory=Cleaning)
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    record: str | None = None  # which record of the file (line, row, entry), if several
+    copies: tuple[str, ...] = ()  # other origins holding exactly the same text
 
 
 @dataclass(frozen=True)
 class Problem:
-    """An input that could not be read, and why."""
+    """An input that could not be read, and why.
+
+    ``skipped`` is False for a warning about an article that was still
+    indexed (an unparsable date is left empty, say).
+    """
 
     path: str
     reason: str
+    skipped: bool = True
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
@@ -68,6 +79,10 @@ class Hit:
     date: datetime | None = None
     source: str | None = None
     path: str | None = None
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +126,19 @@ class SyncReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
+    duplicates: int = 0  # articles whose exact text was already indexed from elsewhere
     problems: list[Problem] = field(default_factory=list)
     ignored_files: int = 0  # files in folders that are not articles (other types)
+    files_unchanged: int = 0  # files skipped without reading (same size, time or hash)
 
     @property
     def skipped(self) -> int:
-        return len(self.problems)
+        return sum(1 for problem in self.problems if problem.skipped)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.problems) - self.skipped
 
 
 @dataclass(frozen=True)

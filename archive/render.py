@@ -87,7 +87,13 @@ def _date(value: datetime | None) -> str | None:
 def hit_view(hit: Hit) -> RenderableType:
     head = Text(f"{hit.rank:>2}. ", style=RANK)
     head.append_text(highlighted(hit.title or "(untitled)", hit.title_matches, TITLE_MATCH, TITLE))
-    parts = [hit.id, _date(hit.date), hit.source and safe(hit.source), f"score {hit.score:.2f}"]
+    parts = [
+        hit.id,
+        _date(hit.date),
+        hit.source and safe(hit.source),
+        safe(", ".join(hit.authors)) if hit.authors else None,
+        f"score {hit.score:.2f}",
+    ]
     meta = Text(" · ".join(p for p in parts if p), style=META)
     lines: list[RenderableType] = [head, Padding(meta, (0, 0, 0, 4))]
     lines += [Padding(snippet_text(s), (0, 0, 0, 4)) for s in hit.snippets]
@@ -117,10 +123,21 @@ def results_view(results: Results) -> RenderableType:
 def article_view(shown: Highlighted) -> RenderableType:
     article = shown.article
     title = highlighted(article.title or "(untitled)", shown.title_matches, TITLE_MATCH, TITLE)
-    parts = [article.id, _date(article.date), article.source and safe(article.source)]
+    parts = [
+        article.id,
+        _date(article.date),
+        article.source and safe(article.source),
+        safe(", ".join(article.authors)) if article.authors else None,
+    ]
     meta = [Text(" · ".join(p for p in parts if p), style=META)]
-    if article.path:
-        meta.append(Text(safe(article.path), style=META))
+    for label, value in (
+        ("", article.path and article.path + (f" ({article.record})" if article.record else "")),
+        ("", article.url),
+        ("tags: ", ", ".join(article.tags)),
+        ("also in: ", "; ".join(article.copies)),
+    ):
+        if value:
+            meta.append(Text(label + safe(value), style=META))
     body = highlighted(article.body, shown.body_matches)
     return Group(title, *meta, Text(), body)
 

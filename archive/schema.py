@@ -15,10 +15,11 @@ from whoosh.analysis import (
     RegexTokenizer,
     StemFilter,
     StopFilter,
+    StripFilter,
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -40,6 +41,15 @@ def text_analyzer() -> Analyzer:
     )
 
 
+# Authors and tags are stored joined with this (names contain commas: "Perlis, A. J.").
+LIST_SEPARATOR = ";"
+
+
+def list_analyzer() -> Analyzer:
+    """Each ';'-separated item is one term, case- and accent-folded."""
+    return RegexTokenizer(r"[^;]+") | StripFilter() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
 def build_schema() -> fields.Schema:
     analyzer = text_analyzer()
     return fields.Schema(
@@ -52,8 +62,19 @@ def build_schema() -> fields.Schema:
         # Publication date: a DATETIME so that filters can be exact to the day.
         date=fields.DATETIME(stored=True, sortable=True),
         source=fields.ID(stored=True, sortable=True),
-        path=fields.STORED(),
+        authors=fields.TEXT(analyzer=list_analyzer(), stored=True, phrase=False),
+        tags=fields.TEXT(analyzer=list_analyzer(), stored=True, phrase=False),
+        url=fields.ID(stored=True),
+        language=fields.ID(stored=True),
+        # The file an article came from (indexed, so a run can prune by file),
+        # and which record of it.
+        path=fields.ID(stored=True),
+        record=fields.STORED(),
         content_hash=fields.STORED(),
+        # Exact duplicates: one article keeps the IDs and places of its copies.
+        text_hash=fields.ID(stored=True),
+        copy_ids=fields.KEYWORD(stored=True),
+        copies=fields.STORED(),
         # What cleaning removed; columns so that stats can total them cheaply.
         removed_paragraphs=fields.NUMERIC(stored=True, sortable=True),
         removed_links=fields.NUMERIC(stored=True, sortable=True),

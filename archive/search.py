@@ -22,7 +22,7 @@ from whoosh.support.charset import accent_map
 from archive.errors import QueryError
 from archive.model import Highlighted, Hit, Preview, Results, Snippet
 from archive.schema import DEFAULT_FIELDS, FIELD_BOOSTS, VOCABULARY_FIELDS
-from archive.store import Store
+from archive.store import Store, split_list
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
@@ -219,6 +219,10 @@ def _to_hit(hit: WhooshHit, rank: int, top: int) -> Hit:
         date=fields.get("date"),
         source=fields.get("source"),
         path=fields.get("path"),
+        authors=split_list(fields.get("authors")),
+        url=fields.get("url"),
+        tags=split_list(fields.get("tags")),
+        language=fields.get("language"),
     )
 
 

@@ -29,7 +29,7 @@ from archive.errors import (
     SchemaMismatch,
 )
 from archive.model import Article, Cleaning, IndexStats, Problem, SyncReport
-from archive.schema import SCHEMA_VERSION, build_schema
+from archive.schema import LIST_SEPARATOR, SCHEMA_VERSION, build_schema
 
 META_FILE = "archive-meta.json"
 # An ID prefix must be at least this long to name an article.
@@ -39,8 +39,18 @@ WRITER_MEMORY_MB = 128
 
 def content_hash(article: Article) -> str:
     """Changes whenever anything the index keeps of the article changes."""
-    parts = [article.title, article.body, article.source or "", article.path or ""]
-    parts.append(article.date.isoformat() if article.date else "")
+    parts = [
+        article.title,
+        article.body,
+        article.source or "",
+        article.path or "",
+        article.date.isoformat() if article.date else "",
+        article.url or "",
+        article.language or "",
+        article.record or "",
+        LIST_SEPARATOR.join(article.authors),
+        LIST_SEPARATOR.join(article.tags),
+    ]
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -97,36 +107,23 @@ class Store:
 
     # -- writing ------------------------------------------------------------
 
+    def session(self) -> Session:
+        """A writing session: one writer, one commit (use it as a context manager)."""
+        return Session(self, self._writer())
+
     def sync(self, items: Iterable[Article | Problem]) -> SyncReport:
         """Add new articles, update changed ones, leave unchanged ones alone.
 
         All of it is one commit: if the run stops part-way, the index stays
         as it was before the run.
         """
-        report = SyncReport()
-        now = datetime.now(UTC).replace(tzinfo=None)
-        seen: set[str] = set()
-        writer = self._writer()
-        try:
-            with self.ix.searcher() as before:
-                for item in items:
-                    if isinstance(item, Problem):
-                        report.problems.append(item)
-                    elif item.id in seen:
-                        report.unchanged += 1
-                    else:
-                        seen.add(item.id)
-                        self._sync_one(writer, before, item, now, report)
-        except BaseException:
-            writer.cancel()
-            raise
-        if report.added or report.updated:
-            writer.commit()
-            stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            _write_meta(self.path, {**_read_meta(self.path), "last_indexed": stamp})
-        else:
-            writer.cancel()
-        return report
+        with self.session() as session:
+            for item in items:
+                if isinstance(item, Problem):
+                    session.report.problems.append(item)
+                else:
+                    session.put(item)
+        return session.report
 
     def _writer(self) -> Any:
         try:
@@ -136,22 +133,6 @@ class Store:
                 f"the index at {self.path} is being written by another process",
                 hint="try again when it has finished",
             ) from err
-
-    @staticmethod
-    def _sync_one(
-        writer: Any, before: Searcher, article: Article, now: datetime, report: SyncReport
-    ) -> None:
-        digest = content_hash(article)
-        existing = before.document(id=article.id)
-        if existing is not None and existing.get("content_hash") == digest:
-            report.unchanged += 1
-            return
-        added = existing.get("added", now) if existing else now
-        writer.update_document(**_to_doc(article, digest, added))
-        if existing is None:
-            report.added += 1
-        else:
-            report.updated += 1
 
     # -- reading ------------------------------------------------------------
 
@@ -185,6 +166,182 @@ class Store:
             cleaned_articles=cleaned,
             duplicate_paragraphs=totals["removed_paragraphs"],
             link_lines=totals["removed_links"],
+        )
+
+
+class Session:
+    """Everything one run changes, written with one writer and committed once.
+
+    Exact duplicates (the same cleaned text from another file or feed) are not
+    indexed twice: the first article keeps a list of its copies, and a copy
+    that later disappears or changes is taken off that list.
+    """
+
+    def __init__(self, store: Store, writer: Any) -> None:
+        self.store = store
+        self.writer = writer
+        self.before = store.ix.searcher()  # the index as it was when the run began
+        self.report = SyncReport()
+        self.now = datetime.now(UTC).replace(tzinfo=None)
+        self._seen: set[str] = set()
+        self._primary_of_hash: dict[str, tuple[str, str | None]] = {}
+        # IDs of documents this run added or replaced. Whoosh cannot replace a
+        # document added by the same uncommitted writer, so copy lists for
+        # these are written by a second, small commit.
+        self._written: set[str] = set()
+        self._removed: set[str] = set()
+        self._copies_to_add: dict[str, dict[str, list[Any]]] = {}
+        self._copies_to_drop: dict[str, set[str]] = {}
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.cancel()
+
+    def put(self, article: Article) -> None:
+        """Add, update, or recognise as unchanged or as a copy, one article."""
+        if article.id in self._seen:
+            self.report.unchanged += 1
+            return
+        self._seen.add(article.id)
+        digest, text_hash = content_hash(article), exact_text_hash(article)
+        existing = self.before.document(id=article.id)
+        if existing is not None and existing.get("content_hash") == digest:
+            self.report.unchanged += 1
+            self._primary_of_hash.setdefault(text_hash, (article.id, article.path))
+            return
+        self._forget_as_copy(article.id, keep_in=None)
+        primary = self._primary_for(text_hash, article)
+        if primary is not None:
+            self._record_copy(primary, article, existing)
+            return
+        copies = list(existing.get("copies", [])) if existing else []
+        added = existing.get("added", self.now) if existing else self.now
+        doc = _to_doc(article, digest, text_hash, added, copies)
+        self.writer.update_document(**doc)
+        self._written.add(article.id)
+        self._primary_of_hash.setdefault(text_hash, (article.id, article.path))
+        if existing is None:
+            self.report.added += 1
+        else:
+            self.report.updated += 1
+
+    def remove(self, article_id: str) -> None:
+        """Take an article out; if it had copies, the first copy takes its place."""
+        if article_id in self._removed:
+            return
+        self._removed.add(article_id)
+        fields = self.before.document(id=article_id)
+        if fields is None:
+            self._forget_as_copy(article_id, keep_in=None, count=True)
+            return
+        self.writer.delete_by_term("id", article_id)
+        self.report.removed += 1
+        copies = [c for c in fields.get("copies", []) if c[0] not in self._removed]
+        if copies:
+            heir, rest = copies[0], copies[1:]
+            doc = {**_stored_to_doc(fields), "id": heir[0], "origin": heir[1], "path": heir[2]}
+            doc["record"] = heir[3]
+            doc.update(_copy_fields(rest))
+            self.writer.update_document(**_without_none(doc))
+            self._written.add(heir[0])
+
+    def commit(self) -> None:
+        try:
+            primaries = set(self._copies_to_add) | set(self._copies_to_drop)
+            later = primaries & self._written
+            self._write_copy_lists(self.writer, self.before, primaries - later)
+            if not self._changed():
+                self.writer.cancel()
+                return
+            self.writer.commit()
+            if later:
+                writer = self.store._writer()
+                with self.store.ix.searcher() as now:
+                    self._write_copy_lists(writer, now, later)
+                writer.commit()
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            _write_meta(self.store.path, {**_read_meta(self.store.path), "last_indexed": stamp})
+        finally:
+            self.before.close()
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+        self.before.close()
+
+    # -- exact duplicates ----------------------------------------------------
+
+    def _primary_for(self, text_hash: str, article: Article) -> str | None:
+        """The article already holding this exact text from another file, if any.
+
+        Records inside one file are never merged: an export that lists two
+        records is saying they are two (CACM has five "Glossary" entries).
+        """
+        known = self._primary_of_hash.get(text_hash)
+        if known is not None:
+            primary, path = known
+            if primary != article.id and primary not in self._removed and path != article.path:
+                return primary
+        for docnum in self.before.document_numbers(text_hash=text_hash):
+            stored = self.before.stored_fields(docnum)
+            found, path = stored["id"], stored.get("path")
+            if found != article.id and found not in self._removed and path != article.path:
+                self._primary_of_hash[text_hash] = (found, path)
+                return str(found)
+        return None
+
+    def _record_copy(self, primary: str, article: Article, existing: Any) -> None:
+        listed = self._copy_ids(primary)
+        if existing is not None:  # it was an article of its own; now it is a copy
+            self.writer.delete_by_term("id", article.id)
+            self._removed.add(article.id)
+        entry = [article.id, article.origin, article.path, article.record]
+        self._copies_to_add.setdefault(primary, {})[article.id] = entry
+        self._copies_to_drop.get(primary, set()).discard(article.id)
+        if article.id in listed:
+            self.report.unchanged += 1
+        else:
+            self.report.duplicates += 1
+
+    def _forget_as_copy(self, article_id: str, keep_in: str | None, count: bool = False) -> None:
+        """Take ``article_id`` off the copy list of any article that lists it."""
+        for docnum in self.before.document_numbers(copy_ids=article_id):
+            primary = self.before.stored_fields(docnum)["id"]
+            if primary != keep_in:
+                self._copies_to_drop.setdefault(primary, set()).add(article_id)
+                if count:
+                    self.report.removed += 1
+
+    def _copy_ids(self, primary: str) -> set[str]:
+        doc = self.before.document(id=primary) or {}
+        return set((doc.get("copy_ids") or "").split())
+
+    def _write_copy_lists(self, writer: Any, searcher: Searcher, primaries: set[str]) -> None:
+        for primary in primaries - self._removed:
+            stored = searcher.document(id=primary)
+            if stored is None:
+                continue
+            doc = _stored_to_doc(stored)
+            drop = self._copies_to_drop.get(primary, set())
+            entries = {c[0]: list(c) for c in doc.get("copies", []) if c[0] not in drop}
+            entries.update(self._copies_to_add.get(primary, {}))
+            new = _copy_fields(list(entries.values()))
+            if new["copy_ids"] != (doc.get("copy_ids") or ""):
+                writer.update_document(**_without_none({**doc, **new}))
+
+    def _changed(self) -> bool:
+        report = self.report
+        return bool(
+            report.added
+            or report.updated
+            or report.removed
+            or report.duplicates
+            or self._copies_to_drop
+            or self._copies_to_add
         )
 
 
@@ -237,21 +394,54 @@ def _count_nonzero(reader: Any, names: tuple[str, ...], live: list[int]) -> int:
     return sum(1 for n in live if any(column[n] for column in columns))
 
 
-def _to_doc(article: Article, digest: str, added: datetime) -> dict[str, Any]:
+def _to_doc(
+    article: Article, digest: str, text_hash: str, added: datetime, copies: list[Any]
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": article.id,
         "origin": article.origin,
         "title": article.title,
         "body": article.body,
         "content_hash": digest,
+        "text_hash": text_hash,
         "removed_paragraphs": article.cleaning.duplicate_paragraphs,
         "removed_links": article.cleaning.link_lines,
         "removed_chars": article.cleaning.chars_removed,
         "added": added,
+        "path": article.path,
+        "record": article.record,
+        "date": article.date,
+        "source": article.source,
+        "url": article.url,
+        "language": article.language,
+        "authors": LIST_SEPARATOR.join(article.authors) or None,
+        "tags": LIST_SEPARATOR.join(article.tags) or None,
+        **_copy_fields(copies),
     }
-    optional = {"path": article.path, "date": article.date, "source": article.source}
-    doc.update({key: value for key, value in optional.items() if value is not None})
-    return doc
+    return _without_none(doc)
+
+
+def _copy_fields(copies: list[Any]) -> dict[str, Any]:
+    return {"copies": [list(c) for c in copies], "copy_ids": " ".join(c[0] for c in copies)}
+
+
+def _without_none(doc: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in doc.items() if value is not None and value != ""}
+
+
+def _stored_to_doc(fields: dict[str, Any]) -> dict[str, Any]:
+    """A document to re-write from its stored fields (every indexed field is stored)."""
+    return dict(fields)
+
+
+def exact_text_hash(article: Article) -> str:
+    """The same for exact duplicates: the same cleaned headline and text.
+
+    A copy under another headline is not an exact duplicate but a near one
+    (a syndicated or re-headlined story).
+    """
+    text = f"{article.title}\n{article.body}"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def to_article(fields: dict[str, Any]) -> Article:
@@ -269,7 +459,20 @@ def to_article(fields: dict[str, Any]) -> Article:
             link_lines=fields.get("removed_links", 0),
             chars_removed=fields.get("removed_chars", 0),
         ),
+        authors=split_list(fields.get("authors")),
+        url=fields.get("url"),
+        tags=split_list(fields.get("tags")),
+        language=fields.get("language"),
+        record=fields.get("record"),
+        copies=tuple(
+            f"{c[2] or c[1]}{f' ({c[3]})' if c[3] else ''}" for c in fields.get("copies", [])
+        ),
     )
+
+
+def split_list(joined: str | None) -> tuple[str, ...]:
+    """Authors or tags as stored (joined with ';') back to a tuple."""
+    return tuple(part for part in (joined or "").split(LIST_SEPARATOR) if part)
 
 
 def _check_version(path: Path) -> None:

@@ -22,6 +22,9 @@ DERIVED_TITLE_CHARS = 90
 # shorter repeats (subheadings, table rows) go only with a repeated run.
 SUBSTANTIAL_WORDS = 8
 
+# C1 control characters are never news text: they are Windows-1252 bytes that
+# were decoded as Latin-1 (0x92 is a curly apostrophe, 0x96 an en dash).
+_C1 = re.compile("[\x80-\x9f]")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _SPACES = re.compile(r"[^\S\n]+")  # runs of horizontal whitespace, nbsp included
 _BLANK_LINES = re.compile(r"\n\s*\n")
@@ -52,9 +55,14 @@ class CleanText:
 
 def normalize(raw: str) -> str:
     """Unicode NFC, Unix newlines, no invisible characters, single spaces."""
-    text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = _C1.sub(_from_cp1252, raw)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_INVISIBLE)
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+
+
+def _from_cp1252(match: re.Match[str]) -> str:
+    return bytes([ord(match.group())]).decode("cp1252", errors="ignore")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -146,6 +154,23 @@ def drop_link_lines(paras: list[str]) -> tuple[list[str], list[str]]:
         is_link = _LINK_ANYWHERE.match(para) and len(para) < 300
         (dropped if is_link else kept).append(para)
     return kept, dropped
+
+
+def clean_body(raw: str) -> tuple[str, Cleaning]:
+    """Clean an article body whose title is known separately."""
+    paras, links = drop_link_lines(paragraphs(normalize(raw)))
+    paras, repeats = drop_repeats(paras)
+    cleaning = Cleaning(
+        duplicate_paragraphs=len(repeats),
+        link_lines=len(links),
+        chars_removed=sum(map(len, repeats + links)),
+    )
+    return "\n\n".join(paras), cleaning
+
+
+def clean_title(raw: str) -> str:
+    """A title on one line, with stray whitespace and control characters gone."""
+    return " ".join(normalize(raw).split())
 
 
 def clean_article(raw: str) -> CleanText:

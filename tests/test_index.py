@@ -49,14 +49,14 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
     write(news, "empty.txt", "")
     write(news, "blank.txt", "\n\n   \n")
     write(news, "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    write(news, "latin1.txt", "Caf\xe9 prices rise\n\nPrices rose.".encode("latin-1"))
+    write(news, "utf16.txt", b"\xff\xfe\x00\x00\x01\x02binary\x00\x00")
     items = list(sources.read_paths([news, tmp_path / "missing.txt"]))
     problems = {Path(p.path).name: p.reason for p in items if isinstance(p, Problem)}
     assert problems == {
         "binary.txt": "binary file, not text",
         "blank.txt": "empty file",
         "empty.txt": "empty file",
-        "latin1.txt": "not UTF-8 text (undecodable byte at offset 3)",
+        "utf16.txt": "binary file, not text",
         "missing.txt": "no such file or directory",
     }
     assert [a.title for a in items if isinstance(a, Article)] == ["Harbour reopens after storm"]
@@ -67,7 +67,7 @@ def test_huge_files_are_refused_not_loaded(tmp_path: Path, monkeypatch: pytest.M
     path = write(tmp_path, "big.txt", "word " * 100)
     (problem,) = sources.read_file(path)
     assert isinstance(problem, Problem)
-    assert problem.reason == "too large for an article (500 bytes)"
+    assert problem.reason == "too large to read as one text file (over 100 bytes)"
 
 
 def test_folders_are_walked_for_txt_files_only(tmp_path: Path) -> None:

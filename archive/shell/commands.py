@@ -71,6 +71,8 @@ class ShellState:
             raise CommandError("no results yet: search for something first")
         number = _number(arg, "a result number")
         if self.results.like is None and self.query is not None:
+            if not self.results.total:
+                raise CommandError("there are no results: search for something else first")
             if not 1 <= number <= self.results.total:
                 raise CommandError(
                     f"there is no result {number}; results run 1-{self.results.total}"

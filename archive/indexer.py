@@ -1,0 +1,155 @@
+"""One indexing run: inputs in, one commit out, a report of what happened.
+
+Unchanged files are skipped without being read (same size and modification
+time, or else the same content hash). A changed file is read again and its
+articles updated in place; articles it no longer holds are removed, unless
+the file could not be read at all (nothing already indexed is lost to a
+file that went bad). ``prune`` removes the articles of files that are gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from archive import sources
+from archive.manifest import FileEntry, Manifest
+from archive.model import Article, Problem, SyncReport
+from archive.sources import FieldMap, FolderScan
+from archive.store import Session, Store
+
+STDIN = Path("-")
+
+
+class Progress(Protocol):
+    def file(self, path: str) -> None: ...
+    def article(self, report: SyncReport) -> None: ...
+    def problem(self, problem: Problem) -> None: ...
+
+
+class Quiet:
+    def file(self, path: str) -> None:
+        pass
+
+    def article(self, report: SyncReport) -> None:
+        pass
+
+    def problem(self, problem: Problem) -> None:
+        pass
+
+
+@dataclass
+class _Run:
+    session: Session
+    manifest: Manifest
+    progress: Progress
+    fields: FieldMap
+    entries: list[FileEntry] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+
+
+def index_paths(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    fields: FieldMap | None = None,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Index files, folders and ``-`` (standard input) into ``store``."""
+    paths = list(paths)
+    scan = FolderScan()
+    manifest = Manifest(store.path)
+    try:
+        with store.session() as session:
+            run = _Run(session, manifest, progress or Quiet(), fields or FieldMap())
+            for item in sources.find_inputs(paths, scan):
+                if isinstance(item, Problem):
+                    _problem(run, item)
+                elif item == STDIN:
+                    _read(
+                        run,
+                        sources.read_stream(
+                            sys.stdin.buffer, name="-", origin="stdin", fields=run.fields
+                        ),
+                    )
+                else:
+                    _index_file(run, item)
+            if prune:
+                _prune(run, [p for p in paths if p != STDIN])
+        manifest.save(run.entries, run.gone)
+    finally:
+        manifest.close()
+    session.report.ignored_files = scan.ignored
+    return session.report
+
+
+def _index_file(run: _Run, path: Path) -> None:
+    key = str(path.resolve())
+    report = run.session.report
+    run.progress.file(str(path))
+    try:
+        stat = path.stat()
+        entry = run.manifest.get(key)
+        if entry and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            report.files_unchanged += 1
+            report.unchanged += len(entry.ids)
+            return
+        digest = _file_digest(path)
+    except OSError as err:
+        _problem(run, Problem(str(path), err.strerror or str(err)))
+        return
+    if entry and entry.digest == digest:
+        report.files_unchanged += 1
+        report.unchanged += len(entry.ids)
+        run.entries.append(FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, entry.ids))
+        return
+    ids, failed = _read(run, sources.read_file(path, run.fields))
+    if failed and not ids:
+        return  # unreadable now: keep what it held before, and read it again next time
+    if entry and not failed:
+        for gone in set(entry.ids) - set(ids):
+            run.session.remove(gone)
+    run.entries.append(FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, tuple(ids)))
+
+
+def _read(run: _Run, items: Iterable[Article | Problem]) -> tuple[list[str], bool]:
+    """Put the articles into the session; their IDs, and whether anything was skipped."""
+    ids: list[str] = []
+    failed = False
+    for item in items:
+        if isinstance(item, Problem):
+            _problem(run, item)
+            failed = failed or item.skipped
+        else:
+            run.session.put(item)
+            ids.append(item.id)
+            run.progress.article(run.session.report)
+    return ids, failed
+
+
+def _prune(run: _Run, scope: list[Path]) -> None:
+    folders = [str(path.resolve()) for path in scope]
+    for entry in run.manifest.under(folders):
+        if not os.path.exists(entry.path):
+            for article_id in entry.ids:
+                run.session.remove(article_id)
+            run.gone.append(entry.path)
+
+
+def _problem(run: _Run, problem: Problem) -> None:
+    run.session.report.problems.append(problem)
+    run.progress.problem(problem)
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,258 @@
+"""Read articles from files, folders, standard input and the bundled seeds.
+
+Yields ``Article`` values for what can be read and ``Problem`` values (where
+and why) for what cannot, so one bad file or record never stops a run.
+This package knows nothing of the index.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import IO, cast
+
+from archive.model import Article, Problem
+from archive.sources import detect
+from archive.sources.article import article_id
+from archive.sources.decode import Undecodable, decode
+from archive.sources.records import FieldMap
+
+__all__ = [
+    "FieldMap",
+    "FolderScan",
+    "article_id",
+    "find_inputs",
+    "read_file",
+    "read_paths",
+    "read_seeds",
+    "read_stream",
+]
+
+# Whole-file formats are refused above these sizes (lines and rows stream).
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_BYTES = {
+    detect.FEED: 128 * 1024 * 1024,
+    detect.JSON: 256 * 1024 * 1024,
+}
+STREAMED = frozenset({detect.JSONL, detect.CSV})
+_SNIFF_BYTES = 8192
+SEED_PACKAGE = "archive.seeds"
+STDIN = "-"
+
+
+class FolderScan:
+    """Counts files in folders that were passed over as not being articles."""
+
+    def __init__(self) -> None:
+        self.ignored = 0
+
+
+def read_seeds() -> Iterator[Article | Problem]:
+    """The bundled seed articles, identified by file name (not install location)."""
+    from archive.sources.plain import read_text
+
+    folder = resources.files(SEED_PACKAGE)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".txt"):
+            text, _ = decode(entry.read_bytes())
+            yield from read_text(text, path=str(Path(str(entry))), origin=f"seed:{entry.name}")
+
+
+def find_inputs(paths: Iterable[Path], scan: FolderScan | None = None) -> Iterator[Path | Problem]:
+    """The files named, and the article files inside the folders named (recursively).
+
+    Inside folders, hidden files and folders are passed over, and so are files
+    whose names promise no known format.
+    """
+    for path in paths:
+        if str(path) == STDIN:
+            yield path
+        elif path.is_dir():
+            yield from _walk(path, scan)
+        elif path.exists():
+            yield path
+        else:
+            yield Problem(str(path), "no such file or directory")
+
+
+def _walk(folder: Path, scan: FolderScan | None) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            if detect.by_name(name) is not None:
+                yield Path(root, name)
+            elif scan is not None:
+                scan.ignored += 1
+
+
+def read_paths(
+    paths: Iterable[Path], scan: FolderScan | None = None, fields: FieldMap | None = None
+) -> Iterator[Article | Problem]:
+    """Every article in the files and folders given."""
+    for item in find_inputs(paths, scan):
+        if isinstance(item, Problem):
+            yield item
+        else:
+            yield from read_file(item, fields)
+
+
+def read_file(path: Path, fields: FieldMap | None = None) -> Iterator[Article | Problem]:
+    """The articles in one file, or why it cannot be read."""
+    shown = str(path)
+    try:
+        stream: IO[bytes] = path.open("rb")
+    except OSError as err:
+        yield Problem(shown, err.strerror or str(err))
+        return
+    with stream:
+        origin = str(path.resolve())
+        yield from read_stream(stream, name=shown, origin=origin, fields=fields)
+
+
+def read_stream(
+    stream: IO[bytes],
+    *,
+    name: str,
+    origin: str,
+    fields: FieldMap | None = None,
+) -> Iterator[Article | Problem]:
+    """The articles in an open binary stream (a file, or standard input)."""
+    head = stream.peek(2) if hasattr(stream, "peek") else b""
+    if head[:2] == detect.GZIP_MAGIC:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+    try:
+        yield from _dispatch(stream, name, origin, fields or FieldMap())
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        yield Problem(name, f"truncated or corrupt gzip data ({err}); what came before was read")
+
+
+def _dispatch(
+    stream: IO[bytes], name: str, origin: str, fields: FieldMap
+) -> Iterator[Article | Problem]:
+    from archive.sources import records
+
+    buffered = cast(IO[bytes], _Peekable(stream))
+    kind = detect.by_name(name) or detect.by_content(cast(_Peekable, buffered).head(_SNIFF_BYTES))
+    if kind in STREAMED:
+        reader = records.read_jsonl if kind == detect.JSONL else records.read_csv
+        yield from reader(buffered, path=name, origin=origin, fields=fields)
+        return
+    limit = MAX_BYTES.get(kind, MAX_FILE_BYTES)
+    data = buffered.read(limit + 1)
+    if len(data) > limit:
+        yield Problem(name, f"too large to read as one {kind} file (over {limit:,} bytes)")
+        return
+    if not data.strip():
+        yield Problem(name, "empty file")
+        return
+    if kind == detect.JSON:
+        yield from records.read_json(_bytes_io(data), path=name, origin=origin, fields=fields)
+    elif kind == detect.FEED:
+        from archive.sources.feeds import read_feed
+
+        yield from read_feed(data, path=name, origin=origin)
+    elif kind == detect.HTML:
+        from archive.sources.html import read_html
+
+        yield from read_html(data, path=name, origin=origin)
+    else:
+        yield from _read_plain(data, kind, name, origin)
+
+
+def _read_plain(data: bytes, kind: str, name: str, origin: str) -> Iterator[Article | Problem]:
+    from archive.sources.plain import read_markdown, read_text
+
+    if b"\x00" in data[:_SNIFF_BYTES] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        yield Problem(name, "binary file, not text")
+        return
+    try:
+        text, _ = decode(data)
+    except Undecodable as err:
+        yield Problem(name, str(err))
+        return
+    if _looks_binary(text):
+        yield Problem(name, "binary file, not text")
+        return
+    reader = read_markdown if kind == detect.MARKDOWN else read_text
+    yield from reader(text, path=name, origin=origin)
+
+
+def _looks_binary(text: str) -> bool:
+    """NULs, or mostly control characters, in the first few KB of decoded text.
+
+    A few control characters are kept: hostile articles carry terminal escape
+    sequences, and they are indexed and shown escaped, not refused.
+    """
+    head = text[:_SNIFF_BYTES]
+    controls = sum(1 for char in head if char < " " and char not in "\n\r\t\f")
+    return "\x00" in head or controls > 0.3 * max(len(head), 1)
+
+
+def _bytes_io(data: bytes) -> IO[bytes]:
+    import io
+
+    return io.BytesIO(data)
+
+
+class _Peekable:
+    """A binary stream whose first bytes can be looked at before reading it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.buffer = b""
+
+    def head(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            chunk = self.stream.read(size - len(self.buffer))
+            if not chunk:
+                break
+            self.buffer += chunk
+        return self.buffer[:size]
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            data, self.buffer = self.buffer + self.stream.read(), b""
+            return data
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        if len(data) < size:
+            data += self.stream.read(size - len(data))
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        if b"\n" in self.buffer:
+            line, _, self.buffer = self.buffer.partition(b"\n")
+            return line + b"\n"
+        line, self.buffer = self.buffer, b""
+        return line + self.stream.readline(size)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    # io.TextIOWrapper (the CSV reader) needs these.
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray) -> int:
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        pass
+
+    def seekable(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return False

@@ -1,0 +1,85 @@
+"""Building ``Article`` values: the one place readers turn fields into articles."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from archive.model import Article, Problem
+from archive.sources.dates import parse_date
+from archive.text import clean_article, clean_body, clean_title
+
+
+def article_id(origin: str) -> str:
+    """A short ID that stays the same for the same origin across runs."""
+    return hashlib.blake2b(origin.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def build(
+    *,
+    origin: str,
+    path: str | None,
+    body: str,
+    title: str | None = None,
+    date: Any = None,
+    record: str | None = None,
+    source: str | None = None,
+    authors: Iterable[str] = (),
+    url: str | None = None,
+    tags: Iterable[str] = (),
+    language: str | None = None,
+) -> Iterator[Article | Problem]:
+    """One cleaned article (and a warning if its date could not be read).
+
+    Without a title the first line is used when it reads like a headline, or
+    a title is derived from the lede.
+    """
+    where = f"{path or origin}{f' ({record})' if record else ''}"
+    if title and title.strip():
+        text, cleaning = clean_body(body)
+        heading = clean_title(title)
+    else:
+        clean = clean_article(body)
+        text, cleaning, heading = clean.body, clean.cleaning, clean.title
+    if not text and heading:
+        text = heading  # a headline-only item is still news
+    if not text:
+        yield Problem(where, "no article text")
+        return
+    try:
+        when = parse_date(date)
+    except ValueError as err:
+        yield Problem(where, f"{err}; indexed without a date", skipped=False)
+        when = None
+    yield Article(
+        id=article_id(origin),
+        title=heading,
+        body=text,
+        origin=origin,
+        path=path,
+        date=when,
+        source=_clean(source),
+        cleaning=cleaning,
+        authors=_distinct(map(_clean, authors)),
+        url=_clean(url),
+        tags=_distinct(map(_clean, tags)),
+        language=_clean(language),
+        record=record,
+    )
+
+
+def _distinct(values: Iterable[str | None]) -> tuple[str, ...]:
+    """Non-empty values, each once (compared without case), in order."""
+    seen: dict[str, str] = {}
+    for value in values:
+        if value:
+            seen.setdefault(value.casefold(), value)
+    return tuple(seen.values())
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    text = clean_title(str(value))
+    return text or None

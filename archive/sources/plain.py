@@ -1,0 +1,93 @@
+"""Plain-text and Markdown articles."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from typing import Any
+
+from archive.model import Article, Problem
+from archive.sources.article import build
+
+_FRONT = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def read_text(text: str, *, path: str, origin: str) -> Iterator[Article | Problem]:
+    yield from build(origin=origin, path=path, body=text)
+
+
+def read_markdown(text: str, *, path: str, origin: str) -> Iterator[Article | Problem]:
+    """A Markdown article, with optional YAML (---) or TOML (+++) front matter."""
+    meta: dict[str, Any] = {}
+    match = _FRONT.match(text)
+    if match:
+        try:
+            meta = _front_matter(match.group(1), match.group(2))
+        except ValueError as err:
+            yield Problem(path, f"front matter ignored: {err}", skipped=False)
+        text = text[match.end() :]
+    body = markdown_to_text(text)
+    yield from build(
+        origin=origin,
+        path=path,
+        body=body,
+        title=_first(meta, "title", "headline"),
+        date=_first(meta, "date", "published", "pubdate"),
+        source=_first(meta, "source", "publisher", "site"),
+        authors=_many(_first(meta, "authors", "author")),
+        url=_first(meta, "url", "link"),
+        tags=_many(_first(meta, "tags", "categories", "category")),
+        language=_first(meta, "language", "lang"),
+    )
+
+
+def _front_matter(fence: str, block: str) -> dict[str, Any]:
+    if fence == "+++":
+        try:
+            data: Any = tomllib.loads(block)
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"not valid TOML ({err})") from err
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(block)
+        except yaml.YAMLError as err:
+            raise ValueError(f"not valid YAML ({str(err).splitlines()[0]})") from err
+    if not isinstance(data, dict):
+        raise ValueError("not a table of fields")
+    return {str(key).lower(): value for key, value in data.items()}
+
+
+def _first(meta: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if meta.get(key) not in (None, "", []):
+            return meta[key]
+    return None
+
+
+def _many(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [part.strip() for part in re.split(r"[;,]", str(value)) if part.strip()]
+
+
+def markdown_to_text(text: str) -> str:
+    """The words of a Markdown document, one paragraph per block, markup gone."""
+    from markdown_it import MarkdownIt
+
+    blocks: list[str] = []
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type == "inline":
+            words = "".join(
+                child.content
+                for child in token.children or []
+                if child.type in ("text", "code_inline")
+            )
+            blocks.append(words)
+        elif token.type in ("code_block", "fence"):
+            blocks.append(token.content.strip())
+    return "\n\n".join(block for block in blocks if block.strip())

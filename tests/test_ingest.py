@@ -1,0 +1,434 @@
+"""Reading real-world inputs: every format, its metadata, encodings and bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import lxml.html
+import pytest
+from conftest import Ran
+
+from archive import sources
+from archive.indexer import index_paths
+from archive.model import Article, Problem
+from archive.search import search
+from archive.sources import FieldMap
+from archive.store import Store
+
+INGEST = Path(__file__).parent / "fixtures" / "ingest"
+Run = Callable[..., Ran]
+
+
+def read(path: Path, fields: FieldMap | None = None) -> tuple[list[Article], list[Problem]]:
+    items = list(sources.read_file(path, fields))
+    return (
+        [i for i in items if isinstance(i, Article)],
+        [i for i in items if isinstance(i, Problem)],
+    )
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+# -- HTML pages, checked against Readability's expected output ----------------------
+
+
+@pytest.mark.parametrize("page", ["bbc-1", "la-nacion", "herald-sun-1", "heise"])
+def test_html_pages_give_the_article_body_and_metadata(page: str) -> None:
+    folder = INGEST / "html" / page
+    expected = json.loads((folder / "expected-metadata.json").read_text("utf-8"))
+    body_words = words(
+        lxml.html.fromstring((folder / "expected.html").read_text("utf-8")).text_content()
+    )
+    (article,), problems = read(folder / "source.html")
+    assert problems == []
+    assert article.title == expected["title"]
+    if expected.get("lang"):
+        assert (article.language or "").lower() == expected["lang"].lower()
+    if expected.get("siteName"):
+        assert article.source == expected["siteName"]
+    if expected.get("publishedTime"):
+        assert article.date is not None
+        assert article.date.date().isoformat() == expected["publishedTime"][:10]
+    found = set(words(article.title + " " + article.body))
+    covered = sum(1 for word in body_words if word in found) / len(body_words)
+    assert covered >= 0.95, f"only {covered:.0%} of the expected text"
+    # No navigation, ads or comments: not much more text than the article itself.
+    assert len(words(article.body)) <= 1.3 * len(body_words)
+
+
+def test_a_page_with_no_article_is_reported(tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><head><title>Menu</title></head><body><nav>Home</nav></body></html>")
+    articles, problems = read(page)
+    assert articles == []
+    assert [p.reason for p in problems] == ["no article text found in the page"]
+
+
+# -- feeds --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "source", "sample"),
+    [
+        ("jn_pt_iso-8859-1.rss", 40, "Jornal de Notícias - Últimas Notícias", "Mãe de utente"),
+        ("uol_noticias_latin1_nodecl.rss", 15, "UOL Noticias", "simulações"),
+        ("qq_news_gb2312.xml", 20, "新闻国内", "习近平"),
+        ("theverge.atom", 10, "The Verge", "Senate drops plan"),
+        ("heise_developer.atom", 15, "heise developer neueste Meldungen", "WildFly"),
+        ("nhs_north_west_news.rss", 2, "NHS North West News Feed", "measles"),
+    ],
+)
+def test_feeds_give_one_readable_article_per_entry(
+    name: str, count: int, source: str, sample: str
+) -> None:
+    articles, problems = read(INGEST / "feeds" / name)
+    assert len(articles) == count
+    assert {a.source for a in articles} == {source}
+    assert all(a.url and a.url.startswith("http") for a in articles)
+    assert any(sample in a.title for a in articles)
+    assert all("\ufffd" not in a.title + a.body for a in articles)  # no mojibake
+    assert all(not p.skipped for p in problems)
+
+
+def test_feed_dates_authors_and_records() -> None:
+    articles, _ = read(INGEST / "feeds" / "theverge.atom")
+    first = articles[0]
+    assert first.authors == ("Tina Nguyen",)
+    assert first.date == datetime(2025, 7, 1, 13, 15, 48)
+    assert first.record == "entry 1"
+    qq, _ = read(INGEST / "feeds" / "qq_news_gb2312.xml")
+    assert qq[0].date == datetime(2018, 9, 18, 14, 38, 10)  # "2018-09-18 14:38:10", not RFC 822
+
+
+def test_unparsable_dates_are_reported_and_left_empty() -> None:
+    articles, problems = read(INGEST / "feeds" / "uol_noticias_latin1_nodecl.rss")
+    assert len(articles) == 15 and all(a.date is None for a in articles)
+    assert len(problems) == 15 and not any(p.skipped for p in problems)
+    assert "unparsable date 'Seg, 24 Set 2018 19:42:40 -0300'; indexed without a date" in {
+        p.reason for p in problems
+    }
+
+
+def test_a_file_that_is_not_a_feed_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.xml"
+    bad.write_text("this is <not xml at all & never was")
+    articles, problems = read(bad)
+    assert articles == [] and len(problems) == 1
+    assert problems[0].reason.startswith("not a readable feed (")
+
+
+# -- encodings --------------------------------------------------------------------
+
+
+def test_encoding_traps_come_out_readable() -> None:
+    (pound,), _ = read(INGEST / "encodings" / "bbc_sport_199_utf8_with_stray_latin1_pound.txt")
+    assert "£" in pound.body and "\ufffd" not in pound.body
+    (quote,), _ = read(INGEST / "encodings" / "feedparser_demoronize-1.xml")
+    assert quote.title == "don’t"
+    for name in ("feedparser_utf-8-bom.xml", "feedparser_utf-16le-bom.xml"):
+        articles, problems = read(INGEST / "encodings" / name)
+        assert articles == []
+        assert [(p.reason, p.skipped) for p in problems] == [("the feed has no entries", False)]
+
+
+# -- records: JSON Lines, JSON, CSV -------------------------------------------------------
+
+
+def test_reuters_json_lines_gzipped() -> None:
+    articles, problems = read(INGEST / "records" / "reuters_first40.jsonl.gz")
+    assert problems == []
+    assert len(articles) == 40
+    cocoa = articles[0]
+    assert cocoa.title == "BAHIA COCOA REVIEW"
+    assert cocoa.date == datetime(1987, 2, 26, 15, 1, 1)
+    assert cocoa.tags == ("cocoa",)
+    assert cocoa.record == "line 1"
+    assert articles[0].id != articles[1].id
+
+
+def test_huffpost_fields_are_mapped_without_options() -> None:
+    articles, _ = read(INGEST / "records" / "huffpost_first40.jsonl")
+    first = articles[0]
+    assert first.title.startswith("Over 4 Million Americans Roll Up Sleeves")
+    assert first.body.startswith("Health experts said it is too early")
+    assert first.authors == ("Carla K. Johnson, AP",)
+    assert first.url and first.url.startswith("https://www.huffpost.com/entry/")
+    assert first.tags == ("U.S. NEWS",)
+    assert first.date == datetime(2022, 9, 23)
+
+
+def test_headerless_csv_guesses_title_and_body() -> None:
+    articles, problems = read(INGEST / "records" / "ag_news_test_first40.csv")
+    assert problems == [] and len(articles) == 40
+    assert articles[0].title == "Fears for T N pension after talks"
+    assert articles[0].body.startswith("Unions representing workers at Turner")
+
+
+def test_author_names_with_commas_stay_whole() -> None:
+    articles, _ = read(INGEST / "records" / "cacm_first40.jsonl")
+    assert articles[0].authors == ("Perlis, A. J.", "Samelson,K.")
+    assert articles[0].source == "CACM December, 1958"
+    assert articles[0].origin.endswith("#1")  # the record's own docno
+
+
+def test_json_arrays_and_field_overrides(tmp_path: Path) -> None:
+    data = tmp_path / "export.json"
+    data.write_text(
+        json.dumps(
+            {
+                "items": [
+                    {
+                        "headline_text": "Port strike ends",
+                        "story": "Dockers voted to return.",
+                        "when": "2024-03-05",
+                    },
+                    {
+                        "headline_text": "Rail fares rise",
+                        "story": "Fares go up in May.",
+                        "when": "5 March 2024",
+                    },
+                ]
+            }
+        ),
+        "utf-8",
+    )
+    fields = FieldMap({"title": "headline_text", "body": "story", "date": "when"})
+    articles, problems = read(data, fields)
+    assert problems == []
+    assert [(a.title, a.body, a.date) for a in articles] == [
+        ("Port strike ends", "Dockers voted to return.", datetime(2024, 3, 5)),
+        ("Rail fares rise", "Fares go up in May.", datetime(2024, 3, 5)),
+    ]
+    with pytest.raises(ValueError, match="unknown field 'headlines'"):
+        FieldMap({"headlines": "x"})
+
+
+def test_bad_records_are_reported_by_line_and_the_rest_read(tmp_path: Path) -> None:
+    lines = tmp_path / "mixed.jsonl"
+    lines.write_text(
+        '{"title": "One", "body": "First story."}\n{"title": "Two", "body": \n'
+        '[1, 2]\n{"title": "Three", "body": "Third story."}\n',
+        "utf-8",
+    )
+    articles, problems = read(lines)
+    assert [a.title for a in articles] == ["One", "Three"]
+    assert [p.path for p in problems] == [f"{lines}:2", f"{lines}:3"]
+    assert problems[0].reason.startswith("not valid JSON (")
+    assert problems[1].reason == "record is not an object"
+
+
+def test_a_broken_csv_quote_is_reported_with_its_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text('title,body\nOne,"fine"\nTwo,"never closed\x00\n', "utf-8")
+    articles, problems = read(broken)
+    assert [a.title for a in articles] == ["One"]
+    assert len(problems) == 1 and problems[0].path.startswith(f"{broken}:")
+    assert "broken CSV" in problems[0].reason
+
+
+def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
+    whole = (INGEST / "records" / "reuters_first40.jsonl.gz").read_bytes()
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    articles, problems = read(cut)
+    assert 0 < len(articles) < 40
+    assert len(problems) == 1 and problems[0].reason.startswith("truncated or corrupt gzip data")
+
+
+# -- Markdown ---------------------------------------------------------------------
+
+
+def test_markdown_with_yaml_and_toml_front_matter(tmp_path: Path) -> None:
+    yaml_md = tmp_path / "a.md"
+    yaml_md.write_text(
+        "---\ntitle: Floods close the [main] road\ndate: 2024-02-01\nsource: The Courier\n"
+        "author: [Ann Lee, Bo Chan]\ntags: weather, roads\nurl: https://example.org/a\n---\n"
+        "# Heading\n\nThe **river** rose [overnight](https://x.example).\n\n- one\n- two\n",
+        "utf-8",
+    )
+    toml_md = tmp_path / "b.md"
+    toml_md.write_text(
+        '+++\ntitle = "Budget passed"\ndate = 2024-03-04\n+++\nVotes *were* 52-48.\n'
+    )
+    (a,), _ = read(yaml_md)
+    assert (a.title, a.source, a.authors, a.tags, a.url) == (
+        "Floods close the [main] road",
+        "The Courier",
+        ("Ann Lee", "Bo Chan"),
+        ("weather", "roads"),
+        "https://example.org/a",
+    )
+    assert a.date == datetime(2024, 2, 1)
+    assert a.body == "Heading\n\nThe river rose overnight.\n\none\n\ntwo"
+    (b,), _ = read(toml_md)
+    assert (b.title, b.date, b.body) == ("Budget passed", datetime(2024, 3, 4), "Votes were 52-48.")
+
+
+def test_bad_front_matter_is_a_warning_and_the_article_is_kept(tmp_path: Path) -> None:
+    md = tmp_path / "c.md"
+    md.write_text("---\ntitle: [unclosed\n---\nCouncil meets today.\n", "utf-8")
+    (article,), (problem,) = read(md)
+    assert article.body == "Council meets today."
+    assert not problem.skipped and problem.reason.startswith("front matter ignored: not valid YAML")
+
+
+# -- the indexing run -------------------------------------------------------------
+
+
+def test_every_kind_of_input_indexes_from_one_folder(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    # The inputs only, not Readability's expected output beside the pages.
+    shutil.copytree(INGEST, folder, ignore=shutil.ignore_patterns("expected*"))
+    ran = run("index", str(folder))
+    assert ran.code == 0, ran.err  # warnings (dates, empty feeds) are not failures
+    # 6 feeds (102 entries) + 4 pages + 2 readable encoding samples + 4 x 40 records
+    assert "268 added, 0 updated, 0 unchanged, 0 removed, 0 duplicates, 0 skipped" in ran.out
+    assert "17 warnings" in ran.out
+    assert run("search", "cocoa").code == 0
+    assert run("search", "Mapuche").code == 0
+    assert run("search", "WildFly").code == 0
+
+
+def test_standard_input_is_read(index_dir: Path, tmp_path: Path) -> None:
+    lines = (INGEST / "records" / "huffpost_first40.jsonl").read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "index", "-"],
+        input=lines,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"40 added" in done.stdout
+
+
+def test_unchanged_files_are_not_read_again(index_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    shutil.copytree(INGEST / "records", folder)
+    store = Store.create(index_dir)
+    first = index_paths(store, [folder])
+    second = index_paths(store, [folder])
+    assert first.added == 160 and first.files_unchanged == 0
+    assert (second.added, second.updated, second.unchanged, second.files_unchanged) == (
+        0,
+        0,
+        160,
+        4,
+    )
+    os.utime(folder / "cacm_first40.jsonl")  # touched, not changed: the hash decides
+    third = index_paths(store, [folder])
+    assert (third.added, third.updated, third.unchanged) == (0, 0, 160)
+
+
+def test_a_changed_file_updates_in_place_and_drops_what_it_lost(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "wire.jsonl"
+    names = ["alpha", "bravo", "charlie", "delta", "echo"]
+    rows = [
+        {"id": n, "title": f"Story {n}", "body": f"Story {name}."} for n, name in enumerate(names)
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    store = Store.create(index_dir)
+    index_paths(store, [data])
+    rows[1]["body"] = "A corrected text."
+    del rows[4]
+    data.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    report = index_paths(store, [data])
+    assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 3, 1)
+    assert store.ix.doc_count() == 4
+    assert search(store, "corrected").total == 1
+    assert search(store, "echo").total == 0
+    assert search(store, "delta").total == 1
+
+
+def test_a_file_gone_bad_loses_nothing_already_indexed(index_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "feed.xml"
+    shutil.copy(INGEST / "feeds" / "theverge.atom", data)
+    store = Store.create(index_dir)
+    index_paths(store, [data])
+    data.write_text("<rss><channel><item>broken", "utf-8")
+    report = index_paths(store, [data])
+    assert report.skipped == 1 and report.removed == 0
+    assert store.ix.doc_count() == 10
+
+
+def test_prune_removes_articles_whose_file_is_gone(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Harbour reopens\n\nThe harbour reopened.\n", "utf-8")
+    (folder / "b.txt").write_text("Airport closes\n\nThe airport closed.\n", "utf-8")
+    run("index", str(folder))
+    (folder / "b.txt").unlink()
+    assert "0 removed" in run("index", str(folder)).out  # not without --prune
+    assert run("search", "airport").code == 0
+    assert "1 removed" in run("index", "--prune", str(folder)).out
+    assert run("search", "airport").code == 1
+    assert run("search", "harbour").code == 0
+
+
+def test_exact_duplicates_are_one_article_that_knows_its_copies(
+    run: Run, tmp_path: Path, index_dir: Path
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    text = "Mill closes after 90 years\n\nThe last shift left the mill on Friday.\n"
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text(text, "utf-8")
+    assert (
+        "1 added, 0 updated, 0 unchanged, 0 removed, 2 duplicates" in run("index", str(folder)).out
+    )
+    hits = json.loads(run("search", "--json", "mill").out)["hits"]
+    assert len(hits) == 1
+    shown = json.loads(run("show", "--json", hits[0]["id"]).out)
+    assert sorted(Path(p).name for p in shown["copies"]) == ["b.txt", "c.txt"]
+    # The first file goes: a copy takes its place and nothing is lost.
+    (folder / "a.txt").unlink()
+    run("index", "--prune", str(folder))
+    hits = json.loads(run("search", "--json", "mill").out)["hits"]
+    assert len(hits) == 1 and Path(hits[0]["path"]).name in {"b.txt", "c.txt"}
+    shown = json.loads(run("show", "--json", hits[0]["id"]).out)
+    assert len(shown["copies"]) == 1
+    assert Store.open(index_dir).ix.doc_count() == 1
+
+
+def test_a_copy_that_changes_becomes_its_own_article(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    text = "Mill closes\n\nThe last shift left the mill on Friday.\n"
+    (folder / "a.txt").write_text(text, "utf-8")
+    (folder / "b.txt").write_text(text, "utf-8")
+    run("index", str(folder))
+    (folder / "b.txt").write_text(text + "\nWorkers gathered outside.\n", "utf-8")
+    assert "1 added" in run("index", str(folder)).out
+    hits = json.loads(run("search", "--json", "mill").out)["hits"]
+    assert len(hits) == 2
+    copies = [json.loads(run("show", "--json", h["id"]).out)["copies"] for h in hits]
+    assert copies == [[], []]
+
+
+def test_progress_lines_when_piped(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("archive.progress.QUIET_EVERY", 10)
+    ran = run("index", str(INGEST / "records" / "cacm_first40.jsonl"))
+    assert ran.err.splitlines() == [f"archive: {n} articles read…" for n in (10, 20, 30, 40)]
+
+
+def test_field_option_errors_are_usage_errors(run: Run) -> None:
+    assert run("index", "--field", "nonsense", "x.csv").code == 2
+    assert "unknown field 'headlines'" in run("index", "--field", "headlines=a", "x.csv").err
+
+
+def test_gzip_reuters_round_trip_keeps_bytes_identical() -> None:
+    # The fixture is a real excerpt: 40 whole lines of the shared corpus.
+    with gzip.open(INGEST / "records" / "reuters_first40.jsonl.gz", "rt", encoding="utf-8") as f:
+        assert sum(1 for _ in f) == 40
