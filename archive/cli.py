@@ -227,12 +227,22 @@ def _progress() -> Any:
 @click.option(
     "--page", default=1, show_default=True, type=click.IntRange(1), help="Page of hits to show."
 )
+@click.option(
+    "--all",
+    "all_copies",
+    is_flag=True,
+    help="Show every near-duplicate copy of a story, not one hit per story.",
+)
 @pass_env
-def search(env: Env, words: tuple[str, ...], as_json: bool, limit: int, page: int) -> int:
+def search(
+    env: Env, words: tuple[str, ...], as_json: bool, limit: int, page: int, all_copies: bool
+) -> int:
     """Search the archive: ranked hits with highlighted snippets.
 
     All words must match. Whoosh query syntax works: OR, NOT, "phrases",
-    field:term (title:, body:), wildcards (withdr*). Exit status: 0 hits, 1 none.
+    field:term (title:, body:), wildcards (withdr*). Near-duplicate copies of a
+    story (syndicated, re-headlined) show once with "+N similar"; --all shows
+    each. Exit status: 0 hits, 1 none.
 
     \b
     Examples:
@@ -242,7 +252,9 @@ def search(env: Env, words: tuple[str, ...], as_json: bool, limit: int, page: in
     """
     from archive.search import search as run_search
 
-    results = run_search(env.open_store(), " ".join(words), page=page, pagelen=limit)
+    results = run_search(
+        env.open_store(), " ".join(words), page=page, pagelen=limit, all_copies=all_copies
+    )
     if as_json:
         from archive.formats import dumps, results_json
 

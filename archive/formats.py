@@ -32,6 +32,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "url": hit.url,
         "tags": list(hit.tags),
         "language": hit.language,
+        "similar": hit.similar,
         "score": round(hit.score, 6),
         "snippets": [snippet_json(s) for s in hit.snippets],
     }
@@ -41,6 +42,7 @@ def results_json(results: Results) -> dict[str, Any]:
     return {
         "query": results.query,
         "total": results.total,
+        "articles": results.articles or results.total,
         "page": results.page,
         "pages": results.pagecount,
         "elapsed_ms": round(results.elapsed * 1000, 3),

@@ -83,6 +83,7 @@ class Hit:
     url: str | None = None
     tags: tuple[str, ...] = ()
     language: str | None = None
+    similar: int = 0  # near-duplicate copies of this story that also match
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Results:
     pagecount: int = 1
     sort: str = "relevance"
     like: Article | None = None  # set for more-like-this results
+    articles: int = 0  # matching articles, counting every copy of a story
     key_terms: tuple[str, ...] = ()  # the words more-like-this searched for
 
 

@@ -93,6 +93,7 @@ def hit_view(hit: Hit) -> RenderableType:
         hit.source and safe(hit.source),
         safe(", ".join(hit.authors)) if hit.authors else None,
         f"score {hit.score:.2f}",
+        f"+{hit.similar} similar" if hit.similar else None,
     ]
     meta = Text(" · ".join(p for p in parts if p), style=META)
     lines: list[RenderableType] = [head, Padding(meta, (0, 0, 0, 4))]
@@ -109,6 +110,8 @@ def results_view(results: Results) -> RenderableType:
         head.append(" · key terms: " + ", ".join(map(safe, results.key_terms)), style=META)
     else:
         head.append(safe(results.query), style="bold")
+    if results.articles > results.total:
+        head.append(f" ({results.articles:,} articles, copies grouped)", style=META)
     head.append(f" in {results.elapsed * 1000:.0f} ms", style=META)
     if results.sort != "relevance":
         head.append(f" · {results.sort} first", style=META)

@@ -19,7 +19,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -75,6 +75,11 @@ def build_schema() -> fields.Schema:
         text_hash=fields.ID(stored=True),
         copy_ids=fields.KEYWORD(stored=True),
         copies=fields.STORED(),
+        # Near duplicates: MinHash band keys (LSH buckets, looked up as terms)
+        # and the story cluster the article belongs to (an article ID).
+        bands=fields.KEYWORD(stored=True),  # stored: documents are re-written from stored fields
+        fingerprint=fields.STORED(),  # (shingle count, MinHash signature)
+        cluster=fields.ID(stored=True, sortable=True),
         # What cleaning removed; columns so that stats can total them cheaply.
         removed_paragraphs=fields.NUMERIC(stored=True, sortable=True),
         removed_links=fields.NUMERIC(stored=True, sortable=True),

@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from typing import Any
 
 from whoosh import highlight, qparser, sorting
@@ -121,15 +122,30 @@ def search(
     snippets: int = 3,
     sort: str = "relevance",
     searcher: Searcher | None = None,
+    all_copies: bool = False,
 ) -> Results:
-    """One page of ranked hits for ``text``, each with highlighted snippets."""
+    """One page of ranked hits for ``text``, each with highlighted snippets.
+
+    Near-duplicate copies of a story are shown once, with the number of
+    similar articles, unless ``all_copies`` is set.
+    """
     started = time.perf_counter()
     query = parse(store, text)
     order = sort_facet(sort)
     with _searching(store, searcher) as active:
-        found = active.search_page(query, max(page, 1), pagelen=pagelen, terms=True, sortedby=order)
-        hits = tuple(_to_hit(hit, found.offset + i + 1, snippets) for i, hit in enumerate(found))
-        total, pagecount, pagenum = found.total, found.pagecount, found.pagenum
+        if all_copies:
+            found = active.search_page(
+                query, max(page, 1), pagelen=pagelen, terms=True, sortedby=order
+            )
+            pagenum, total, pagecount = found.pagenum, found.total, found.pagecount
+            hits = tuple(
+                _to_hit(hit, found.offset + i + 1, snippets) for i, hit in enumerate(found)
+            )
+            articles = total
+        else:
+            pagenum, total, pagecount, articles, hits = _stories(
+                active, query, page, pagelen, snippets, order
+            )
     return Results(
         query=text,
         total=total,
@@ -138,7 +154,37 @@ def search(
         page=pagenum,
         pagecount=pagecount,
         sort=sort,
+        articles=articles,
     )
+
+
+def _stories(
+    searcher: Searcher, query: Query, page: int, pagelen: int, snippets: int, order: Any
+) -> tuple[int, int, int, int, tuple[Hit, ...]]:
+    """One hit per story cluster. Whoosh's collapse ranks the stories; its own
+    counts are not exact, so each shown hit's copies are counted directly."""
+    found = searcher.search(
+        query,
+        limit=None,
+        terms=True,
+        sortedby=order,
+        collapse=sorting.FieldFacet("cluster"),
+        collapse_limit=1,
+    )
+    stories = found.scored_length()
+    pagecount = max(1, math.ceil(stories / pagelen))
+    page = min(max(page, 1), pagecount)
+    offset = (page - 1) * pagelen
+    hits = []
+    for i in range(offset, min(offset + pagelen, stories)):
+        hit = found[i]
+        cluster = hit.get("cluster")
+        similar = 0
+        if cluster:
+            similar = len(searcher.search(query, filter=Term("cluster", cluster), limit=1)) - 1
+        hits.append(replace(_to_hit(hit, i + 1, snippets), similar=similar))
+    articles = len(searcher.search(query, limit=1))
+    return page, stories, pagecount, articles, tuple(hits)
 
 
 def preview(store: Store, text: str, searcher: Searcher, top: int = 3) -> Preview:

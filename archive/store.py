@@ -35,6 +35,8 @@ META_FILE = "archive-meta.json"
 # An ID prefix must be at least this long to name an article.
 MIN_ID_PREFIX = 4
 WRITER_MEMORY_MB = 128
+# Near-duplicate candidates checked per article, at most.
+MAX_NEAR_CANDIDATES = 64
 
 
 def content_hash(article: Article) -> str:
@@ -192,6 +194,9 @@ class Session:
         self._removed: set[str] = set()
         self._copies_to_add: dict[str, dict[str, list[Any]]] = {}
         self._copies_to_drop: dict[str, set[str]] = {}
+        self._band_members: dict[str, list[str]] = {}  # band key -> IDs written this run
+        # Fingerprint and cluster of each article written this run.
+        self._fingerprints: dict[str, tuple[Any, str]] = {}
 
     def __enter__(self) -> Session:
         return self
@@ -221,7 +226,9 @@ class Session:
             return
         copies = list(existing.get("copies", [])) if existing else []
         added = existing.get("added", self.now) if existing else self.now
-        doc = _to_doc(article, digest, text_hash, added, copies)
+        doc = _without_none(
+            {**_to_doc(article, digest, text_hash, added, copies), **self._cluster(article)}
+        )
         self.writer.update_document(**doc)
         self._written.add(article.id)
         self._primary_of_hash.setdefault(text_hash, (article.id, article.path))
@@ -272,6 +279,45 @@ class Session:
     def cancel(self) -> None:
         self.writer.cancel()
         self.before.close()
+
+    # -- near duplicates -----------------------------------------------------
+
+    def _cluster(self, article: Article) -> dict[str, Any]:
+        """Band keys and fingerprint for the article, and the story cluster it joins."""
+        from archive.similarity import fingerprint
+
+        mine = fingerprint(article.body)
+        if mine is None:
+            return {"cluster": article.id}
+        bands = mine.bands
+        cluster = self._matching_cluster(article.id, mine, bands) or article.id
+        for key in bands:
+            self._band_members.setdefault(key, []).append(article.id)
+        self._fingerprints[article.id] = (mine, cluster)
+        return {"bands": " ".join(bands), "fingerprint": mine.stored(), "cluster": cluster}
+
+    def _matching_cluster(self, own_id: str, mine: Any, bands: list[str]) -> str | None:
+        from archive.similarity import Fingerprint, same_story
+
+        checked: set[str] = {own_id}
+        for key in bands:
+            for other in self._band_members.get(key, []):
+                if other not in checked:
+                    checked.add(other)
+                    theirs, cluster = self._fingerprints[other]
+                    if same_story(mine, theirs):
+                        return cluster
+            for docnum in self.before.document_numbers(bands=key):
+                stored = self.before.stored_fields(docnum)
+                if stored["id"] in checked or stored["id"] in self._removed:
+                    continue
+                checked.add(stored["id"])
+                theirs = Fingerprint.from_stored(stored.get("fingerprint"))
+                if theirs is not None and same_story(mine, theirs):
+                    return str(stored.get("cluster") or stored["id"])
+            if len(checked) > MAX_NEAR_CANDIDATES:
+                break
+        return None
 
     # -- exact duplicates ----------------------------------------------------
 

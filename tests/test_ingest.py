@@ -432,3 +432,46 @@ def test_gzip_reuters_round_trip_keeps_bytes_identical() -> None:
     # The fixture is a real excerpt: 40 whole lines of the shared corpus.
     with gzip.open(INGEST / "records" / "reuters_first40.jsonl.gz", "rt", encoding="utf-8") as f:
         assert sum(1 for _ in f) == 40
+
+
+# -- near duplicates: story clusters ----------------------------------------------
+
+BBC = Path(__file__).parent / "fixtures" / "bbc_business"
+
+
+def syndicated(original: str) -> str:
+    """A copy as another outlet runs it: new headline, a dateline, the last paragraph cut."""
+    lines = original.strip().split("\n\n")
+    body = lines[1:-1]
+    body[0] = "NEW YORK (Reuters) - " + body[0]
+    return "Media giant's profits leap on broadband\n\n" + "\n\n".join(body) + "\n"
+
+
+def test_syndicated_copies_are_one_story_with_a_count(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    original = (BBC / "001.txt").read_text("utf-8")
+    (folder / "bbc.txt").write_text(original, "utf-8")
+    (folder / "wire.txt").write_text(syndicated(original), "utf-8")
+    shutil.copy(BBC / "002.txt", folder / "other.txt")  # another story entirely
+    run("index", str(folder))
+    grouped = json.loads(run("search", "--json", "timewarner").out)
+    assert (grouped["total"], grouped["articles"]) == (1, 2)
+    assert grouped["hits"][0]["similar"] == 1
+    assert "+1 similar" in run("search", "timewarner").out
+    every = json.loads(run("search", "--json", "--all", "timewarner").out)
+    assert (every["total"], every["articles"]) == (2, 2)
+    assert {h["similar"] for h in every["hits"]} == {0}
+    # The unrelated article is its own story.
+    profit = json.loads(run("search", "--json", "profits").out)
+    assert profit["total"] == profit["articles"] - 1
+
+
+def test_short_items_are_never_called_near_duplicates(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Rates held\n\nThe bank held rates at 4.75%.\n", "utf-8")
+    (folder / "b.txt").write_text("Rates kept\n\nThe bank held rates at 4.75%.\n", "utf-8")
+    run("index", str(folder))
+    found = json.loads(run("search", "--json", "rates").out)
+    assert (found["total"], found["articles"]) == (2, 2)

@@ -294,3 +294,16 @@ def test_vi_bindings_and_preview_come_from_the_config(seeded: Store, tmp_path: P
     assert len(lines) == 1 and "sort: relevance" in lines[0]
     _, out = session("putin\n:q\n", seeded.path, path)
     assert "2 hits for putin" in out
+
+
+def test_all_toggles_between_stories_and_every_copy(seeded: Store, tmp_path: Path) -> None:
+    original = (FIXTURES / "bbc_business" / "001.txt").read_text("utf-8")
+    paragraphs = original.strip().split("\n\n")
+    copy = "Another headline\n\n" + "\n\n".join(paragraphs[1:-1])
+    (tmp_path / "copy.txt").write_text(copy, "utf-8")
+    seeded.sync(sources.read_paths([FIXTURES / "bbc_business" / "001.txt", tmp_path / "copy.txt"]))
+    _, out = session("timewarner\n:all\n:all off\n:all maybe\n:q\n", seeded.path)
+    listings = re.split(r"\d+ hits? for timewarner", out)[1:]
+    assert [ranks(listing) for listing in listings] == [[1], [1, 2], [1]]
+    assert "+1 similar" in listings[0]
+    assert "expected on or off, got 'maybe'" in out

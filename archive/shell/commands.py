@@ -41,6 +41,7 @@ class ShellState:
     results: Results | None = None
     sort: str = "relevance"
     limit: int = 10
+    all_copies: bool = False  # show every near-duplicate copy, not one per story
     done: bool = False
     searcher: LiveSearcher = field(init=False)
     articles: int = 0  # articles in the index when it was last searched
@@ -60,6 +61,7 @@ class ShellState:
             snippets=self.settings.snippets,
             sort=self.sort,
             searcher=self.searcher.get(),
+            all_copies=self.all_copies,
         )
         self.articles = self.searcher.get().doc_count()
         self.query = text
@@ -223,6 +225,23 @@ def _limit(state: ShellState, arg: str) -> None:
         state.run_query(state.query)
     else:
         state.hint(f"{state.limit} results per page")
+
+
+@command(
+    "all",
+    "show every copy of a story (on), or one hit per story (off)",
+    ":all on",
+    arguments=("on", "off"),
+)
+def _all(state: ShellState, arg: str) -> None:
+    choice = arg or ("off" if state.all_copies else "on")
+    if choice not in ("on", "off"):
+        raise CommandError(f"expected on or off, got {arg!r}")
+    state.all_copies = choice == "on"
+    if state.query is not None:
+        state.run_query(state.query)
+    else:
+        state.hint("every copy will be shown" if state.all_copies else "one hit per story")
 
 
 @command("stats", "the index in use and its size", ":stats")
