@@ -233,27 +233,65 @@ def _progress() -> Any:
     is_flag=True,
     help="Show every near-duplicate copy of a story, not one hit per story.",
 )
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default="relevance",
+    show_default=True,
+    help="Order of the hits (undated articles come last).",
+)
+@click.option(
+    "--any",
+    "any_words",
+    is_flag=True,
+    help="Match any of the words, not all (articles with more of them rank higher).",
+)
+@click.option(
+    "--since", metavar="DATE", help="Only articles from this day on (2025-11-01, -7 days)."
+)
+@click.option("--until", metavar="DATE", help="Only articles up to the end of this day.")
 @pass_env
 def search(
-    env: Env, words: tuple[str, ...], as_json: bool, limit: int, page: int, all_copies: bool
+    env: Env,
+    words: tuple[str, ...],
+    as_json: bool,
+    limit: int,
+    page: int,
+    all_copies: bool,
+    sort: str,
+    any_words: bool,
+    since: str | None,
+    until: str | None,
 ) -> int:
     """Search the archive: ranked hits with highlighted snippets.
 
-    All words must match. Whoosh query syntax works: OR, NOT, "phrases",
-    field:term (title:, body:), wildcards (withdr*). Near-duplicate copies of a
-    story (syndicated, re-headlined) show once with "+N similar"; --all shows
-    each. Exit status: 0 hits, 1 none.
+    All words must match (--any: any of them). Query syntax: OR, NOT,
+    "phrases", "near words"~5, fields (title: body: source: author: tags:
+    date: id:), wildcards (withdr*), fuzzy (kharkiv~), boosts (nato^2), dates
+    exact to the day (date:2025-11, date:[2025-11-01 to 2025-11-30],
+    date:>2025-11-20, date:[-7 days to now]). Near-duplicate copies of a story
+    show once with "+N similar"; --all shows each. Exit status: 0 hits, 1 none.
 
     \b
     Examples:
       archive search putin withdrawal
       archive search '"peace talks"' NOT nato
       archive search --json title:russia | jq '.hits[].id'
+      archive search --sort newest --since -7days "peace talks"
+      archive search --any what did putin say about the peace plan
     """
     from archive.search import search as run_search
 
     results = run_search(
-        env.open_store(), " ".join(words), page=page, pagelen=limit, all_copies=all_copies
+        env.open_store(),
+        " ".join(words),
+        page=page,
+        pagelen=limit,
+        all_copies=all_copies,
+        sort=sort,
+        any_words=any_words,
+        since=since,
+        until=until,
     )
     if as_json:
         from archive.formats import dumps, results_json

@@ -15,16 +15,15 @@ from whoosh.analysis import (
     RegexTokenizer,
     StemFilter,
     StopFilter,
-    StripFilter,
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
 # Fields a user may name in a query (the rest are internal).
-QUERY_FIELDS = ("title", "body", "date", "source", "id")
+QUERY_FIELDS = ("title", "body", "source", "author", "tags", "date", "id")
 # Where the words of articles, unstemmed, can be looked up.
 VOCABULARY_FIELDS = ("spell_title", "spell_body")
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
@@ -45,9 +44,9 @@ def text_analyzer() -> Analyzer:
 LIST_SEPARATOR = ";"
 
 
-def list_analyzer() -> Analyzer:
-    """Each ';'-separated item is one term, case- and accent-folded."""
-    return RegexTokenizer(r"[^;]+") | StripFilter() | LowercaseFilter() | CharsetFilter(accent_map)
+def name_analyzer() -> Analyzer:
+    """Words of a name, case- and accent-folded, nothing removed or stemmed."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def build_schema() -> fields.Schema:
@@ -61,9 +60,11 @@ def build_schema() -> fields.Schema:
         body=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
         # Publication date: a DATETIME so that filters can be exact to the day.
         date=fields.DATETIME(stored=True, sortable=True),
-        source=fields.ID(stored=True, sortable=True),
-        authors=fields.TEXT(analyzer=list_analyzer(), stored=True, phrase=False),
-        tags=fields.TEXT(analyzer=list_analyzer(), stored=True, phrase=False),
+        source=fields.ID(stored=True, sortable=True),  # exact, for sorting and facets
+        outlet=fields.TEXT(analyzer=name_analyzer(), phrase=True),  # source:, by its words
+        # Stored joined with ';'; searched by their words (author:johnson).
+        authors=fields.TEXT(analyzer=name_analyzer(), stored=True),
+        tags=fields.TEXT(analyzer=name_analyzer(), stored=True),
         url=fields.ID(stored=True),
         language=fields.ID(stored=True),
         # The file an article came from (indexed, so a run can prune by file),

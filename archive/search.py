@@ -14,15 +14,16 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
 
-from whoosh import highlight, qparser, sorting
-from whoosh.query import NullQuery, Query, Term
+from whoosh import highlight, sorting
+from whoosh.query import And, DateRange, Query, Term
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
+from archive import query as query_language
 from archive.errors import QueryError
 from archive.model import Highlighted, Hit, Preview, Results, Snippet
-from archive.schema import DEFAULT_FIELDS, FIELD_BOOSTS, VOCABULARY_FIELDS
+from archive.schema import VOCABULARY_FIELDS
 from archive.store import Store, split_list
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
@@ -72,26 +73,20 @@ _WHOLE = highlight.Highlighter(
 )
 
 
-def parser(store: Store) -> qparser.QueryParser:
-    """Whoosh's query language over title and body; all words must match."""
-    return qparser.MultifieldParser(
-        list(DEFAULT_FIELDS), store.ix.schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
-    )
+def parse(store: Store, text: str, options: query_language.Options | None = None) -> Query:
+    """The query for ``text`` in the archive's query language (see archive.query)."""
+    return query_language.parse(store.ix.schema, text, options or query_language.Options())
 
 
-def parse(store: Store, text: str) -> Query:
-    if not text.strip():
-        raise QueryError("the query is empty", hint="type some words to search for")
-    try:
-        query = parser(store).parse(text)
-    except Exception as err:  # Whoosh's parser raises several kinds on odd input
-        raise QueryError(f"cannot parse the query {text!r}: {err}") from err
-    if query is NullQuery or isinstance(query, type(NullQuery)):
-        raise QueryError(
-            f"the query {text!r} has no words to search for",
-            hint="common words such as 'the' and lone operators are not searched",
-        )
-    return query
+def date_filter(since: str | None, until: str | None) -> Query | None:
+    """Articles dated from the start of ``since`` to the end of ``until`` (both kept)."""
+    if not (since or until):
+        return None
+    start = query_language.span(since)[0] if since else None
+    end = query_language.span(until)[1] if until else None
+    if start and end and start > end:
+        raise QueryError(f"--since {since} is after --until {until}")
+    return DateRange("date", start, end)
 
 
 def sort_facet(sort: str) -> sorting.FacetType | None:
@@ -123,6 +118,9 @@ def search(
     sort: str = "relevance",
     searcher: Searcher | None = None,
     all_copies: bool = False,
+    any_words: bool = False,
+    since: str | None = None,
+    until: str | None = None,
 ) -> Results:
     """One page of ranked hits for ``text``, each with highlighted snippets.
 
@@ -130,12 +128,13 @@ def search(
     similar articles, unless ``all_copies`` is set.
     """
     started = time.perf_counter()
-    query = parse(store, text)
+    query = parse(store, text, query_language.Options(any_words=any_words))
     order = sort_facet(sort)
+    dates = date_filter(since, until)
     with _searching(store, searcher) as active:
         if all_copies:
             found = active.search_page(
-                query, max(page, 1), pagelen=pagelen, terms=True, sortedby=order
+                query, max(page, 1), pagelen=pagelen, terms=True, sortedby=order, filter=dates
             )
             pagenum, total, pagecount = found.pagenum, found.total, found.pagecount
             hits = tuple(
@@ -144,7 +143,7 @@ def search(
             articles = total
         else:
             pagenum, total, pagecount, articles, hits = _stories(
-                active, query, page, pagelen, snippets, order
+                active, query, page, pagelen, snippets, order, dates
             )
     return Results(
         query=text,
@@ -159,7 +158,13 @@ def search(
 
 
 def _stories(
-    searcher: Searcher, query: Query, page: int, pagelen: int, snippets: int, order: Any
+    searcher: Searcher,
+    query: Query,
+    page: int,
+    pagelen: int,
+    snippets: int,
+    order: Any,
+    dates: Query | None,
 ) -> tuple[int, int, int, int, tuple[Hit, ...]]:
     """One hit per story cluster. Whoosh's collapse ranks the stories; its own
     counts are not exact, so each shown hit's copies are counted directly."""
@@ -170,6 +175,7 @@ def _stories(
         sortedby=order,
         collapse=sorting.FieldFacet("cluster"),
         collapse_limit=1,
+        filter=dates,
     )
     stories = found.scored_length()
     pagecount = max(1, math.ceil(stories / pagelen))
@@ -181,9 +187,14 @@ def _stories(
         cluster = hit.get("cluster")
         similar = 0
         if cluster:
-            similar = len(searcher.search(query, filter=Term("cluster", cluster), limit=1)) - 1
+            same = (
+                Term("cluster", cluster)
+                if dates is None
+                else And([Term("cluster", cluster), dates])
+            )
+            similar = len(searcher.search(query, filter=same, limit=1)) - 1
         hits.append(replace(_to_hit(hit, i + 1, snippets), similar=similar))
-    articles = len(searcher.search(query, limit=1))
+    articles = len(searcher.search(query, limit=1, filter=dates))
     return page, stories, pagecount, articles, tuple(hits)
 
 

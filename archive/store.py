@@ -458,6 +458,7 @@ def _to_doc(
         "record": article.record,
         "date": article.date,
         "source": article.source,
+        "outlet": article.source,
         "url": article.url,
         "language": article.language,
         "authors": LIST_SEPARATOR.join(article.authors) or None,

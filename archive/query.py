@@ -1,0 +1,234 @@
+"""The query language: Whoosh's parser, with the fields, dates and fuzziness
+a news researcher can trust.
+
+- Fields: ``title:``, ``body:``, ``source:``, ``author:``, ``tags:``,
+  ``date:``, ``id:``. A field that does not exist is an error that lists the
+  fields that do (Whoosh would quietly search for the word instead).
+- Dates are exact to the day: ``date:2025-11-27``, ``date:2025-11`` (the
+  month), ``date:[2025-11-01 to 2025-11-30]`` (both ends included),
+  ``date:>2025-11-20``, ``date:[-7 days to now]``, ``date:yesterday``.
+  Whoosh's own date plugin widens ISO dates in ranges to the whole year, so
+  dates are parsed here.
+- Fuzzy terms (``word~``, ``word~2``) never fuzz numbers or short words: a
+  search for 2024~ must not find 2025.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from whoosh import qparser
+from whoosh.qparser import syntax
+from whoosh.qparser.plugins import TaggingPlugin
+from whoosh.query import DateRange, FuzzyTerm, NullQuery, Query, Term
+
+from archive.errors import QueryError
+from archive.schema import DEFAULT_FIELDS, FIELD_BOOSTS
+
+# What users type -> the schema field it searches.
+FIELD_NAMES = {
+    "title": "title",
+    "body": "body",
+    "source": "outlet",
+    "author": "authors",
+    "authors": "authors",
+    "tag": "tags",
+    "tags": "tags",
+    "date": "date",
+    "id": "id",
+    "url": "url",
+    "language": "language",
+}
+SHOWN_FIELDS = ("title", "body", "source", "author", "tags", "date", "id")
+FUZZY_MIN_CHARS = 4  # shorter words are never fuzzed
+ANY_WORDS_BONUS = 0.9  # OrGroup factor: articles with more of the words rank higher
+
+_FIELD_PREFIX = re.compile(r'"[^"]*"|(?<![\w:])([A-Za-z_][\w]*):(?!//)')
+_NUMBERISH = re.compile(r"[\d.,\-/]+")
+
+
+@dataclass(frozen=True)
+class Options:
+    any_words: bool = False  # match any of the words instead of all of them
+
+
+def parser(schema: Any, options: Options = Options()) -> qparser.QueryParser:
+    group = qparser.OrGroup.factory(ANY_WORDS_BONUS) if options.any_words else qparser.AndGroup
+    found = qparser.MultifieldParser(
+        list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group
+    )
+    aliases: dict[str, list[str]] = {}
+    for typed, field in FIELD_NAMES.items():
+        if typed != field:
+            aliases.setdefault(field, []).append(typed)
+    found.add_plugin(qparser.FieldAliasPlugin(aliases))
+    found.add_plugin(qparser.FuzzyTermPlugin())
+    found.add_plugin(DatePlugin())
+    return found
+
+
+def parse(schema: Any, text: str, options: Options = Options()) -> Query:
+    """The query for ``text``, or a QueryError saying what is wrong with it."""
+    if not text.strip():
+        raise QueryError("the query is empty", hint="type some words to search for")
+    check_fields(text)
+    try:
+        query = parser(schema, options).parse(text)
+    except QueryError:
+        raise
+    except Exception as err:  # Whoosh's parser raises several kinds on odd input
+        raise QueryError(f"cannot parse the query {text!r}: {err}") from err
+    query = query.accept(_no_fuzzy_numbers)
+    if query is NullQuery or isinstance(query, type(NullQuery)):
+        raise QueryError(
+            f"the query {text!r} has no words to search for",
+            hint="common words such as 'the' and lone operators are not searched",
+        )
+    return query
+
+
+def check_fields(text: str) -> None:
+    """Refuse ``nosuch:word``: Whoosh would search for the word 'nosuch'."""
+    for match in _FIELD_PREFIX.finditer(text):
+        name = match.group(1)
+        if name is not None and name.lower() not in FIELD_NAMES:
+            raise QueryError(
+                f"unknown field {name!r}",
+                hint=f"fields are: {', '.join(f + ':' for f in SHOWN_FIELDS)}",
+            )
+
+
+def _no_fuzzy_numbers(query: Query) -> Query:
+    if isinstance(query, FuzzyTerm):
+        text = str(query.text)
+        if len(text) < FUZZY_MIN_CHARS or _NUMBERISH.fullmatch(text):
+            return Term(query.fieldname, query.text, boost=query.boost)
+    return query
+
+
+# -- dates --------------------------------------------------------------------
+
+END_OF_DAY = timedelta(days=1) - timedelta(microseconds=1)
+_RELATIVE = re.compile(
+    r"(?:(?P<sign>[-+])?(?P<n>\d+)\s*(?P<unit>day|week|month|year)s?(?P<ago>\s+ago)?)$", re.I
+)
+
+
+def span(text: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The first and last moment ``text`` names: a day, a month, a year, or now."""
+    now = now or datetime.now()
+    value = text.strip().lower()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if value == "now":
+        return now, now
+    if value == "today":
+        return today, today + END_OF_DAY
+    if value == "yesterday":
+        return today - timedelta(days=1), today - timedelta(days=1) + END_OF_DAY
+    relative = _RELATIVE.match(value)
+    if relative:
+        count = int(relative["n"]) * (-1 if relative["sign"] == "-" or relative["ago"] else 1)
+        day = _shift(today, count, relative["unit"].lower())
+        return day, day + END_OF_DAY
+    if re.fullmatch(r"\d{4}", value):
+        year = int(value)
+        return datetime(year, 1, 1), datetime(year, 12, 31) + END_OF_DAY
+    month = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
+    if month:
+        year, number = int(month[1]), int(month[2])
+        if not 1 <= number <= 12:
+            raise QueryError(f"there is no month {number} in {text!r}")
+        last = calendar.monthrange(year, number)[1]
+        return datetime(year, number, 1), datetime(year, number, last) + END_OF_DAY
+    try:
+        from dateutil import parser as dateparser
+
+        day = dateparser.parse(value, default=today).replace(
+            hour=0, minute=0, second=0, microsecond=0, tzinfo=None
+        )
+    except (ValueError, OverflowError):
+        raise QueryError(
+            f"cannot read {text!r} as a date",
+            hint="use 2025-11-27, 2025-11, 2025, today, yesterday, or -7 days",
+        ) from None
+    return day, day + END_OF_DAY
+
+
+def _shift(day: datetime, count: int, unit: str) -> datetime:
+    if unit == "day":
+        return day + timedelta(days=count)
+    if unit == "week":
+        return day + timedelta(weeks=count)
+    months = count * (12 if unit == "year" else 1)
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return day.replace(
+        year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1])
+    )
+
+
+def date_query(value: str, now: datetime | None = None) -> Query:
+    """A DateRange for one ``date:`` value: a day or month, a range, or a comparison."""
+    value = value.strip()
+    ranged = re.fullmatch(r"([\[{])\s*(.*?)\s*([\]}])", value, flags=re.S)
+    if ranged:
+        start_text, _, end_text = _split_range(ranged[2])
+        # [a to b] keeps both days whole; {a to b} leaves both days out.
+        start_excl, end_excl = ranged[1] == "{", ranged[3] == "}"
+        start = span(start_text, now)[1 if start_excl else 0] if start_text else None
+        end = span(end_text, now)[0 if end_excl else 1] if end_text else None
+        if start and end and start > end:
+            raise QueryError(f"the date range {value!r} ends before it starts")
+        return DateRange("date", start, end, startexcl=start_excl, endexcl=end_excl)
+    compared = re.fullmatch(r"([<>]=?)\s*(.+)", value)
+    if compared:
+        first, last = span(compared[2], now)
+        operator = compared[1]
+        if operator == ">":
+            return DateRange("date", last, None, startexcl=True)
+        if operator == ">=":
+            return DateRange("date", first, None)
+        if operator == "<":
+            return DateRange("date", None, first, endexcl=True)
+        return DateRange("date", None, last)
+    first, last = span(value, now)
+    return DateRange("date", first, last)
+
+
+def _split_range(inner: str) -> tuple[str, str, str]:
+    parts = re.split(r"(?:^|\s+)to(?:\s+|$)", inner, maxsplit=1, flags=re.I)
+    if len(parts) != 2:
+        raise QueryError(
+            f"a date range needs 'to': [{inner}]", hint="date:[2025-11-01 to 2025-11-30]"
+        )
+    return parts[0].strip(), "to", parts[1].strip()
+
+
+class DateNode(syntax.SyntaxNode):
+    """A ``date:`` clause in a parsed query."""
+
+    has_fieldname = False
+    has_text = False
+    has_boost = False
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.query_ = date_query(value)  # errors surface while parsing
+
+    def r(self) -> str:
+        return f"<date {self.value!r}>"
+
+    def query(self, parser: Any) -> Query:
+        return self.query_
+
+
+class DatePlugin(TaggingPlugin):
+    """Tags ``date:VALUE`` before Whoosh's field plugin sees it."""
+
+    priority = -10
+    expr = r"(?i)date:(?P<value>[\[{][^\]}]*[\]}]|[<>]=?[^\s()]+|-\d+\s+\w+|[^\s()]+)"
+    nodetype = DateNode
