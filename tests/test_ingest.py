@@ -475,3 +475,18 @@ def test_short_items_are_never_called_near_duplicates(run: Run, tmp_path: Path) 
     run("index", str(folder))
     found = json.loads(run("search", "--json", "rates").out)
     assert (found["total"], found["articles"]) == (2, 2)
+
+
+def test_an_export_that_repeats_an_id_loses_no_record(tmp_path: Path) -> None:
+    data = tmp_path / "collection.jsonl"
+    data.write_text(
+        '{"docno": "28", "title": "Sorting by merging"}\n'
+        '{"docno": "28", "title": "Arithmetic of intervals"}\n',
+        "utf-8",
+    )
+    articles, problems = read(data)
+    assert [a.title for a in articles] == ["Sorting by merging", "Arithmetic of intervals"]
+    assert len({a.id for a in articles}) == 2
+    assert [(p.reason, p.skipped) for p in problems] == [
+        ("ID '28' is used twice in this file; kept as line 2", False)
+    ]

@@ -91,6 +91,7 @@ class FieldMap:
 def read_json(
     stream: IO[bytes], *, path: str, origin: str, fields: FieldMap
 ) -> Iterator[Article | Problem]:
+    keys: set[str] = set()
     """A JSON array of records, or an object holding one (``{"articles": [...]}``)."""
     try:
         data = json.load(stream)
@@ -104,12 +105,13 @@ def read_json(
         yield Problem(path, "JSON holds no records (expected an array of objects)")
         return
     for number, record in enumerate(data, 1):
-        yield from _record(record, number, f"record {number}", path, origin, fields)
+        yield from _record(record, number, f"record {number}", path, origin, fields, keys)
 
 
 def read_jsonl(
     stream: IO[bytes], *, path: str, origin: str, fields: FieldMap
 ) -> Iterator[Article | Problem]:
+    keys: set[str] = set()
     for number, raw in enumerate(stream, 1):
         line = raw.strip()
         if not line:
@@ -119,12 +121,13 @@ def read_jsonl(
         except (ValueError, UnicodeDecodeError) as err:
             yield Problem(f"{path}:{number}", f"not valid JSON ({err})")
             continue
-        yield from _record(record, number, f"line {number}", path, origin, fields)
+        yield from _record(record, number, f"line {number}", path, origin, fields, keys)
 
 
 def read_csv(
     stream: IO[bytes], *, path: str, origin: str, fields: FieldMap
 ) -> Iterator[Article | Problem]:
+    keys: set[str] = set()
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="archive-cp1252", newline="")
     sample = text.read(64 * 1024) + text.readline()  # whole lines, for the sniffer
     try:
@@ -151,7 +154,7 @@ def read_csv(
         columns = header or [str(i) for i in range(1, len(row) + 1)]
         record = dict(zip(columns, row, strict=False))
         mapping = None if header else _guess_headerless(row)
-        yield from _record(record, number, f"row {number}", path, origin, fields, mapping)
+        yield from _record(record, number, f"row {number}", path, origin, fields, keys, mapping)
 
 
 def _header(sample: str, dialect: Any, fields: FieldMap) -> list[str] | None:
@@ -189,6 +192,7 @@ def _record(
     path: str,
     origin: str,
     fields: FieldMap,
+    keys: set[str],
     guessed: dict[str, str] | None = None,
 ) -> Iterator[Article | Problem]:
     if not isinstance(record, dict):
@@ -202,6 +206,14 @@ def _record(
 
     own = _scalar(get("id"))
     key = str(own) if own not in (None, "") else label  # "line 3" never clashes with an ID
+    if key in keys:  # an export that repeats an ID (CACM lists docno 28 twice)
+        yield Problem(
+            f"{path} ({label})",
+            f"ID {key!r} is used twice in this file; kept as {label}",
+            skipped=False,
+        )
+        key = label
+    keys.add(key)
     title, body = _text(get("title")), _text(get("body"))
     if not (title or body):
         yield Problem(f"{path} ({label})", "record has no title or text")
