@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from archive.locations import IndexLocation
-    from archive.model import Article, Problem, SyncReport
+    from archive.model import Article, Problem, Results, SyncReport
     from archive.store import Store
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -215,7 +215,16 @@ def _progress() -> Any:
 
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README).")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "jsonl", "csv", "md"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (one object), jsonl (a hit per line), csv, or md "
+    "(citation-ready Markdown).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "-n",
     "--limit",
@@ -254,6 +263,7 @@ def _progress() -> Any:
 def search(
     env: Env,
     words: tuple[str, ...],
+    output: str,
     as_json: bool,
     limit: int,
     page: int,
@@ -293,14 +303,62 @@ def search(
         since=since,
         until=until,
     )
-    if as_json:
-        from archive.formats import dumps, results_json
+    _print_results(env, results, "json" if as_json else output)
+    return EXIT_OK if results.total else EXIT_NONE
 
-        click.echo(dumps(results_json(results)))
-    else:
+
+def _print_results(env: Env, results: Results, output: str) -> None:
+    if output == "text":
         from archive.render import results_view
 
         env.emit(results_view(results))
+        return
+    from archive import formats
+
+    if output == "json":
+        click.echo(formats.dumps(formats.results_json(results)))
+    else:
+        writer = {
+            "jsonl": formats.results_jsonl,
+            "csv": formats.results_csv,
+            "md": formats.results_markdown,
+        }[output]
+        text = writer(results)
+        if text:
+            click.echo(text)
+
+
+@cli.command()
+@click.argument("article_id")
+@click.option(
+    "-n",
+    "--limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="How many similar articles.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "jsonl", "csv", "md"]),
+    default="text",
+    show_default=True,
+    help="As for search.",
+)
+@pass_env
+def similar(env: Env, article_id: str, limit: int, output: str) -> int:
+    """Articles like this one (more like this), with the key terms they share.
+
+    \b
+    Examples:
+      archive similar f951e8f88038
+      archive similar f951 --format json | jq '.key_terms'
+    """
+    from archive.search import similar as more_like
+
+    results = more_like(env.open_store(), article_id, pagelen=limit)
+    _print_results(env, results, output)
     return EXIT_OK if results.total else EXIT_NONE
 
 

@@ -46,7 +46,13 @@ def results_json(results: Results) -> dict[str, Any]:
         "page": results.page,
         "pages": results.pagecount,
         "elapsed_ms": round(results.elapsed * 1000, 3),
+        "suggestion": (
+            {"query": results.suggestion[0], "total": results.suggestion[1]}
+            if results.suggestion
+            else None
+        ),
         "hits": [hit_json(hit) for hit in results.hits],
+        **({"like": results.like.id, "key_terms": list(results.key_terms)} if results.like else {}),
     }
 
 
@@ -86,3 +92,73 @@ def stats_json(stats: IndexStats, location: IndexLocation) -> dict[str, Any]:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def results_jsonl(results: Results) -> str:
+    """One JSON object per hit, one per line (the hit's keys, plus its rank)."""
+    return "\n".join(
+        json.dumps({"rank": hit.rank, **hit_json(hit)}, ensure_ascii=False) for hit in results.hits
+    )
+
+
+CSV_COLUMNS = ("rank", "id", "title", "date", "source", "authors", "url", "score", "snippet")
+
+
+def results_csv(results: Results) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for hit in results.hits:
+        snippet = hit.snippets[0].text if hit.snippets else ""
+        writer.writerow(
+            [
+                hit.rank,
+                hit.id,
+                hit.title,
+                _date(hit.date) or "",
+                hit.source or "",
+                "; ".join(hit.authors),
+                hit.url or "",
+                round(hit.score, 4),
+                " ".join(snippet.split()),
+            ]
+        )
+    return out.getvalue().rstrip("\n")
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|"})
+
+
+def _md(text: str) -> str:
+    return " ".join(text.split()).translate(_MARKDOWN_SPECIAL)
+
+
+def results_markdown(results: Results) -> str:
+    """Citation-ready: headline, source, date, URL, and the matching passage quoted."""
+    lines = [f"Search: `{results.query.replace('`', '')}` ({results.total} hits)", ""]
+    for hit in results.hits:
+        cite = [
+            part
+            for part in (
+                _md(hit.source) if hit.source else None,
+                ", ".join(map(_md, hit.authors)) or None,
+                hit.date.date().isoformat() if hit.date else None,
+            )
+            if part
+        ]
+        line = f"{hit.rank}. **{_md(hit.title or '(untitled)')}**"
+        if cite:
+            line += " — " + ", ".join(cite)
+        if hit.url:
+            line += f". <{hit.url}>"
+        lines.append(line)
+        if hit.snippets:
+            first = hit.snippets[0]
+            quoted = ("" if first.starts_text else "…") + _md(first.text)
+            lines.append(f"   > {quoted}{'' if first.ends_text else '…'}")
+        lines.append(f"   (archive ID {hit.id})")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")

@@ -99,6 +99,7 @@ class Results:
     sort: str = "relevance"
     like: Article | None = None  # set for more-like-this results
     articles: int = 0  # matching articles, counting every copy of a story
+    suggestion: tuple[str, int] | None = None  # a corrected query, and its hits
     key_terms: tuple[str, ...] = ()  # the words more-like-this searched for
 
 

@@ -43,6 +43,7 @@ FIELD_NAMES = {
     "url": "url",
     "language": "language",
 }
+OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 SHOWN_FIELDS = ("title", "body", "source", "author", "tags", "date", "id")
 FUZZY_MIN_CHARS = 4  # shorter words are never fuzzed
 ANY_WORDS_BONUS = 0.9  # OrGroup factor: articles with more of the words rank higher

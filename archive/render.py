@@ -118,6 +118,12 @@ def results_view(results: Results) -> RenderableType:
     if results.pagecount > 1:
         head.append(f" · page {results.page} of {results.pagecount}", style=META)
     parts: list[RenderableType] = [head]
+    if results.suggestion is not None:
+        corrected, count = results.suggestion
+        line = Text("Did you mean ", style=WARNING)
+        line.append(safe(corrected), style="bold")
+        line.append(f" ({count:,} {'hit' if count == 1 else 'hits'})?", style=WARNING)
+        parts.append(line)
     for hit in results.hits:
         parts += [Text(), hit_view(hit)]
     return Group(*parts)

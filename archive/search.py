@@ -8,6 +8,7 @@ character spans, so that no caller ever re-matches query words itself.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -15,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from whoosh import highlight, sorting
+from whoosh.analysis import STOP_WORDS
 from whoosh.query import And, DateRange, Query, Term
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
@@ -89,6 +91,54 @@ def date_filter(since: str | None, until: str | None) -> Query | None:
     return DateRange("date", start, end)
 
 
+FEW_HITS = 3  # with fewer hits than this, a spelling suggestion is looked for
+_QUERY_WORD = re.compile(r"(?<![\w~^*?\-])([^\W\d_][\w']*)(?![\w:*?~])")
+MUCH_MORE_FREQUENT = 10  # a word this many times as common, one or two letters off, wins...
+TYPO_AT_MOST = 2  # ...over a word seen no more often than this (a typo some article shares)
+
+
+def suggest(
+    store: Store, text: str, searcher: Searcher, options: query_language.Options
+) -> tuple[str, int] | None:
+    """A corrected query and its hit count, when some words are not in the index.
+
+    A word is replaced by the nearest word the index holds (edit distance 2 at
+    most, the more frequent first) when the index lacks it, or holds it rarely
+    beside a far more frequent neighbour (a typo that some article shares).
+    So a suggestion never contains a word the index lacks.
+    """
+    reader = searcher.reader()
+    changed = False
+
+    def frequency(word: str) -> float:
+        return sum(reader.frequency(field, word) for field in VOCABULARY_FIELDS)
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(1)
+        folded = word.lower()
+        if word in query_language.OPERATORS or folded in STOP_WORDS:
+            return word
+        own = frequency(folded)
+        if own > TYPO_AT_MOST:
+            return word
+        for field in VOCABULARY_FIELDS[::-1]:
+            for found in reader.corrector(field).suggest(folded, limit=2, maxdist=2, prefix=1):
+                if found != folded and frequency(found) >= max(1, MUCH_MORE_FREQUENT * own):
+                    changed = True
+                    return str(found)
+        return word
+
+    corrected = _QUERY_WORD.sub(fix, text)
+    if not changed:
+        return None
+    try:
+        query = parse(store, corrected, options)
+    except QueryError:
+        return None
+    return corrected, len(searcher.search(query, limit=1))
+
+
 def sort_facet(sort: str) -> sorting.FacetType | None:
     """Whoosh's sort order for a sort name; undated articles always come last."""
     if sort == "relevance":
@@ -128,7 +178,8 @@ def search(
     similar articles, unless ``all_copies`` is set.
     """
     started = time.perf_counter()
-    query = parse(store, text, query_language.Options(any_words=any_words))
+    options = query_language.Options(any_words=any_words)
+    query = parse(store, text, options)
     order = sort_facet(sort)
     dates = date_filter(since, until)
     with _searching(store, searcher) as active:
@@ -145,6 +196,9 @@ def search(
             pagenum, total, pagecount, articles, hits = _stories(
                 active, query, page, pagelen, snippets, order, dates
             )
+        better = suggest(store, text, active, options) if articles < FEW_HITS else None
+    if better is not None and better[1] <= articles:
+        better = None
     return Results(
         query=text,
         total=total,
@@ -154,6 +208,7 @@ def search(
         pagecount=pagecount,
         sort=sort,
         articles=articles,
+        suggestion=better,
     )
 
 

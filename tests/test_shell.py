@@ -307,3 +307,10 @@ def test_all_toggles_between_stories_and_every_copy(seeded: Store, tmp_path: Pat
     assert [ranks(listing) for listing in listings] == [[1], [1, 2], [1]]
     assert "+1 similar" in listings[0]
     assert "expected on or off, got 'maybe'" in out
+
+
+def test_one_key_accepts_the_spelling_suggestion(bbc: Store) -> None:
+    right_arrow = "\x1b[C"
+    _, out = session(f"yukso\n{right_arrow}\n:q\n", bbc.path)
+    assert "Did you mean yukos (3 hits)?" in flat(out)
+    assert "3 hits for yukos" in out

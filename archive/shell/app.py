@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none
-from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory, Suggestion
 from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -132,7 +132,9 @@ def loop(session: PromptSession[str], state: ShellState) -> int:
     """Read and run lines until :quit or Ctrl-D; Ctrl-C only clears the line."""
     while not state.done:
         try:
-            line = session.prompt([("class:prompt", PROMPT)])
+            line = session.prompt(
+                [("class:prompt", PROMPT)], pre_run=lambda: _offer_suggestion(session, state)
+            )
         except KeyboardInterrupt:
             continue
         except EOFError:
@@ -143,6 +145,13 @@ def loop(session: PromptSession[str], state: ShellState) -> int:
             state.console.print(Text("(interrupted)", style=META))
     state.console.print(Text("Goodbye.", style=META))
     return 0
+
+
+def _offer_suggestion(session: PromptSession[str], state: ShellState) -> None:
+    """Show the last search's spelling suggestion, grey, on the new prompt: → takes it."""
+    results = state.results
+    if results is not None and results.suggestion is not None:
+        session.default_buffer.suggestion = Suggestion(results.suggestion[0])
 
 
 def main(

@@ -66,6 +66,8 @@ class ShellState:
         self.articles = self.searcher.get().doc_count()
         self.query = text
         self.console.print(results_view(self.results))
+        if self.results.suggestion is not None:
+            self.hint("press → (or Ctrl-F) on the next line to search for the suggestion")
 
     def hit(self, arg: str) -> Hit:
         """The hit numbered ``arg`` in the current results (any page of them)."""

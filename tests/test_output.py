@@ -1,0 +1,99 @@
+"""Did you mean, more like this, and output for scripts and citations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Ran
+
+from archive import sources
+from archive.search import search, similar
+from archive.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+Run = Callable[..., Ran]
+
+
+@pytest.fixture
+def bbc(seeded: Store) -> Store:
+    seeded.sync(sources.read_paths([FIXTURES / "bbc_business"]))
+    return seeded
+
+
+def test_no_hits_suggests_words_the_index_holds(bbc: Store) -> None:
+    found = search(bbc, "yukso oil")
+    assert found.total == 0
+    assert found.suggestion == ("yukos oil", search(bbc, "yukos oil").articles)
+    vocabulary = {w.decode() for w in bbc.ix.reader().lexicon("spell_body")}
+    assert all(word in vocabulary for word in found.suggestion[0].split())
+
+
+def test_no_suggestion_for_good_queries_or_hopeless_ones(bbc: Store) -> None:
+    assert search(bbc, "yukos").suggestion is None  # enough hits
+    assert search(bbc, "qqxqzv").suggestion is None  # nothing near it
+    assert search(bbc, "title:yukso").suggestion == ("title:yukos", 2)  # fields are kept
+
+
+def test_operators_and_stop_words_are_never_corrected(bbc: Store) -> None:
+    found = search(bbc, "the yukso OR gazprm")
+    assert found.suggestion is not None
+    assert found.suggestion[0] == "the yukos OR gazprom"
+
+
+def test_did_you_mean_in_text_and_json(run: Run, bbc: Store) -> None:
+    text = run("search", "yukso")
+    assert text.code == 1 and "Did you mean yukos (3 hits)?" in text.out
+    data = json.loads(run("search", "--json", "yukso").out)
+    assert data["suggestion"] == {"query": "yukos", "total": 3}
+
+
+def test_similar_articles_share_key_terms(run: Run, bbc: Store) -> None:
+    first = search(bbc, "yukos bankruptcy").hits[0]
+    found = similar(bbc, first.id, pagelen=5)
+    assert found.like is not None and found.like.id == first.id
+    assert "Yukos" in found.key_terms
+    assert first.id not in [hit.id for hit in found.hits]
+    others = {hit.id for hit in search(bbc, "yukos").hits} - {first.id}
+    assert len(others) == 2
+    assert others <= {hit.id for hit in found.hits[:3]}  # the other Yukos stories lead
+    data = json.loads(run("similar", first.id[:6], "--format", "json").out)
+    assert data["like"] == first.id and "Yukos" in data["key_terms"]
+    assert "articles like" in run("similar", first.id).out
+
+
+def test_jsonl_is_a_hit_per_line(run: Run, bbc: Store) -> None:
+    lines = run("search", "--format", "jsonl", "oil").out.splitlines()
+    hits = [json.loads(line) for line in lines]
+    assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
+    assert all({"id", "title", "snippets", "score"} <= set(h) for h in hits)
+
+
+def test_csv_has_a_header_and_a_row_per_hit(run: Run, bbc: Store) -> None:
+    rows = list(csv.DictReader(io.StringIO(run("search", "--format", "csv", "oil").out)))
+    total = json.loads(run("search", "--json", "oil").out)["hits"]
+    assert [r["id"] for r in rows] == [h["id"] for h in total]
+    assert rows[0]["title"] and rows[0]["snippet"]
+
+
+def test_markdown_is_citation_ready(run: Run, index_dir: Path) -> None:
+    run("index", str(FIXTURES / "ingest" / "records" / "huffpost_first40.jsonl"))
+    out = run("search", "--format", "md", "boosters").out
+    assert out.startswith("Search: `boosters`")
+    first = out.split("\n\n")[1]
+    title = "Over 4 Million Americans Roll Up Sleeves For Omicron-Targeted COVID Boosters"
+    assert first.startswith(f"1. **{title}**")
+    assert "Carla K. Johnson, AP, 2022-09-23. <https://www.huffpost.com/entry/" in first
+    assert "\n   > " in first
+
+
+def test_markdown_escapes_what_would_be_markup(run: Run, tmp_path: Path) -> None:
+    page = tmp_path / "odd.txt"
+    page.write_text("Stocks *soar* on [rumour] #1\n\nThe index rose <fast>.\n", "utf-8")
+    run("index", str(page))
+    out = run("search", "--format", "md", "stocks").out
+    assert r"**Stocks \*soar\* on \[rumour\] \#1**" in out
