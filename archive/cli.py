@@ -256,6 +256,13 @@ def _progress() -> Any:
     help="Match any of the words, not all (articles with more of them rank higher).",
 )
 @click.option(
+    "--facet",
+    "facet_names",
+    multiple=True,
+    type=click.Choice(["source", "author", "tags", "date:month", "date:week"]),
+    help="Count the matching articles by this (repeatable); shown beside the hits.",
+)
+@click.option(
     "--since", metavar="DATE", help="Only articles from this day on (2025-11-01, -7 days)."
 )
 @click.option("--until", metavar="DATE", help="Only articles up to the end of this day.")
@@ -270,6 +277,7 @@ def search(
     all_copies: bool,
     sort: str,
     any_words: bool,
+    facet_names: tuple[str, ...],
     since: str | None,
     until: str | None,
 ) -> int:
@@ -303,20 +311,35 @@ def search(
         since=since,
         until=until,
     )
-    _print_results(env, results, "json" if as_json else output)
+    found_facets = _facets(env, " ".join(words), facet_names, any_words) if facet_names else None
+    _print_results(env, results, "json" if as_json else output, found_facets)
     return EXIT_OK if results.total else EXIT_NONE
 
 
-def _print_results(env: Env, results: Results, output: str) -> None:
+def _facets(env: Env, text: str, names: tuple[str, ...], any_words: bool) -> Any:
+    from archive.coverage import facets
+    from archive.query import Options
+
+    store = env.open_store()
+    with store.searcher() as searcher:
+        return facets(store, text, list(names), searcher, Options(any_words=any_words))
+
+
+def _print_results(env: Env, results: Results, output: str, found_facets: Any = None) -> None:
     if output == "text":
-        from archive.render import results_view
+        from archive.render import facets_view, results_view
 
         env.emit(results_view(results))
+        if found_facets:
+            env.emit(facets_view(found_facets))
         return
     from archive import formats
 
     if output == "json":
-        click.echo(formats.dumps(formats.results_json(results)))
+        data = formats.results_json(results)
+        if found_facets is not None:
+            data["facets"] = formats.facets_json(found_facets)
+        click.echo(formats.dumps(data))
     else:
         writer = {
             "jsonl": formats.results_jsonl,
@@ -387,6 +410,71 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
 
         env.emit(article_view(shown))
     return EXIT_OK
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option(
+    "--by",
+    type=click.Choice(["day", "week", "month"]),
+    default="month",
+    show_default=True,
+    help="Length of each period.",
+)
+@click.option(
+    "--normalize", is_flag=True, help="Each period's share of all articles then, not a count."
+)
+@click.option("--since", metavar="DATE", help="From this day on.")
+@click.option("--until", metavar="DATE", help="Up to the end of this day.")
+@click.option("--json", "as_json", is_flag=True, help="The numbers as one JSON object.")
+@click.option("--csv", "as_csv", is_flag=True, help="The numbers as CSV: period,count,total,share.")
+@pass_env
+def timeline(
+    env: Env,
+    words: tuple[str, ...],
+    by: str,
+    normalize: bool,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> int:
+    """How coverage of a query moved over time: a bar chart of articles per period.
+
+    The busiest period is named with its top story. --normalize divides by all
+    articles of each period, so a busy month for the archive does not look
+    like a busy month for the story.
+
+    \b
+    Examples:
+      archive timeline "peace talks" --by week
+      archive timeline coffee --normalize --since 1987-03 --until 1987-06
+      archive timeline oil --csv > oil.csv
+    """
+    from archive.coverage import timeline as build_timeline
+
+    store = env.open_store()
+    with store.searcher() as searcher:
+        found = build_timeline(
+            store,
+            " ".join(words),
+            searcher,
+            by=by,
+            normalized=normalize,
+            since=since,
+            until=until,
+        )
+    if as_json or as_csv:
+        from archive import formats
+
+        click.echo(
+            formats.dumps(formats.timeline_json(found)) if as_json else formats.timeline_csv(found)
+        )
+    else:
+        from archive.render import timeline_view
+
+        env.emit(timeline_view(found))
+    return EXIT_OK if found.matched else EXIT_NONE
 
 
 @cli.command()

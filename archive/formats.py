@@ -9,6 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from archive.coverage import Facet, Timeline
 from archive.locations import IndexLocation
 from archive.model import Article, Hit, IndexStats, Results, Snippet
 
@@ -162,3 +163,40 @@ def results_markdown(results: Results) -> str:
         lines.append(f"   (archive ID {hit.id})")
         lines.append("")
     return "\n".join(lines).rstrip("\n")
+
+
+def facets_json(found: list[Facet]) -> dict[str, Any]:
+    return {facet.name: {"counts": dict(facet.counts), "missing": facet.missing} for facet in found}
+
+
+def timeline_json(timeline: Timeline) -> dict[str, Any]:
+    return {
+        "query": timeline.query,
+        "by": timeline.by,
+        "normalized": timeline.normalized,
+        "matched": timeline.matched,
+        "undated": timeline.undated,
+        "periods": [
+            {
+                "start": p.start.date().isoformat(),
+                "count": p.count,
+                "total": p.total,
+                "share": round(p.share, 6),
+            }
+            for p in timeline.periods
+        ],
+        "peak": timeline.peak.start.date().isoformat() if timeline.peak else None,
+        "top_story": (
+            {"id": timeline.top_story[0], "title": timeline.top_story[1]}
+            if timeline.top_story
+            else None
+        ),
+    }
+
+
+def timeline_csv(timeline: Timeline) -> str:
+    rows = ["period,count,total,share"]
+    rows += [
+        f"{p.start.date().isoformat()},{p.count},{p.total},{p.share:.6f}" for p in timeline.periods
+    ]
+    return "\n".join(rows)

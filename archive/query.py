@@ -57,7 +57,10 @@ class Options:
     any_words: bool = False  # match any of the words instead of all of them
 
 
-def parser(schema: Any, options: Options = Options()) -> qparser.QueryParser:
+ALL_WORDS = Options()
+
+
+def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
     group = qparser.OrGroup.factory(ANY_WORDS_BONUS) if options.any_words else qparser.AndGroup
     found = qparser.MultifieldParser(
         list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group
@@ -72,7 +75,7 @@ def parser(schema: Any, options: Options = Options()) -> qparser.QueryParser:
     return found
 
 
-def parse(schema: Any, text: str, options: Options = Options()) -> Query:
+def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
     """The query for ``text``, or a QueryError saying what is wrong with it."""
     if not text.strip():
         raise QueryError("the query is empty", hint="type some words to search for")

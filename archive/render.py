@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.theme import Theme
 
+from archive.coverage import Facet, Timeline
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
 
@@ -180,3 +181,57 @@ def _size(count: int) -> str:
             return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+BAR = "█"
+BAR_WIDTH = 40
+MAX_PERIOD_ROWS = 60  # beyond this many periods, empty ones are not drawn
+
+
+def facets_view(found: list[Facet]) -> RenderableType:
+    tables = []
+    for facet in found:
+        table = Table(title=facet.name, title_style="bold", box=None, padding=(0, 1))
+        table.add_column("value", overflow="fold")
+        table.add_column("articles", justify="right", style=META)
+        for value, count in facet.counts:
+            table.add_row(safe(value), f"{count:,}")
+        if facet.missing:
+            table.add_row(Text("(none)", style=META), f"{facet.missing:,}")
+        tables.append(table)
+    return Group(*tables)
+
+
+def timeline_view(timeline: Timeline) -> RenderableType:
+    head = Text(f"{timeline.matched:,} articles for ", style=META)
+    head.append(safe(timeline.query), style="bold")
+    head.append(f", by {timeline.by}", style=META)
+    if timeline.normalized:
+        head.append(" (share of all articles in each period)", style=META)
+    if timeline.undated:
+        head.append(f"; {timeline.undated:,} undated not shown", style=META)
+    periods = timeline.periods
+    hidden = 0
+    if len(periods) > MAX_PERIOD_ROWS:
+        hidden = sum(1 for p in periods if not p.count)
+        periods = tuple(p for p in periods if p.count)
+    value = (lambda p: p.share) if timeline.normalized else (lambda p: float(p.count))
+    top = max((value(p) for p in periods), default=0.0) or 1.0
+    table = Table.grid(padding=(0, 1))
+    for period in periods:
+        label = period.start.strftime("%Y-%m" if timeline.by == "month" else "%Y-%m-%d")
+        amount = f"{period.share:.1%}" if timeline.normalized else f"{period.count:,}"
+        bar = Text(
+            BAR * max(1 if period.count else 0, round(BAR_WIDTH * value(period) / top)),
+            style=MATCH if period == timeline.peak else RANK,
+        )
+        table.add_row(Text(label, style=META), Text(amount, justify="right"), bar)
+    parts: list[RenderableType] = [head, table]
+    if hidden:
+        parts.append(Text(f"({hidden:,} {timeline.by}s with no articles not shown)", style=META))
+    if timeline.peak is not None and timeline.top_story is not None:
+        line = Text("Peak: ", style=META)
+        line.append(timeline.peak.start.date().isoformat(), style="bold")
+        line.append(f" · top story: {safe(timeline.top_story[1])} ({timeline.top_story[0]})")
+        parts.append(line)
+    return Group(*parts)

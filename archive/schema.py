@@ -15,10 +15,11 @@ from whoosh.analysis import (
     RegexTokenizer,
     StemFilter,
     StopFilter,
+    StripFilter,
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -49,6 +50,11 @@ def name_analyzer() -> Analyzer:
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+def value_analyzer() -> Analyzer:
+    """Each ';'-separated value is one term, as written (for facets)."""
+    return RegexTokenizer(r"[^;]+") | StripFilter()
+
+
 def build_schema() -> fields.Schema:
     analyzer = text_analyzer()
     return fields.Schema(
@@ -65,6 +71,9 @@ def build_schema() -> fields.Schema:
         # Stored joined with ';'; searched by their words (author:johnson).
         authors=fields.TEXT(analyzer=name_analyzer(), stored=True),
         tags=fields.TEXT(analyzer=name_analyzer(), stored=True),
+        # Whole values, one term each, for facet counts ("Carla K. Johnson, AP").
+        author_values=fields.TEXT(analyzer=value_analyzer(), phrase=False),
+        tag_values=fields.TEXT(analyzer=value_analyzer(), phrase=False),
         url=fields.ID(stored=True),
         language=fields.ID(stored=True),
         # The file an article came from (indexed, so a run can prune by file),

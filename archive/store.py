@@ -463,6 +463,8 @@ def _to_doc(
         "language": article.language,
         "authors": LIST_SEPARATOR.join(article.authors) or None,
         "tags": LIST_SEPARATOR.join(article.tags) or None,
+        "author_values": LIST_SEPARATOR.join(article.authors) or None,
+        "tag_values": LIST_SEPARATOR.join(article.tags) or None,
         **_copy_fields(copies),
     }
     return _without_none(doc)

@@ -314,3 +314,9 @@ def test_one_key_accepts_the_spelling_suggestion(bbc: Store) -> None:
     _, out = session(f"yukso\n{right_arrow}\n:q\n", bbc.path)
     assert "Did you mean yukos (3 hits)?" in flat(out)
     assert "3 hits for yukos" in out
+
+
+def test_timeline_in_the_shell(seeded: Store) -> None:
+    _, out = session(":timeline\nputin\n:timeline week\n:q\n", seeded.path)
+    assert "no query yet: search for something first" in out
+    assert "2 articles for putin, by week; 2 undated not shown" in flat(out)

@@ -246,6 +246,22 @@ def _all(state: ShellState, arg: str) -> None:
         state.hint("every copy will be shown" if state.all_copies else "one hit per story")
 
 
+@command(
+    "timeline",
+    "coverage of the current query per day, week or month",
+    ":timeline week",
+    arguments=("day", "week", "month"),
+)
+def _timeline(state: ShellState, arg: str) -> None:
+    from archive.coverage import timeline
+    from archive.render import timeline_view
+
+    if state.query is None:
+        raise CommandError("no query yet: search for something first")
+    found = timeline(state.store, state.query, state.searcher.get(), by=arg or "month")
+    state.console.print(timeline_view(found))
+
+
 @command("stats", "the index in use and its size", ":stats")
 def _stats(state: ShellState, arg: str) -> None:
     state.console.print(stats_view(state.store.stats(), state.location))
