@@ -256,6 +256,12 @@ def _progress() -> Any:
     help="Match any of the words, not all (articles with more of them rank higher).",
 )
 @click.option(
+    "--exact", is_flag=True, help="Only the spellings typed: no Kiev/Kyiv, colour/color variants."
+)
+@click.option(
+    "--explain", is_flag=True, help="Show the query as run, with the spelling variants it added."
+)
+@click.option(
     "--facet",
     "facet_names",
     multiple=True,
@@ -277,6 +283,8 @@ def search(
     all_copies: bool,
     sort: str,
     any_words: bool,
+    exact: bool,
+    explain: bool,
     facet_names: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -308,12 +316,24 @@ def search(
         all_copies=all_copies,
         sort=sort,
         any_words=any_words,
+        exact=exact,
         since=since,
         until=until,
     )
+    if explain:
+        _explain(results)
     found_facets = _facets(env, " ".join(words), facet_names, any_words) if facet_names else None
     _print_results(env, results, "json" if as_json else output, found_facets)
     return EXIT_OK if results.total else EXIT_NONE
+
+
+def _explain(results: Results) -> None:
+    """What was run, on stderr (so --explain never changes what a script reads)."""
+    for word, others in results.variants.items():
+        click.echo(f"archive: variants: {word} -> {', '.join(others)}", err=True)
+    if not results.variants:
+        click.echo("archive: variants: none added", err=True)
+    click.echo(f"archive: query: {results.parsed}", err=True)
 
 
 def _facets(env: Env, text: str, names: tuple[str, ...], any_words: bool) -> Any:

@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 
 from archive.errors import QueryError
 from archive.query import ALL_WORDS, Options
-from archive.search import date_filter, parse
+from archive.search import date_filter, prepare
 from archive.store import Store
 
 FACETS = ("source", "author", "tags", "date:month", "date:week")
@@ -67,7 +67,7 @@ def facets(
     for name in names:
         if name not in FACETS:
             raise QueryError(f"unknown facet {name!r}", hint=f"facets are: {', '.join(FACETS)}")
-    query = parse(store, text, options)
+    query, _ = prepare(store, text, searcher, options)
     found = searcher.search(query, limit=None, scored=False)
     docs = sorted(found.docs())
     return [_facet(searcher, name, query, docs) for name in names]
@@ -131,7 +131,7 @@ def timeline(
     """Matching articles per period, and the top story of the busiest period."""
     if by not in PERIODS:
         raise QueryError(f"unknown period {by!r}", hint=f"use one of: {', '.join(PERIODS)}")
-    query = parse(store, text, options)
+    query, _ = prepare(store, text, searcher, options)
     dates = date_filter(since, until)
     matching = _dates(
         searcher, sorted(searcher.search(query, limit=None, scored=False, filter=dates).docs())

@@ -47,6 +47,7 @@ def results_json(results: Results) -> dict[str, Any]:
         "page": results.page,
         "pages": results.pagecount,
         "elapsed_ms": round(results.elapsed * 1000, 3),
+        "variants": results.variants,
         "suggestion": (
             {"query": results.suggestion[0], "total": results.suggestion[1]}
             if results.suggestion

@@ -100,6 +100,8 @@ class Results:
     like: Article | None = None  # set for more-like-this results
     articles: int = 0  # matching articles, counting every copy of a story
     suggestion: tuple[str, int] | None = None  # a corrected query, and its hits
+    variants: dict[str, list[str]] = field(default_factory=dict)  # word -> spellings added
+    parsed: str = ""  # the query as run, for --explain
     key_terms: tuple[str, ...] = ()  # the words more-like-this searched for
 
 

@@ -55,6 +55,7 @@ _NUMBERISH = re.compile(r"[\d.,\-/]+")
 @dataclass(frozen=True)
 class Options:
     any_words: bool = False  # match any of the words instead of all of them
+    exact: bool = False  # no spelling variants: only the words as typed (and their stems)
 
 
 ALL_WORDS = Options()

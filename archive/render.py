@@ -119,6 +119,12 @@ def results_view(results: Results) -> RenderableType:
     if results.pagecount > 1:
         head.append(f" · page {results.page} of {results.pagecount}", style=META)
     parts: list[RenderableType] = [head]
+    if results.variants:
+        also = "; ".join(
+            f"{', '.join(map(safe, others))} for {safe(word)}"
+            for word, others in results.variants.items()
+        )
+        parts.append(Text(f"Also matching other spellings: {also}", style=META))
     if results.suggestion is not None:
         corrected, count = results.suggestion
         line = Text("Did you mean ", style=WARNING)

@@ -80,6 +80,24 @@ def parse(store: Store, text: str, options: query_language.Options | None = None
     return query_language.parse(store.ix.schema, text, options or query_language.Options())
 
 
+def prepare(
+    store: Store, text: str, searcher: Searcher, options: query_language.Options
+) -> tuple[Query, dict[str, list[str]]]:
+    """The query for ``text`` with spelling variants added (unless exact),
+    and which variants were added for which words."""
+    query = parse(store, text, options)
+    if options.exact:
+        return query, {}
+    from archive import variants
+
+    words = [match.group(1) for match in _QUERY_WORD.finditer(text)]
+    words = [w for w in words if w not in query_language.OPERATORS]
+    expanded, expansion = variants.expand(
+        query, words, searcher.reader(), store.ix.schema["body"].analyzer
+    )
+    return expanded, expansion.added
+
+
 def date_filter(since: str | None, until: str | None) -> Query | None:
     """Articles dated from the start of ``since`` to the end of ``until`` (both kept)."""
     if not (since or until):
@@ -169,6 +187,7 @@ def search(
     searcher: Searcher | None = None,
     all_copies: bool = False,
     any_words: bool = False,
+    exact: bool = False,
     since: str | None = None,
     until: str | None = None,
 ) -> Results:
@@ -178,11 +197,11 @@ def search(
     similar articles, unless ``all_copies`` is set.
     """
     started = time.perf_counter()
-    options = query_language.Options(any_words=any_words)
-    query = parse(store, text, options)
+    options = query_language.Options(any_words=any_words, exact=exact)
     order = sort_facet(sort)
     dates = date_filter(since, until)
     with _searching(store, searcher) as active:
+        query, added = prepare(store, text, active, options)
         if all_copies:
             found = active.search_page(
                 query, max(page, 1), pagelen=pagelen, terms=True, sortedby=order, filter=dates
@@ -209,6 +228,8 @@ def search(
         sort=sort,
         articles=articles,
         suggestion=better,
+        variants=added,
+        parsed=str(query),
     )
 
 
@@ -256,7 +277,8 @@ def _stories(
 def preview(store: Store, text: str, searcher: Searcher, top: int = 3) -> Preview:
     """The hit count and the top titles for ``text``: what search-as-you-type shows."""
     started = time.perf_counter()
-    found = searcher.search(parse(store, text), limit=top)
+    query, _ = prepare(store, text, searcher, query_language.ALL_WORDS)
+    found = searcher.search(query, limit=top)
     titles = tuple(hit.get("title", "") for hit in found)
     return Preview(text, len(found), titles, time.perf_counter() - started)
 
@@ -360,8 +382,8 @@ def highlight_article(store: Store, article_id: str, text: str | None = None) ->
     article = store.get(article_id)
     if not text:
         return Highlighted(article)
-    query = parse(store, text)
     with store.searcher() as searcher:
+        query, _ = prepare(store, text, searcher, query_language.ALL_WORDS)
         found = searcher.search(query, filter=Term("id", article.id), limit=1, terms=True)
         if found.is_empty():
             return Highlighted(article)

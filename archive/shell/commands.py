@@ -42,6 +42,8 @@ class ShellState:
     sort: str = "relevance"
     limit: int = 10
     all_copies: bool = False  # show every near-duplicate copy, not one per story
+    any_words: bool = False  # match any of the words, not all
+    exact: bool = False  # no spelling variants
     done: bool = False
     searcher: LiveSearcher = field(init=False)
     articles: int = 0  # articles in the index when it was last searched
@@ -62,6 +64,8 @@ class ShellState:
             sort=self.sort,
             searcher=self.searcher.get(),
             all_copies=self.all_copies,
+            any_words=self.any_words,
+            exact=self.exact,
         )
         self.articles = self.searcher.get().doc_count()
         self.query = text
@@ -229,6 +233,36 @@ def _limit(state: ShellState, arg: str) -> None:
         state.hint(f"{state.limit} results per page")
 
 
+def _toggle(state: ShellState, arg: str, name: str, on: str, off: str) -> None:
+    """Set a boolean setting from on/off (or flip it), say so, and re-run the query."""
+    current = getattr(state, name)
+    choice = arg or ("off" if current else "on")
+    if choice not in ("on", "off"):
+        raise CommandError(f"expected on or off, got {arg!r}")
+    setattr(state, name, choice == "on")
+    if state.query is not None:
+        state.run_query(state.query)
+    else:
+        state.hint(on if choice == "on" else off)
+
+
+@command(
+    "any", "match any of the words (on) or all of them (off)", ":any on", arguments=("on", "off")
+)
+def _any(state: ShellState, arg: str) -> None:
+    _toggle(state, arg, "any_words", "any of the words will match", "all words must match")
+
+
+@command(
+    "exact",
+    "only the spellings typed (on), or also variants such as Kiev/Kyiv (off)",
+    ":exact on",
+    arguments=("on", "off"),
+)
+def _exact(state: ShellState, arg: str) -> None:
+    _toggle(state, arg, "exact", "only the spellings typed", "spelling variants too")
+
+
 @command(
     "all",
     "show every copy of a story (on), or one hit per story (off)",
@@ -236,14 +270,7 @@ def _limit(state: ShellState, arg: str) -> None:
     arguments=("on", "off"),
 )
 def _all(state: ShellState, arg: str) -> None:
-    choice = arg or ("off" if state.all_copies else "on")
-    if choice not in ("on", "off"):
-        raise CommandError(f"expected on or off, got {arg!r}")
-    state.all_copies = choice == "on"
-    if state.query is not None:
-        state.run_query(state.query)
-    else:
-        state.hint("every copy will be shown" if state.all_copies else "one hit per story")
+    _toggle(state, arg, "all_copies", "every copy will be shown", "one hit per story")
 
 
 @command(
