@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from archive.coverage import Facet, Timeline
+from archive.evaluation import Evaluation
 from archive.locations import IndexLocation
 from archive.model import Article, Hit, IndexStats, Results, Snippet
 
@@ -201,3 +202,19 @@ def timeline_csv(timeline: Timeline) -> str:
         f"{p.start.date().isoformat()},{p.count},{p.total},{p.share:.6f}" for p in timeline.periods
     ]
     return "\n".join(rows)
+
+
+def evaluation_json(found: Evaluation) -> dict[str, Any]:
+    names = ("ap", "p10", "ndcg10", "recall100")
+    return {
+        "topics": len(found.per_query),
+        "unjudged": found.unjudged,
+        "map": round(found.mean("ap"), 6),
+        "p10": round(found.mean("p10"), 6),
+        "ndcg10": round(found.mean("ndcg10"), 6),
+        "recall100": round(found.mean("recall100"), 6),
+        "per_query": {
+            topic: {name: round(getattr(scores, name), 6) for name in names}
+            for topic, scores in found.per_query.items()
+        },
+    }

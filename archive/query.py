@@ -80,7 +80,10 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
     """The query for ``text``, or a QueryError saying what is wrong with it."""
     if not text.strip():
         raise QueryError("the query is empty", hint="type some words to search for")
-    check_fields(text)
+    if options.any_words:
+        text = plain_colons(text)  # pasted prose: "Examples: ..." is not a field
+    else:
+        check_fields(text)
     try:
         query = parser(schema, options).parse(text)
     except QueryError:
@@ -105,6 +108,18 @@ def check_fields(text: str) -> None:
                 f"unknown field {name!r}",
                 hint=f"fields are: {', '.join(f + ':' for f in SHOWN_FIELDS)}",
             )
+
+
+def plain_colons(text: str) -> str:
+    """``word:`` where the word is no field becomes the plain word."""
+
+    def unfield(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is not None and name.lower() not in FIELD_NAMES:
+            return name + " "
+        return match.group(0)
+
+    return _FIELD_PREFIX.sub(unfield, text)
 
 
 def _no_fuzzy_numbers(query: Query) -> Query:

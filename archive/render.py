@@ -18,6 +18,7 @@ from rich.text import Text
 from rich.theme import Theme
 
 from archive.coverage import Facet, Timeline
+from archive.evaluation import Evaluation
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
 
@@ -240,4 +241,27 @@ def timeline_view(timeline: Timeline) -> RenderableType:
         line.append(timeline.peak.start.date().isoformat(), style="bold")
         line.append(f" · top story: {safe(timeline.top_story[1])} ({timeline.top_story[0]})")
         parts.append(line)
+    return Group(*parts)
+
+
+METRICS = (("ap", "MAP"), ("p10", "P@10"), ("ndcg10", "nDCG@10"), ("recall100", "R@100"))
+
+
+def evaluation_view(found: Evaluation, per_query: bool = False) -> RenderableType:
+    table = Table(box=None, padding=(0, 2))
+    table.add_column("topics")
+    for _, label in METRICS:
+        table.add_column(label, justify="right")
+    if per_query:
+        for topic_id, scores in found.per_query.items():
+            table.add_row(safe(topic_id), *(f"{getattr(scores, name):.4f}" for name, _ in METRICS))
+    table.add_row(
+        Text(f"all {len(found.per_query)}", style="bold"),
+        *(Text(f"{found.mean(name):.4f}", style="bold") for name, _ in METRICS),
+    )
+    parts: list[RenderableType] = [table]
+    if found.unjudged:
+        parts.append(
+            Text(f"{len(found.unjudged)} topics without judgements were not scored", style=META)
+        )
     return Group(*parts)

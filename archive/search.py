@@ -339,9 +339,10 @@ def completions(
 
 def _to_hit(hit: WhooshHit, rank: int, top: int) -> Hit:
     fields = hit.fields()
-    snippets = _distinct(_SNIPPETS.highlight_hit(hit, "body", top=top))
-    if not snippets:
-        snippets = [_lede(fields.get("body", ""))]
+    has_body = bool(fields.get("body"))  # headline-only items index no body
+    snippets = _distinct(_SNIPPETS.highlight_hit(hit, "body", top=top)) if has_body else []
+    if not snippets and fields.get("body"):
+        snippets = [_lede(fields["body"])]  # matched in the title only: show the lede
     title = _WHOLE.highlight_hit(hit, "title", top=1)
     return Hit(
         rank=rank,
@@ -389,7 +390,7 @@ def highlight_article(store: Store, article_id: str, text: str | None = None) ->
             return Highlighted(article)
         hit: Any = found[0]
         title = _WHOLE.highlight_hit(hit, "title", top=1)
-        body = _WHOLE.highlight_hit(hit, "body", top=1)
+        body = _WHOLE.highlight_hit(hit, "body", top=1) if hit.get("body") else []
     return Highlighted(
         article,
         title_matches=title[0].matches if title else (),

@@ -29,6 +29,7 @@ from archive.errors import (
     SchemaMismatch,
 )
 from archive.model import Article, Cleaning, IndexStats, Problem, SyncReport
+from archive.ranking import WEIGHTING
 from archive.schema import LIST_SEPARATOR, SCHEMA_VERSION, build_schema
 
 META_FILE = "archive-meta.json"
@@ -104,7 +105,7 @@ class Store:
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        with self.ix.searcher() as searcher:
+        with self.ix.searcher(weighting=WEIGHTING) as searcher:
             yield searcher
 
     # -- writing ------------------------------------------------------------
@@ -403,7 +404,7 @@ class LiveSearcher:
 
     def get(self) -> Searcher:
         if self._searcher is None:
-            self._searcher = self.store.ix.searcher()
+            self._searcher = self.store.ix.searcher(weighting=WEIGHTING)
         else:
             self._searcher = self._searcher.refresh()
         return self._searcher
@@ -447,7 +448,9 @@ def _to_doc(
         "id": article.id,
         "origin": article.origin,
         "title": article.title,
-        "body": article.body,
+        # A headline-only item keeps its words in the title alone: indexing them
+        # again as its body would count every match twice.
+        "body": "" if article.body == article.title else article.body,
         "content_hash": digest,
         "text_hash": text_hash,
         "removed_paragraphs": article.cleaning.duplicate_paragraphs,
@@ -498,7 +501,7 @@ def to_article(fields: dict[str, Any]) -> Article:
     return Article(
         id=fields["id"],
         title=fields.get("title", ""),
-        body=fields.get("body", ""),
+        body=fields.get("body") or fields.get("title", ""),
         origin=fields.get("origin", ""),
         path=fields.get("path"),
         date=fields.get("date"),

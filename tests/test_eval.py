@@ -1,0 +1,124 @@
+"""Ranking evaluation: metrics checked by hand, and a tiny collection end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Ran
+
+from archive.errors import ArchiveError
+from archive.evaluation import evaluate, read_qrels, read_topics, score, trec_run
+
+Run = Callable[..., Ran]
+
+
+def test_metrics_by_hand() -> None:
+    ranking = [("d1", 4.0), ("d2", 3.0), ("d3", 2.0), ("d4", 1.0)]
+    found = score(ranking, {"d1": 1, "d3": 1, "d2": 0})
+    assert found.ap == pytest.approx((1 / 1 + 2 / 3) / 2)  # 0.8333
+    assert found.p10 == pytest.approx(0.2)
+    dcg = 1 / math.log2(2) + 1 / math.log2(4)
+    ideal = 1 / math.log2(2) + 1 / math.log2(3)
+    assert found.ndcg10 == pytest.approx(dcg / ideal)  # 0.9197
+    assert found.recall100 == 1.0
+    missing = score(ranking, {"d1": 1, "d9": 1})  # one relevant document never retrieved
+    assert (missing.ap, missing.recall100) == (pytest.approx(0.5), 0.5)
+
+
+def test_graded_judgements_weigh_ndcg() -> None:
+    ranking = [("a", 2.0), ("b", 1.0)]
+    found = score(ranking, {"a": 1, "b": 2})
+    dcg = 1 / math.log2(2) + 2 / math.log2(3)
+    ideal = 2 / math.log2(2) + 1 / math.log2(3)
+    assert found.ndcg10 == pytest.approx(dcg / ideal)
+
+
+def test_unjudged_topics_are_not_scored() -> None:
+    result = evaluate({"1": [("a", 1.0)], "2": [("b", 1.0)]}, {"1": {"a": 1}})
+    assert list(result.per_query) == ["1"] and result.unjudged == ["2"]
+    assert result.mean("ap") == 1.0
+
+
+def test_topic_and_qrels_formats(tmp_path: Path) -> None:
+    trec = tmp_path / "topics.trec"
+    trec.write_text(
+        "<top>\n<num> Number: 401\n<title> foreign minorities, Germany\n"
+        "<desc> Description:\nWhat language...\n</top>\n"
+        "<top>\n<num> Number: 402\n<title> behavioral genetics\n</top>\n",
+        "utf-8",
+    )
+    assert read_topics(trec) == [
+        ("401", "foreign minorities, Germany"),
+        ("402", "behavioral genetics"),
+    ]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("1 no tab here\n", "utf-8")
+    with pytest.raises(ArchiveError, match="expected 'id<TAB>text'"):
+        read_topics(bad)
+    qrels = tmp_path / "qrels"
+    qrels.write_text("1 0 d1 1\n1 0 d2 0\n", "utf-8")
+    assert read_qrels(qrels) == {"1": {"d1": 1, "d2": 0}}
+    qrels.write_text("1 d1 1\n", "utf-8")
+    with pytest.raises(ArchiveError, match="expected 'topic iteration document relevance'"):
+        read_qrels(qrels)
+
+
+def test_trec_run_format() -> None:
+    assert trec_run({"7": [("d1", 2.5), ("d2", 1.0)]}, "mine") == (
+        "7 Q0 d1 1 2.500000 mine\n7 Q0 d2 2 1.000000 mine\n"
+    )
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Six documents, two topics; the MAP is worked out by hand below."""
+    docs = [
+        ("A", "Solar eclipse observed", "Crowds watched the solar eclipse at noon."),
+        ("B", "Lunar eclipse", "The moon darkened during the lunar eclipse."),
+        ("C", "Solar panels", "Farmers installed solar panels on barns."),
+        ("D", "Railway strike", "Workers began a railway strike on Monday."),
+        ("H", "Railway strike", "Museum shows posters from a railway strike."),
+        ("G", "Strike ends", "Dockers ended their strike after talks."),
+    ]
+    collection = tmp_path / "docs.jsonl"
+    collection.write_text(
+        "\n".join(json.dumps({"docno": d, "title": t, "abstract": a}) for d, t, a in docs), "utf-8"
+    )
+    topics = tmp_path / "topics.tsv"
+    topics.write_text("1\tsolar eclipse\n2\trailway strike\n3\tunjudged topic\n", "utf-8")
+    qrels = tmp_path / "qrels.trec"
+    qrels.write_text("1 0 A 1\n2 0 D 1\n2 0 G 1\n2 0 H 0\n", "utf-8")
+    return collection, topics, qrels
+
+
+def test_a_tiny_collection_scored_by_hand(
+    run: Run, tiny: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    collection, topics, qrels = tiny
+    assert run("index", str(collection)).code == 0
+    out = tmp_path / "run.txt"
+    ran = run("eval", str(topics), str(qrels), "--run-out", str(out), "--json")
+    assert ran.code == 0, ran.err
+    data = json.loads(ran.out)
+    # Topic 1: A (both words) ranks first: AP 1. Topic 2: D and H hold both words,
+    # G only "strike": D, H, G; relevant D (rank 1) and G (rank 3): AP (1 + 2/3) / 2.
+    assert data["per_query"]["1"]["ap"] == pytest.approx(1.0)
+    assert data["per_query"]["2"]["ap"] == pytest.approx((1 + 2 / 3) / 2, abs=1e-6)
+    assert data["map"] == pytest.approx((1.0 + (1 + 2 / 3) / 2) / 2, abs=1e-6)  # 0.9167
+    assert data["unjudged"] == ["3"]
+    lines = out.read_text("utf-8").splitlines()
+    assert lines[0].split()[:4] == ["1", "Q0", "A", "1"]
+    assert [line.split()[2] for line in lines if line.startswith("2 ")] == ["D", "H", "G"]
+    table = run("eval", str(topics), str(qrels), "--per-query").out
+    assert "MAP" in table and "0.9167" in table
+
+
+def test_id_field_uses_the_archive_ids(run: Run, tiny: tuple[Path, Path, Path]) -> None:
+    collection, topics, qrels = tiny
+    run("index", str(collection))
+    data = json.loads(run("eval", str(topics), str(qrels), "--id-field", "id", "--json").out)
+    assert data["map"] == 0.0  # the qrels speak of docnos, not archive IDs
