@@ -32,6 +32,7 @@ SNIPPET_CHARS = 220  # longest fragment shown for a hit
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
 LEDE_CHARS = 200  # shown for hits that match only in the title
 SORTS = ("relevance", "newest", "oldest")
+ONE_PASS_MAX = 5000  # estimated matches up to which a preview ranks them all in one pass
 # Whoosh's column value for an article without a date.
 _NO_DATE = 2**64 - 1
 
@@ -92,8 +93,10 @@ def prepare(
 
     words = [match.group(1) for match in _QUERY_WORD.finditer(text)]
     words = [w for w in words if w not in query_language.OPERATORS]
+    reader = searcher.reader()
+    token = (str(store.path), reader.generation())  # this version of this index
     expanded, expansion = variants.expand(
-        query, words, searcher.reader(), store.ix.schema["body"].analyzer
+        query, words, reader, store.ix.schema["body"].analyzer, token
     )
     return expanded, expansion.added
 
@@ -278,8 +281,13 @@ def preview(store: Store, text: str, searcher: Searcher, top: int = 3) -> Previe
     """The hit count and the top titles for ``text``: what search-as-you-type shows."""
     started = time.perf_counter()
     query, _ = prepare(store, text, searcher, query_language.ALL_WORDS)
-    found = searcher.search(query, limit=top)
-    titles = tuple(hit.get("title", "") for hit in found)
+    # Counting every match and ranking the top few: with few matches one pass
+    # over them all is fastest; with many, a top-N pass plus a count is.
+    if query.estimate_size(searcher.reader()) <= ONE_PASS_MAX:
+        found = searcher.search(query, limit=None)
+    else:
+        found = searcher.search(query, limit=top)
+    titles = tuple(hit.get("title", "") for hit in found[:top])
     return Preview(text, len(found), titles, time.perf_counter() - started)
 
 

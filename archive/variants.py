@@ -81,10 +81,14 @@ def variant_key(word: str) -> str:
 
 
 def _candidate_prefixes(word: str, key: str) -> set[str]:
-    """Where in the vocabulary words with this key can start."""
-    prefixes = {word[:3], key[:3]}
+    """Where in the vocabulary words with this key can start.
+
+    The rules rewrite word endings (and a leading "tch"), so two spellings
+    share their first four letters unless the table or "tch" says otherwise.
+    """
+    prefixes = {word[:4], key[:4]}
     if key.startswith("ch"):
-        prefixes.add("t" + key[:3])  # Tchaikovsky
+        prefixes.add("t" + key[:4])  # Tchaikovsky
     for row in CURATED:
         if word in row:
             prefixes |= {name[:3] for name in row}
@@ -101,8 +105,30 @@ class Expansion:
         return bool(self.added)
 
 
-def variants_in(reader: object, word: str) -> list[str]:
-    """Other spellings of ``word`` that the index holds (unstemmed, as written)."""
+_CACHE: dict[tuple[object, str], list[str]] = {}
+_CACHE_SIZE = 4096
+
+
+def variants_in(reader: object, word: str, index_token: object = None) -> list[str]:
+    """Other spellings of ``word`` that the index holds (unstemmed, as written).
+
+    ``index_token`` names the index version; lookups are cached under it (the
+    shell looks up the same words at every keystroke).
+    """
+    if len(word) < MIN_LENGTH or not word.isalpha():
+        return []
+    cached = _CACHE.get((index_token, word)) if index_token is not None else None
+    if cached is not None:
+        return cached
+    found = _lookup(reader, word)
+    if index_token is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[(index_token, word)] = found
+    return found
+
+
+def _lookup(reader: object, word: str) -> list[str]:
     key = variant_key(word)
     found: set[str] = set()
     for prefix in _candidate_prefixes(word, key):
@@ -115,14 +141,18 @@ def variants_in(reader: object, word: str) -> list[str]:
 
 
 def expand(
-    query: Query, words: Iterable[str], reader: object, analyzer: object
+    query: Query,
+    words: Iterable[str],
+    reader: object,
+    analyzer: object,
+    index_token: object = None,
 ) -> tuple[Query, Expansion]:
     """``query`` with each word's variants ORed beside it, in title and body."""
     expansion = Expansion()
     stems: dict[str, set[str]] = {}
     for word in words:
         folded = word.lower()
-        others = variants_in(reader, folded)
+        others = variants_in(reader, folded, index_token)
         if not others:
             continue
         expansion.added[folded] = others

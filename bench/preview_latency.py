@@ -10,7 +10,8 @@ produced a preview, the time from the keystroke to the result.
 
 Typing is simulated twice: at a steady human pace (one key every 120 ms, so
 every keystroke is previewed) and as a burst (no pause, so the worker
-coalesces and only some keystrokes are previewed).
+coalesces and only some keystrokes are previewed). As in the shell, one
+previewer (and its open searcher) serves a whole round of queries.
 """
 
 from __future__ import annotations
@@ -83,15 +84,17 @@ def type_queries(store: Store, pause: float, rounds: int) -> tuple[list[float], 
     latencies: list[float] = []
     keys = 0
     for _ in range(rounds):
+        # One previewer per round, as a shell keeps one for the whole session.
+        previewer = Previewer(store)
         for query in QUERIES:
-            previewer = Previewer(store)
             for end in range(1, len(query) + 1):
                 previewer.submit(query[:end])
                 keys += 1
                 if pause:
                     time.sleep(pause)
-            previewer.close()
-            latencies += previewer.latencies
+            previewer.wait()
+        previewer.close()
+        latencies += previewer.latencies
     return latencies, keys
 
 
