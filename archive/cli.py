@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from archive.errors import ArchiveError
+from archive.escape import safe_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -609,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as err:
         if "--traceback" in args:
             raise
-        click.echo(f"archive: error: {err}", err=True)
+        click.echo(safe_line(f"archive: error: {err}"), err=True)
         return err.exit_code
     except BrokenPipeError:
         raise
@@ -617,7 +618,9 @@ def main(argv: list[str] | None = None) -> int:
         if "--traceback" in args:
             raise
         click.echo(
-            f"archive: error: {type(err).__name__}: {err} (run with --traceback for details)",
+            safe_line(
+                f"archive: error: {type(err).__name__}: {err} (run with --traceback for details)"
+            ),
             err=True,
         )
         return EXIT_ERROR

@@ -12,14 +12,16 @@ import time
 from types import TracebackType
 from typing import Any
 
+from archive.escape import safe_line
 from archive.model import Problem, SyncReport
 
 QUIET_EVERY = 5000  # articles between progress lines when not on a terminal
 
 
 def _problem_line(problem: Problem) -> str:
+    """One line, whatever the file name holds (escape codes are shown escaped)."""
     verb = "skipped" if problem.skipped else "warning:"
-    return f"archive: {verb} {problem.path}: {problem.reason}"
+    return safe_line(f"archive: {verb} {problem.path}: {problem.reason}")
 
 
 class LineProgress:
@@ -89,15 +91,13 @@ class BarProgress:
     def problem(self, problem: Problem) -> None:
         from rich.text import Text
 
-        from archive.render import safe
-
-        self.console.print(Text(safe(_problem_line(problem)), style="yellow"))
+        self.console.print(Text(_problem_line(problem), style="yellow"))
 
     def _show(self) -> None:
         now = time.monotonic()
         if now - self.shown > 0.1:
             self.shown = now
-            from archive.render import safe
+            from archive.escape import safe
 
             name = safe(self.path[-60:])
             self.bar.update(self.task, description=f"{self.count:,} articles · {name}")

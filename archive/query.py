@@ -46,6 +46,11 @@ FIELD_NAMES = {
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 SHOWN_FIELDS = ("title", "body", "source", "author", "tags", "date", "id")
 FUZZY_MIN_CHARS = 4  # shorter words are never fuzzed
+# Longer queries are refused: Whoosh's parser takes seconds on 10,000 ORs,
+# and no one types them (a pasted paragraph is a few hundred words).
+MAX_QUERY_CHARS = 20_000
+MAX_QUERY_WORDS = 1_000
+SHOWN_CHARS = 60  # of a query quoted in an error message
 ANY_WORDS_BONUS = 0.9  # OrGroup factor: articles with more of the words rank higher
 
 _FIELD_PREFIX = re.compile(r'"[^"]*"|(?<![\w:])([A-Za-z_][\w]*):(?!//)')
@@ -80,6 +85,12 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
     """The query for ``text``, or a QueryError saying what is wrong with it."""
     if not text.strip():
         raise QueryError("the query is empty", hint="type some words to search for")
+    words = len(text.split())
+    if len(text) > MAX_QUERY_CHARS or words > MAX_QUERY_WORDS:
+        raise QueryError(
+            f"the query is too long ({len(text):,} characters, {words:,} words)",
+            hint=f"at most {MAX_QUERY_CHARS:,} characters and {MAX_QUERY_WORDS:,} words",
+        )
     if options.any_words:
         text = plain_colons(text)  # pasted prose: "Examples: ..." is not a field
     else:
@@ -89,14 +100,21 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
     except QueryError:
         raise
     except Exception as err:  # Whoosh's parser raises several kinds on odd input
-        raise QueryError(f"cannot parse the query {text!r}: {err}") from err
+        raise QueryError(f"cannot parse the query {shown(text)}: {err}") from err
     query = query.accept(_no_fuzzy_numbers)
     if query is NullQuery or isinstance(query, type(NullQuery)):
         raise QueryError(
-            f"the query {text!r} has no words to search for",
+            f"the query {shown(text)} has no words to search for",
             hint="common words such as 'the' and lone operators are not searched",
         )
     return query
+
+
+def shown(text: str) -> str:
+    """A query as quoted in a message: escaped, and cut if long."""
+    if len(text) <= SHOWN_CHARS:
+        return repr(text)
+    return repr(text[:SHOWN_CHARS]) + f"… ({len(text):,} characters)"
 
 
 def check_fields(text: str) -> None:

@@ -18,6 +18,7 @@ from rich.text import Text
 from rich.theme import Theme
 
 from archive.coverage import Facet, Timeline
+from archive.escape import safe
 from archive.evaluation import Evaluation
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
@@ -35,25 +36,11 @@ TITLE_MATCH = MATCH
 ELLIPSIS = "…"
 _BREAK = re.compile(r"\s*\n\s*")
 
-# C0/C1 controls (but newline and tab), DEL, and bidirectional overrides that
-# can reorder what the terminal shows.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
 
 def theme(styles: dict[str, str] | None = None) -> Theme:
     """A rich theme defining the archive's style names, with any overrides."""
     merged = {**DEFAULT_THEME, **(styles or {})}
     return Theme({f"archive.{name}": style for name, style in merged.items()})
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def safe(text: str) -> str:
-    """Text with every control character made visible as an escape."""
-    return _UNSAFE.sub(_escape, text)
 
 
 def highlighted(text: str, spans: Iterable[Span], style: str = MATCH, base: str = "") -> Text:

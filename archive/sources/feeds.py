@@ -7,6 +7,7 @@ BOM or neither) and parses dates in their many forms.
 from __future__ import annotations
 
 import calendar
+import re
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,6 +20,13 @@ from archive.sources.article import build
 def read_feed(data: bytes, *, path: str, origin: str) -> Iterator[Article | Problem]:
     import feedparser
 
+    if _ENTITY_DECLARATION.search(data[:65536]):
+        yield Problem(
+            path,
+            "the feed declares XML entities, which feeds never need; "
+            "refused as unsafe (entity expansion attacks)",
+        )
+        return
     parsed = feedparser.parse(data)
     if not parsed.entries:
         if parsed.get("bozo") and not parsed.get("version"):
@@ -44,6 +52,9 @@ def read_feed(data: bytes, *, path: str, origin: str) -> Iterator[Article | Prob
             tags=[tag.get("term", "") for tag in entry.get("tags", [])],
             language=language,
         )
+
+
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 def _entry_text(entry: Any) -> str:

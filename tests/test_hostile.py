@@ -1,0 +1,156 @@
+"""Hostile input: huge or strange queries, attacks in feeds, escape codes in names,
+and fuzzing of the readers and the query path.
+
+The fuzz tests run a few hundred examples in CI; set ARCHIVE_FUZZ_EXAMPLES for
+longer runs (e.g. ARCHIVE_FUZZ_EXAMPLES=20000 python -m pytest tests/test_hostile.py).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Ran
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive import sources
+from archive.errors import QueryError
+from archive.model import Article, Problem
+from archive.search import search
+from archive.store import Store
+
+Run = Callable[..., Ran]
+EXAMPLES = int(os.environ.get("ARCHIVE_FUZZ_EXAMPLES", "200"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    created = Store.create(tmp_path_factory.mktemp("hostile") / "index")
+    created.sync(sources.read_seeds())
+    return created
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        " OR ".join(f"word{i}" for i in range(10_000)),
+        "putin " * 20_000,
+        "x" * 100_000,
+    ],
+)
+def test_huge_queries_are_refused_at_once(store: Store, query: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(QueryError, match="the query is too long") as refused:
+        search(store, query)
+    assert time.perf_counter() - started < 1.0
+    assert len(str(refused.value)) < 200
+
+
+def test_messages_quote_long_queries_short_and_escaped(run: Run, store: Store) -> None:
+    junk = "\x1b[" + "#" * 3000  # no words at all: an error that quotes the query
+    ran = run("--index-dir", str(store.path), "search", junk)
+    assert ran.code == 2
+    assert ran.err.count("\n") == 1 and len(ran.err) < 300
+    assert "\x1b" not in ran.err
+
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_any_query_gives_results_or_a_one_line_error(store: Store, text: str) -> None:
+    started = time.perf_counter()
+    try:
+        found = search(store, text)
+        assert found.total >= 0
+    except QueryError as err:
+        assert "\n" not in str(err)
+    assert time.perf_counter() - started < 5.0
+
+
+SPECIAL = st.sampled_from([*list('"()[]{}:~^*?-+ ORANDNOTdate:title:'), "date:[", " TO "])
+
+
+@FUZZ
+@given(st.lists(st.one_of(SPECIAL, st.text(max_size=8)), max_size=40).map("".join))
+def test_query_syntax_soup_never_breaks_the_search(store: Store, text: str) -> None:
+    try:
+        search(store, text)
+    except QueryError as err:
+        assert "\n" not in str(err)
+
+
+NAMES = st.sampled_from(
+    ["a.txt", "a.md", "a.html", "a.xml", "a.json", "a.jsonl", "a.csv", "a.jsonl.gz", "noext"]
+)
+
+
+@FUZZ
+@given(st.binary(max_size=2000), NAMES)
+def test_any_bytes_give_articles_or_problems(data: bytes, name: str) -> None:
+    items = list(sources.read_stream(io.BytesIO(data), name=name, origin="fuzz"))
+    assert all(isinstance(item, Article | Problem) for item in items)
+    assert all(item.body for item in items if isinstance(item, Article))
+
+
+STRUCTURED = st.one_of(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["title", "body", "date", "author", "tags"]),
+            st.one_of(
+                st.text(max_size=30),
+                st.integers(),
+                st.none(),
+                st.lists(st.text(max_size=5), max_size=3),
+            ),
+        ),
+        max_size=5,
+    ).map(lambda rows: "\n".join(map(__import__("json").dumps, rows))),
+    st.text(alphabet='<>/"=&;!abc\n ', max_size=300),
+    st.text(alphabet=',"\n\tabc ', max_size=300),
+)
+
+
+@FUZZ
+@given(STRUCTURED, NAMES)
+def test_almost_valid_inputs_give_articles_or_problems(text: str, name: str) -> None:
+    items = list(sources.read_stream(io.BytesIO(text.encode()), name=name, origin="fuzz"))
+    assert all(isinstance(item, Article | Problem) for item in items)
+
+
+ENTITY_FEED = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>t</title>
+<item><title>Leak &xxe;</title><description>Text &xxe; here</description></item>
+</channel></rss>"""
+
+
+def test_feeds_cannot_read_files_or_expand_entities(tmp_path: Path) -> None:
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "lol">'
+        + b"".join(
+            b'<!ENTITY a%d "%s">' % (i, (b"&a%d;" % (i - 1) if i > 1 else b"&a;") * 10)
+            for i in range(1, 10)
+        )
+        + b']><rss version="2.0"><channel><item><title>&a9;</title></item></channel></rss>'
+    )
+    for name, data in (("xxe.xml", ENTITY_FEED), ("laughs.xml", laughs)):
+        started = time.perf_counter()
+        items = list(sources.read_stream(io.BytesIO(data), name=name, origin=name))
+        assert time.perf_counter() - started < 1.0
+        assert [type(i) for i in items] == [Problem]
+        assert "declares XML entities" in items[0].reason
+        assert "root:" not in items[0].reason
+
+
+def test_escape_codes_in_file_names_never_reach_the_terminal(run: Run, tmp_path: Path) -> None:
+    evil = tmp_path / "news\x1b]8;;evil.example\x07link\x1b]8;;\x07.txt"
+    evil.write_bytes(b"")
+    ran = run("index", str(tmp_path))
+    assert ran.code == 3
+    assert "\x1b" not in ran.err and "\x07" not in ran.err
+    assert "\\x1b]8;;evil.example\\x07" in ran.err
