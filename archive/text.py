@@ -25,7 +25,7 @@ SUBSTANTIAL_WORDS = 8
 # C1 control characters are never news text: they are Windows-1252 bytes that
 # were decoded as Latin-1 (0x92 is a curly apostrophe, 0x96 an en dash).
 _C1 = re.compile("[\x80-\x9f]")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE = dict.fromkeys(map(ord, "\x00\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _SPACES = re.compile(r"[^\S\n]+")  # runs of horizontal whitespace, nbsp included
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9])")

@@ -154,3 +154,44 @@ def test_escape_codes_in_file_names_never_reach_the_terminal(run: Run, tmp_path:
     assert ran.code == 3
     assert "\x1b" not in ran.err and "\x07" not in ran.err
     assert "\\x1b]8;;evil.example\\x07" in ran.err
+
+
+def test_a_huge_line_is_skipped_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracemalloc
+
+    from archive.sources import records
+
+    monkeypatch.setattr(records, "MAX_LINE_BYTES", 1024 * 1024)
+    data = tmp_path / "big.jsonl"
+    with data.open("wb") as out:
+        out.write(b'{"title": "Before", "body": "A normal record."}\n')
+        out.write(b'{"title": "Huge", "body": "' + b"x" * (40 * 1024 * 1024) + b'"}\n')
+        out.write(b'{"title": "After", "body": "Another normal record."}\n')
+    tracemalloc.start()
+    items = list(sources.read_file(data))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [i.title for i in items if isinstance(i, Article)] == ["Before", "After"]
+    (problem,) = [i for i in items if isinstance(i, Problem)]
+    assert problem.path == f"{data}:2" and "line longer than 1,048,576 bytes" in problem.reason
+    assert peak < 8 * 1024 * 1024  # the 40 MB line was never held
+
+
+def test_a_huge_json_document_is_refused_with_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sources.MAX_BYTES, sources.detect.JSON, 1024)
+    data = tmp_path / "big.json"
+    data.write_text("[" + ",".join('{"title": "t", "body": "b"}' for _ in range(200)) + "]")
+    (problem,) = list(sources.read_file(data))
+    assert isinstance(problem, Problem)
+    assert "too large to read as one json file" in problem.reason
+    assert "JSON Lines" in problem.reason
+
+
+def test_a_csv_whose_first_row_cannot_be_read_is_reported() -> None:
+    # Found by the fuzzer: this used to escape as an exception.
+    items = list(sources.read_stream(io.BytesIO(b"\r\x00"), name="a.csv", origin="x"))
+    assert all(isinstance(item, Problem) for item in items)

@@ -36,7 +36,10 @@ __all__ = [
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_BYTES = {
     detect.FEED: 128 * 1024 * 1024,
-    detect.JSON: 256 * 1024 * 1024,
+    detect.JSON: 64 * 1024 * 1024,  # one document, parsed whole: JSON Lines streams
+}
+HINTS = {
+    detect.JSON: "; export it as JSON Lines (one record per line), which is read a line at a time"
 }
 STREAMED = frozenset({detect.JSONL, detect.CSV})
 _SNIFF_BYTES = 8192
@@ -146,7 +149,8 @@ def _dispatch(
     limit = MAX_BYTES.get(kind, MAX_FILE_BYTES)
     data = buffered.read(limit + 1)
     if len(data) > limit:
-        yield Problem(name, f"too large to read as one {kind} file (over {limit:,} bytes)")
+        hint = HINTS.get(kind, "")
+        yield Problem(name, f"too large to read as one {kind} file (over {limit:,} bytes){hint}")
         return
     if not data.strip():
         yield Problem(name, "empty file")
@@ -229,7 +233,11 @@ class _Peekable:
             line, _, self.buffer = self.buffer.partition(b"\n")
             return line + b"\n"
         line, self.buffer = self.buffer, b""
-        return line + self.stream.readline(size)
+        if size < 0:
+            return line + self.stream.readline()
+        if len(line) >= size:
+            return line
+        return line + self.stream.readline(size - len(line))
 
     def __iter__(self) -> Iterator[bytes]:
         while line := self.readline():

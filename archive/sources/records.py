@@ -55,6 +55,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "language": ("language", "lang"),
 }
 FIELDS = tuple(COLUMNS)
+MAX_LINE_BYTES = 16 * 1024 * 1024  # a longer line is skipped, never held whole
+
+
+def bounded_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
+    """The stream's lines; None for a line too long to hold (the rest is skipped)."""
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -112,7 +126,10 @@ def read_jsonl(
     stream: IO[bytes], *, path: str, origin: str, fields: FieldMap
 ) -> Iterator[Article | Problem]:
     keys: set[str] = set()
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(bounded_lines(stream), 1):
+        if raw is None:
+            yield Problem(f"{path}:{number}", f"line longer than {MAX_LINE_BYTES:,} bytes; skipped")
+            continue
         line = raw.strip()
         if not line:
             continue
@@ -135,7 +152,7 @@ def read_csv(
     except csv.Error:
         dialect = csv.excel_tab if path.lower().removesuffix(".gz").endswith(".tsv") else csv.excel
     # Strict: an unclosed quote is an error, not a field that swallows the rest.
-    rows = csv.reader(itertools.chain(io.StringIO(sample), text), dialect, strict=True)
+    rows = csv.reader(itertools.chain(io.StringIO(sample, newline=""), text), dialect, strict=True)
     header = _header(sample, dialect, fields)
     if header is not None:
         next(rows, None)
@@ -159,7 +176,10 @@ def read_csv(
 
 def _header(sample: str, dialect: Any, fields: FieldMap) -> list[str] | None:
     """The header row, if the file has one (it names at least one known field)."""
-    first = next(csv.reader(io.StringIO(sample), dialect), [])
+    try:
+        first = next(csv.reader(io.StringIO(sample, newline=""), dialect), [])
+    except csv.Error:
+        return None  # not even one readable row: the main loop reports it
     known = {name for candidates in COLUMNS.values() for name in candidates}
     if any(cell.strip().lower() in known for cell in first):
         return [cell.strip() for cell in first]
