@@ -130,8 +130,15 @@ def cli(
     help="Read an article field from a column of JSON/CSV records "
     "(fields: id, title, body, date, url, source, authors, tags, language).",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="If another process is writing the index, exit at once (status 4) instead of waiting.",
+)
 @pass_env
-def index(env: Env, paths: tuple[Path, ...], prune: bool, field_map: tuple[str, ...]) -> int:
+def index(
+    env: Env, paths: tuple[Path, ...], prune: bool, field_map: tuple[str, ...], no_wait: bool
+) -> int:
     """Index articles: the bundled seed articles, or the files and folders given.
 
     Reads .txt, .md (with YAML or TOML front matter), saved .html pages, RSS and
@@ -150,7 +157,7 @@ def index(env: Env, paths: tuple[Path, ...], prune: bool, field_map: tuple[str, 
       archive index --prune ~/news           # also drop articles whose file is gone
     """
     from archive import sources
-    from archive.indexer import index_paths
+    from archive.indexer import index_paths, waiting
     from archive.store import Store
 
     started = time.perf_counter()
@@ -159,9 +166,13 @@ def index(env: Env, paths: tuple[Path, ...], prune: bool, field_map: tuple[str, 
     progress = _progress()
     with progress:
         if paths:
-            report = index_paths(store, paths, fields=fields, prune=prune, progress=progress)
+            report = index_paths(
+                store, paths, fields=fields, prune=prune, progress=progress, wait=not no_wait
+            )
         else:
-            report = store.sync(_reporting(sources.read_seeds(), progress))
+            report = store.sync(
+                _reporting(sources.read_seeds(), progress), wait=not no_wait, on_wait=waiting
+            )
     click.echo(_summary(report, env.location.path, time.perf_counter() - started))
     return EXIT_PARTIAL if report.skipped else EXIT_OK
 

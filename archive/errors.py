@@ -28,6 +28,8 @@ class IndexMissing(ArchiveError):
 class IndexLocked(ArchiveError):
     """Another process holds the index's write lock."""
 
+    exit_code = 4
+
 
 class IndexUnreadable(ArchiveError):
     """The index exists but cannot be opened (corrupt, foreign or unreadable)."""

@@ -60,13 +60,14 @@ def index_paths(
     fields: FieldMap | None = None,
     prune: bool = False,
     progress: Progress | None = None,
+    wait: bool = True,
 ) -> SyncReport:
     """Index files, folders and ``-`` (standard input) into ``store``."""
     paths = list(paths)
     scan = FolderScan()
     manifest = Manifest(store.path)
     try:
-        with store.session() as session:
+        with store.session(wait=wait, on_wait=waiting) as session:
             run = _Run(session, manifest, progress or Quiet(), fields or FieldMap())
             for item in sources.find_inputs(paths, scan):
                 if isinstance(item, Problem):
@@ -87,6 +88,14 @@ def index_paths(
         manifest.close()
     session.report.ignored_files = scan.ignored
     return session.report
+
+
+def waiting(holder: str) -> None:
+    print(
+        f"archive: the index is being written by {holder}; waiting for it to finish…",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _index_file(run: _Run, path: Path) -> None:

@@ -11,8 +11,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from archive.ranking import WEIGHTING
 from archive.schema import LIST_SEPARATOR, SCHEMA_VERSION, build_schema
 
 META_FILE = "archive-meta.json"
+PID_FILE = "archive-writer.pid"  # the process writing the index, for messages only
+LOCK_POLL_SECONDS = 0.5
 # An ID prefix must be at least this long to name an article.
 MIN_ID_PREFIX = 4
 WRITER_MEMORY_MB = 128
@@ -110,17 +113,26 @@ class Store:
 
     # -- writing ------------------------------------------------------------
 
-    def session(self) -> Session:
-        """A writing session: one writer, one commit (use it as a context manager)."""
-        return Session(self, self._writer())
+    def session(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Session:
+        """A writing session: one writer, one commit (use it as a context manager).
 
-    def sync(self, items: Iterable[Article | Problem]) -> SyncReport:
+        If another process is writing, wait for it (telling ``on_wait`` once
+        who it is), or with ``wait=False`` raise IndexLocked at once.
+        """
+        return Session(self, self._writer(wait, on_wait))
+
+    def sync(
+        self,
+        items: Iterable[Article | Problem],
+        wait: bool = True,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> SyncReport:
         """Add new articles, update changed ones, leave unchanged ones alone.
 
         All of it is one commit: if the run stops part-way, the index stays
         as it was before the run.
         """
-        with self.session() as session:
+        with self.session(wait, on_wait) as session:
             for item in items:
                 if isinstance(item, Problem):
                     session.report.problems.append(item)
@@ -128,14 +140,39 @@ class Store:
                     session.put(item)
         return session.report
 
-    def _writer(self) -> Any:
+    def _writer(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Any:
+        told = False
+        while True:
+            try:
+                writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
+            except whoosh_index.LockError:
+                holder = self.lock_holder()
+                if not wait:
+                    raise IndexLocked(
+                        f"the index at {self.path} is being written by {holder}",
+                        hint="wait for it to finish, or run again without --no-wait",
+                    ) from None
+                if on_wait is not None and not told:
+                    on_wait(holder)
+                    told = True
+                time.sleep(LOCK_POLL_SECONDS)
+                continue
+            _write_pid(self.path)
+            return writer
+
+    def lock_holder(self) -> str:
+        """Who holds the write lock, in words ("process 4242")."""
         try:
-            return self.ix.writer(limitmb=WRITER_MEMORY_MB)
-        except whoosh_index.LockError as err:
-            raise IndexLocked(
-                f"the index at {self.path} is being written by another process",
-                hint="try again when it has finished",
-            ) from err
+            pid = int((self.path / PID_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return "another process"
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return f"another process (process {pid}, named in {PID_FILE}, has exited)"
+        except PermissionError:
+            pass
+        return f"process {pid}"
 
     # -- reading ------------------------------------------------------------
 
@@ -546,6 +583,13 @@ def _read_meta(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _write_pid(path: Path) -> None:
+    """Say which process is writing (the lock itself is Whoosh's flock, which
+    the system releases if the process dies, so it can never go stale)."""
+    with suppress(OSError):
+        (path / PID_FILE).write_text(str(os.getpid()), encoding="ascii")
 
 
 def _write_meta(path: Path, meta: dict[str, Any]) -> None:

@@ -195,3 +195,12 @@ def test_a_csv_whose_first_row_cannot_be_read_is_reported() -> None:
     # Found by the fuzzer: this used to escape as an exception.
     items = list(sources.read_stream(io.BytesIO(b"\r\x00"), name="a.csv", origin="x"))
     assert all(isinstance(item, Problem) for item in items)
+
+
+@pytest.mark.parametrize("stamp", [-9223372036854775809, -67768040609740801, 1e300])
+def test_absurd_numeric_dates_are_warnings(stamp: float) -> None:
+    # Found by the fuzzer: these escaped from the reader as OverflowError/OSError.
+    line = f'{{"title": "Port reopens", "date": {stamp}}}'
+    items = list(sources.read_stream(io.BytesIO(line.encode()), name="a.json", origin="x"))
+    assert [type(i).__name__ for i in items] == ["Problem", "Article"], line
+    assert "out of range" in items[0].reason and not items[0].skipped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,13 +137,27 @@ def test_a_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
         Store.open(tmp_path / "nothing-here")
 
 
-def test_a_second_writer_gets_a_clear_lock_error(seeded: Store) -> None:
-    writer = seeded.ix.writer()
+def test_a_second_writer_without_waiting_gets_a_clear_lock_error(seeded: Store) -> None:
+    holder = seeded.session()  # this process now writes, and says so
     try:
-        with pytest.raises(IndexLocked, match="being written by another process"):
-            seeded.sync(sources.read_seeds())
+        with pytest.raises(IndexLocked, match=f"being written by process {os.getpid()}") as busy:
+            seeded.sync(sources.read_seeds(), wait=False)
+        assert busy.value.exit_code == 4
     finally:
-        writer.cancel()
+        holder.cancel()
+
+
+def test_a_second_writer_waits_and_says_for_whom(seeded: Store) -> None:
+    import threading
+
+    holder = seeded.session()
+    told: list[str] = []
+    timer = threading.Timer(1.0, holder.cancel)  # the first writer finishes after a second
+    timer.start()
+    report = seeded.sync(sources.read_seeds(), on_wait=told.append)
+    timer.join()
+    assert told == [f"process {os.getpid()}"]
+    assert report.unchanged == 2
 
 
 def test_stats_count_what_cleaning_removed(seeded: Store) -> None:

@@ -20,7 +20,10 @@ def parse_date(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+        try:  # seconds, or milliseconds since 1970
+            parsed = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"date {value!r} is out of range") from None
     else:
         parsed = _parse_text(str(value).strip())
     if parsed.tzinfo is not None:

@@ -1,0 +1,94 @@
+"""Crashes and concurrent writers, with real processes.
+
+``kill -9`` at several points of a real indexing run (early, midway, and
+during the final commit) must leave an index that opens and holds the
+articles of the last completed run; re-running completes the work.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SHARED
+
+from archive.search import search
+from archive.store import Store
+
+REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
+pytestmark = pytest.mark.skipif(not REUTERS.exists(), reason="needs ../shared/corpora")
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 1,400 real Reuters stories in one JSON Lines file."""
+    path = tmp_path_factory.mktemp("wire") / "wire.jsonl"
+    with gzip.open(REUTERS, "rb") as whole:
+        path.write_bytes(b"".join(line for n, line in enumerate(whole) if n % 15 == 0))
+    return path
+
+
+def archive(index: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "archive", "--index-dir", str(index), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    _, err = process.communicate(timeout=300)
+    return process.returncode, err.decode()
+
+
+@pytest.fixture(scope="module")
+def full_run(wire: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[float, int]:
+    """How long a whole run takes here, and how many articles it adds."""
+    index = tmp_path_factory.mktemp("full") / "index"
+    finish(archive(index, "index"))
+    started = time.perf_counter()
+    code, err = finish(archive(index, "index", str(wire)))
+    assert code == 0, err
+    return time.perf_counter() - started, Store.open(index).ix.doc_count() - 2
+
+
+@pytest.mark.parametrize("when", [0.2, 0.6, 0.97])
+def test_kill_9_leaves_the_last_completed_run(
+    wire: Path, full_run: tuple[float, int], tmp_path: Path, when: float
+) -> None:
+    duration, added = full_run
+    index = tmp_path / "index"
+    assert finish(archive(index, "index"))[0] == 0  # the completed run: the two seeds
+    process = archive(index, "index", str(wire))
+    time.sleep(duration * when)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)  # reap it and close its pipes
+    survived = Store.open(index)  # opens: no half-written state is visible
+    assert survived.ix.doc_count() in (2, 2 + added)
+    assert search(survived, "putin").total == 2  # and answers queries
+    code, err = finish(archive(index, "index", str(wire)))  # a re-run completes the work
+    assert code == 0, err
+    assert Store.open(index).ix.doc_count() == 2 + added
+
+
+def test_a_second_indexer_with_no_wait_names_the_first(wire: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    finish(archive(index, "index"))
+    first = archive(index, "index", str(wire))
+    deadline = time.monotonic() + 30
+    while not (index / "archive-writer.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    code, err = finish(archive(index, "index", "--no-wait"))
+    assert code == 4
+    assert f"being written by process {first.pid}" in err
+    os.kill(first.pid, signal.SIGKILL)  # the writer dies holding the lock...
+    first.communicate(timeout=30)
+    code, err = finish(archive(index, "index", "--no-wait"))  # ...and the lock is free
+    assert code == 0, err
