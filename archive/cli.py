@@ -70,6 +70,15 @@ class Env:
 
 
 pass_env = click.make_pass_decorator(Env)
+format_option = click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "jsonl", "csv", "md"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (one object), jsonl (a hit per line), csv, or md "
+    "(citation-ready Markdown).",
+)
 
 
 @click.group(
@@ -227,15 +236,7 @@ def _progress() -> Any:
 
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["text", "json", "jsonl", "csv", "md"]),
-    default="text",
-    show_default=True,
-    help="text for people; json (one object), jsonl (a hit per line), csv, or md "
-    "(citation-ready Markdown).",
-)
+@format_option
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "-n",
@@ -393,14 +394,7 @@ def _print_results(env: Env, results: Results, output: str, found_facets: Any = 
     type=click.IntRange(1, 100),
     help="How many similar articles.",
 )
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["text", "json", "jsonl", "csv", "md"]),
-    default="text",
-    show_default=True,
-    help="As for search.",
-)
+@format_option
 @pass_env
 def similar(env: Env, article_id: str, limit: int, output: str) -> int:
     """Articles like this one (more like this), with the key terms they share.
