@@ -561,6 +561,29 @@ def evaluate(
 
 
 @cli.command()
+@pass_env
+def check(env: Env) -> int:
+    """Check the index: read every segment, article and posting list.
+
+    Exit status 0 when the index is sound, 2 when it is damaged (re-index
+    into a new --index-dir; the files themselves are untouched).
+
+    \b
+    Example:
+      archive check
+    """
+    store = env.open_store()
+    damage = store.check()
+    if damage:
+        for line in damage:
+            click.echo(safe_line(f"archive: damaged: {line}"), err=True)
+        click.echo(f"The index at {env.location.path} is damaged ({len(damage)} problems).")
+        return EXIT_ERROR
+    click.echo(f"The index at {env.location.path} is sound: {store.ix.doc_count():,} articles.")
+    return EXIT_OK
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @pass_env
 def stats(env: Env, as_json: bool) -> int:
@@ -609,7 +632,17 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as err:
         err.show()
         return EXIT_ERROR
-    except (click.Abort, KeyboardInterrupt):
+    except click.Abort as stopped:
+        if isinstance(stopped.__cause__, EOFError):  # click turns EOFError into Abort
+            click.echo(
+                "archive: error: a file of the index ended early: it is damaged; "
+                "run 'archive check', and re-index into a new --index-dir",
+                err=True,
+            )
+            return EXIT_ERROR
+        click.echo("archive: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
         click.echo("archive: interrupted", err=True)
         return EXIT_INTERRUPTED
     except ArchiveError as err:

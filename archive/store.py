@@ -71,7 +71,8 @@ class Store:
 
     @staticmethod
     def exists(path: Path) -> bool:
-        return path.is_dir() and whoosh_index.exists_in(str(path))
+        """Whether an index (perhaps a damaged one) is there."""
+        return path.is_dir() and any(path.glob("_MAIN_*.toc"))
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -82,9 +83,10 @@ class Store:
         try:
             ix = whoosh_index.open_dir(str(path))
         except Exception as err:  # Whoosh raises many kinds for a damaged index
+            detail = f"{type(err).__name__}: {err}"
             raise IndexUnreadable(
-                f"the index at {path} cannot be opened ({type(err).__name__}: {err})",
-                hint="rebuild it with 'archive index'",
+                f"the index at {path} is damaged and cannot be opened ({detail[:100]})",
+                hint="move it aside and re-index into a new --index-dir",
             ) from err
         return cls(path, ix)
 
@@ -183,6 +185,23 @@ class Store:
             if fields is None:
                 fields = _by_prefix(searcher, id_or_prefix)
             return to_article(fields)
+
+    def check(self) -> list[str]:
+        """Read every segment, stored article and posting list; what is damaged."""
+        damage: list[str] = []
+        with self.ix.searcher() as searcher:
+            for reader, _ in searcher.reader().leaf_readers():
+                name = getattr(reader, "segment", lambda: None)()
+                label = f"segment {name.segment_id()}" if name is not None else "segment"
+                try:
+                    for _ in reader.all_stored_fields():
+                        pass
+                    for field in reader.indexed_field_names():
+                        for term in reader.lexicon(field):
+                            reader.postings(field, term).all_ids()
+                except Exception as err:  # any damage shows as some Whoosh error
+                    damage.append(f"{label}: {type(err).__name__}: {err}")
+        return damage
 
     def stats(self, why: str = "") -> IndexStats:
         with self.ix.searcher() as searcher:

@@ -92,3 +92,53 @@ def test_a_second_indexer_with_no_wait_names_the_first(wire: Path, tmp_path: Pat
     first.communicate(timeout=30)
     code, err = finish(archive(index, "index", "--no-wait"))  # ...and the lock is free
     assert code == 0, err
+
+
+def damaged_copy(tmp_path: Path, how: str) -> Path:
+    index = tmp_path / how
+    code, err = finish(archive(index, "index"))
+    assert code == 0, err
+    if how == "truncated":
+        (segment,) = index.glob("*.seg")
+        data = segment.read_bytes()
+        segment.write_bytes(data[: len(data) // 2])
+    else:
+        (toc,) = index.glob("_MAIN_*.toc")
+        data = toc.read_bytes()
+        toc.write_bytes(data[:40] + b"garbage" * 20 + data[180:])
+    return index
+
+
+def run_cli(index: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(index), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_truncated_segment_is_reported_as_damage_not_an_interruption(tmp_path: Path) -> None:
+    index = damaged_copy(tmp_path, "truncated")
+    for args in (("search", "putin"), ("check",)):
+        done = run_cli(index, *args)
+        assert done.returncode == 2
+        assert "damaged" in done.stderr and "interrupted" not in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_garbage_in_the_table_of_contents_is_a_clear_error(tmp_path: Path) -> None:
+    done = run_cli(damaged_copy(tmp_path, "garbage"), "search", "putin")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is damaged and cannot be opened" in lines[0]
+    assert "re-index into a new --index-dir" in lines[0]
+
+
+def test_check_passes_a_sound_index(tmp_path: Path) -> None:
+    index = tmp_path / "sound"
+    finish(archive(index, "index"))
+    done = run_cli(index, "check")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"The index at {index} is sound: 2 articles."
