@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.coverage import Facet, Timeline
-from archive.evaluation import Evaluation
+from archive.escape import safe
 from archive.locations import IndexLocation
 from archive.model import Article, Hit, IndexStats, Results, Snippet
+
+if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
+    from archive.coverage import Facet, Timeline
+    from archive.evaluation import Evaluation
 
 
 def _date(value: datetime | None) -> str | None:
@@ -116,17 +119,20 @@ def results_csv(results: Results) -> str:
     writer.writerow(CSV_COLUMNS)
     for hit in results.hits:
         snippet = hit.snippets[0].text if hit.snippets else ""
+        # Text cells are escaped like text output: a CSV is often read in a terminal.
+        cells = [hit.title, hit.source or "", "; ".join(hit.authors), hit.url or ""]
+        title, source, authors, url = (safe(cell) for cell in cells)
         writer.writerow(
             [
                 hit.rank,
                 hit.id,
-                hit.title,
+                title,
                 _date(hit.date) or "",
-                hit.source or "",
-                "; ".join(hit.authors),
-                hit.url or "",
+                source,
+                authors,
+                url,
                 round(hit.score, 4),
-                " ".join(snippet.split()),
+                safe(" ".join(snippet.split())),
             ]
         )
     return out.getvalue().rstrip("\n")
@@ -136,7 +142,7 @@ _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|"})
 
 
 def _md(text: str) -> str:
-    return " ".join(text.split()).translate(_MARKDOWN_SPECIAL)
+    return safe(" ".join(text.split())).translate(_MARKDOWN_SPECIAL)
 
 
 def results_markdown(results: Results) -> str:

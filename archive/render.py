@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -17,9 +18,11 @@ from rich.table import Table
 from rich.text import Text
 from rich.theme import Theme
 
-from archive.coverage import Facet, Timeline
+if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
+    from archive.coverage import Facet, Timeline
+    from archive.evaluation import Evaluation
+
 from archive.escape import safe
-from archive.evaluation import Evaluation
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
 

@@ -97,3 +97,16 @@ def test_markdown_escapes_what_would_be_markup(run: Run, tmp_path: Path) -> None
     run("index", str(page))
     out = run("search", "--format", "md", "stocks").out
     assert r"**Stocks \*soar\* on \[rumour\] \#1**" in out
+
+
+def test_csv_and_markdown_show_escape_codes_escaped(run: Run, tmp_path: Path) -> None:
+    page = tmp_path / "evil.txt"
+    page.write_text(
+        "Stocks \x1b[31mred\x1b[0m today\n\nThe index \x1b]52;c;eA==\x07 rose.\n", "utf-8"
+    )
+    run("index", str(page))
+    # Visible as \x1b[31m; Markdown also escapes the backslash and bracket.
+    for output, visible in (("csv", "\\x1b[31mred"), ("md", "\\\\x1b\\[31mred")):
+        out = run("search", "--format", output, "stocks").out
+        assert "\x1b" not in out and "\x07" not in out, output
+        assert visible in out, output

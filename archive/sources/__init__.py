@@ -8,6 +8,7 @@ This package knows nothing of the index.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
 from collections.abc import Iterable, Iterator
@@ -156,7 +157,7 @@ def _dispatch(
         yield Problem(name, "empty file")
         return
     if kind == detect.JSON:
-        yield from records.read_json(_bytes_io(data), path=name, origin=origin, fields=fields)
+        yield from records.read_json(io.BytesIO(data), path=name, origin=origin, fields=fields)
     elif kind == detect.FEED:
         from archive.sources.feeds import read_feed
 
@@ -196,12 +197,6 @@ def _looks_binary(text: str) -> bool:
     head = text[:_SNIFF_BYTES]
     controls = sum(1 for char in head if char < " " and char not in "\n\r\t\f")
     return "\x00" in head or controls > 0.3 * max(len(head), 1)
-
-
-def _bytes_io(data: bytes) -> IO[bytes]:
-    import io
-
-    return io.BytesIO(data)
 
 
 class _Peekable:
