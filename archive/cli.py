@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from archive.locations import IndexLocation
-    from archive.model import Article, Problem, Results, SyncReport
+    from archive.model import Results, SyncReport
     from archive.store import Store
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -166,24 +167,64 @@ def index(
       archive index --prune ~/news           # also drop articles whose file is gone
     """
     from archive import sources
-    from archive.indexer import index_paths, waiting
+    from archive.indexer import Stop, index_paths, index_seeds
     from archive.store import Store
 
     started = time.perf_counter()
     fields = sources.FieldMap(_field_map(field_map))
     store = Store.open_or_create(env.location.path)
     progress = _progress()
-    with progress:
+    stop = Stop()
+    with progress, _ctrl_c_stops(stop):
         if paths:
             report = index_paths(
-                store, paths, fields=fields, prune=prune, progress=progress, wait=not no_wait
+                store,
+                paths,
+                fields=fields,
+                prune=prune,
+                progress=progress,
+                wait=not no_wait,
+                stop=stop,
             )
         else:
-            report = store.sync(
-                _reporting(sources.read_seeds(), progress), wait=not no_wait, on_wait=waiting
-            )
+            report = index_seeds(store, progress=progress, wait=not no_wait, stop=stop)
     click.echo(_summary(report, env.location.path, time.perf_counter() - started))
+    if report.interrupted:
+        click.echo(
+            "archive: stopped early; what was read is committed: "
+            "run the same command again to index the rest",
+            err=True,
+        )
+        return EXIT_INTERRUPTED
     return EXIT_PARTIAL if report.skipped else EXIT_OK
+
+
+@contextmanager
+def _ctrl_c_stops(stop: Any) -> Iterator[None]:
+    """The first Ctrl-C of a run stops it cleanly; a second one abandons it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        if stop.requested or not stop.active:
+            raise KeyboardInterrupt
+        stop.requested = True
+        doing = (
+            "finishing the commit of what was read"
+            if stop.committing
+            else "stopping after the current article and committing what was read"
+        )
+        click.echo(f"archive: {doing} (Ctrl-C again to abandon this run)", err=True)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -216,16 +257,6 @@ def _summary(report: SyncReport, where: Path, elapsed: float) -> str:
     if report.ignored_files:
         extras.append(f"{report.ignored_files} files of other types ignored")
     return line + ("; " + "; ".join(extras) if extras else "")
-
-
-def _reporting(items: Iterable[Article | Problem], progress: Any) -> Iterator[Article | Problem]:
-    """Pass items through, reporting each unreadable input as it is met."""
-    from archive.model import Problem
-
-    for item in items:
-        if isinstance(item, Problem):
-            progress.problem(item)
-        yield item
 
 
 def _progress() -> Any:
@@ -565,8 +596,8 @@ def evaluate(
 def check(env: Env) -> int:
     """Check the index: read every segment, article and posting list.
 
-    Exit status 0 when the index is sound, 2 when it is damaged (re-index
-    into a new --index-dir; the files themselves are untouched).
+    Exit status 0 when the index is sound, 2 when it is damaged ('archive
+    rebuild' then re-creates it from its sources).
 
     \b
     Example:
@@ -577,10 +608,55 @@ def check(env: Env) -> int:
     if damage:
         for line in damage:
             click.echo(safe_line(f"archive: damaged: {line}"), err=True)
-        click.echo(f"The index at {env.location.path} is damaged ({len(damage)} problems).")
+        click.echo(
+            f"The index at {env.location.path} is damaged ({len(damage)} problems); "
+            "'archive rebuild' re-creates it from its sources."
+        )
         return EXIT_ERROR
     click.echo(f"The index at {env.location.path} is sound: {store.ix.doc_count():,} articles.")
     return EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="If another process is writing the index, exit at once (status 4) instead of waiting.",
+)
+@pass_env
+def rebuild(env: Env, no_wait: bool) -> int:
+    """Re-create the index from the sources it recorded (after damage, say).
+
+    Reads again every file the index records having read (with the same
+    --field choices) and the bundled seeds if it holds them. Articles whose
+    source cannot be read again (standard input, a file now gone) are carried
+    over from the old index where it can still be read. The new index
+    replaces the old one only once it is complete; a copy of the old one is
+    kept beside it. Exit status 3 if some sources could not be read.
+
+    \b
+    Example:
+      archive rebuild
+    """
+    from archive.indexer import waiting
+    from archive.rebuild import problems, rebuild
+
+    started = time.perf_counter()
+    progress = _progress()
+    with progress:  # all or nothing: Ctrl-C leaves the old index as it was
+        report = rebuild(env.location.path, progress=progress, wait=not no_wait, on_wait=waiting)
+    for problem in problems(report):
+        progress.problem(problem)
+    click.echo(
+        f"Rebuilt {env.location.path}: {report.articles:,} articles from {report.files:,} files"
+        + (" and the seed articles" if report.seeds else "")
+        + f", {report.carried:,} carried over from the old index"
+        + f" ({time.perf_counter() - started:.2f} s)"
+    )
+    if report.missing:
+        click.echo(f"{len(report.missing):,} recorded files are gone (listed above).")
+    click.echo(f"The old index is kept at {report.kept_at}; delete it when satisfied.")
+    return EXIT_PARTIAL if report.index.skipped or report.missing else EXIT_OK
 
 
 @cli.command()
@@ -636,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(stopped.__cause__, EOFError):  # click turns EOFError into Abort
             click.echo(
                 "archive: error: a file of the index ended early: it is damaged; "
-                "run 'archive check', and re-index into a new --index-dir",
+                "run 'archive check', then 'archive rebuild'",
                 err=True,
             )
             return EXIT_ERROR

@@ -5,20 +5,26 @@ time, or else the same content hash). A changed file is read again and its
 articles updated in place; articles it no longer holds are removed, unless
 the file could not be read at all (nothing already indexed is lost to a
 file that went bad). ``prune`` removes the articles of files that are gone.
+
+A run asked to stop (``Stop.requested``, set by Ctrl-C) stops after the
+article in hand and commits what it has read; files it did not finish are
+not recorded as read, so the next run reads them again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from archive import sources
-from archive.manifest import FileEntry, Manifest
+from archive.manifest import MANIFEST_FILE as MANIFEST_NAME
+from archive.manifest import SEEDS, FileEntry, Manifest
 from archive.model import Article, Problem, SyncReport
 from archive.sources import FieldMap, FolderScan
 from archive.store import Session, Store
@@ -43,14 +49,35 @@ class Quiet:
         pass
 
 
+class Stop:
+    """Set ``requested`` (from a signal handler, say) to end a run early.
+
+    ``active`` says whether a run is under way that can stop cleanly (it has
+    the index and has not finished committing); before that there is nothing
+    to save, and the caller may as well stop at once.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.active = False
+        self.committing = False  # all is read; the commit is being written
+
+
 @dataclass
 class _Run:
     session: Session
     manifest: Manifest
     progress: Progress
     fields: FieldMap
+    stop: Stop
     entries: list[FileEntry] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+
+    @property
+    def stopped(self) -> bool:
+        if self.stop.requested:
+            self.session.report.interrupted = True
+        return self.stop.requested
 
 
 def index_paths(
@@ -61,32 +88,72 @@ def index_paths(
     prune: bool = False,
     progress: Progress | None = None,
     wait: bool = True,
+    stop: Stop | None = None,
 ) -> SyncReport:
     """Index files, folders and ``-`` (standard input) into ``store``."""
     paths = list(paths)
     scan = FolderScan()
+
+    def work(run: _Run) -> None:
+        for item in sources.find_inputs(paths, scan):
+            if run.stopped:
+                return
+            if isinstance(item, Problem):
+                _problem(run, item)
+            elif item == STDIN:
+                stream = sources.read_stream(
+                    sys.stdin.buffer, name="-", origin="stdin", fields=run.fields
+                )
+                _read(run, stream)
+            else:
+                _index_file(run, item)
+        if prune:
+            _prune(run, [p for p in paths if p != STDIN])
+
+    report = _in_session(store, work, fields, progress, wait, stop)
+    report.ignored_files = scan.ignored
+    return report
+
+
+def index_seeds(
+    store: Store, *, progress: Progress | None = None, wait: bool = True, stop: Stop | None = None
+) -> SyncReport:
+    """Index the bundled seed articles (and record that the index holds them)."""
+
+    def work(run: _Run) -> None:
+        ids, _ = _read(run, sources.read_seeds())
+        if not run.stopped:
+            run.entries.append(FileEntry(SEEDS, 0, 0, "", tuple(ids)))
+
+    return _in_session(store, work, None, progress, wait, stop)
+
+
+def _in_session(
+    store: Store,
+    work: Callable[[_Run], None],
+    fields: FieldMap | None,
+    progress: Progress | None,
+    wait: bool,
+    stop: Stop | None,
+) -> SyncReport:
+    stop = stop or Stop()
     manifest = Manifest(store.path)
     try:
         with store.session(wait=wait, on_wait=waiting) as session:
-            run = _Run(session, manifest, progress or Quiet(), fields or FieldMap())
-            for item in sources.find_inputs(paths, scan):
-                if isinstance(item, Problem):
-                    _problem(run, item)
-                elif item == STDIN:
-                    _read(
-                        run,
-                        sources.read_stream(
-                            sys.stdin.buffer, name="-", origin="stdin", fields=run.fields
-                        ),
-                    )
-                else:
-                    _index_file(run, item)
-            if prune:
-                _prune(run, [p for p in paths if p != STDIN])
+            stop.active = True
+            run = _Run(session, manifest, progress or Quiet(), fields or FieldMap(), stop)
+            if manifest.damaged:
+                reason = (
+                    f"the record of indexed files was damaged (kept as {manifest.damaged}); "
+                    "every file is read again"
+                )
+                _problem(run, Problem(MANIFEST_NAME, reason, skipped=False))
+            work(run)
+            stop.committing = True
         manifest.save(run.entries, run.gone)
     finally:
+        stop.active = stop.committing = False
         manifest.close()
-    session.report.ignored_files = scan.ignored
     return session.report
 
 
@@ -119,12 +186,19 @@ def _index_file(run: _Run, path: Path) -> None:
         run.entries.append(FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, entry.ids))
         return
     ids, failed = _read(run, sources.read_file(path, run.fields))
-    if failed and not ids:
-        return  # unreadable now: keep what it held before, and read it again next time
+    if run.stopped or (failed and not ids):
+        return  # unfinished, or unreadable now: keep what it held, read it again next time
     if entry and not failed:
         for gone in set(entry.ids) - set(ids):
             run.session.remove(gone)
-    run.entries.append(FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, tuple(ids)))
+    run.entries.append(
+        FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, tuple(ids), _fields_json(run))
+    )
+
+
+def _fields_json(run: _Run) -> str:
+    overrides = run.fields.overrides
+    return json.dumps(overrides, sort_keys=True) if overrides else ""
 
 
 def _read(run: _Run, items: Iterable[Article | Problem]) -> tuple[list[str], bool]:
@@ -132,6 +206,8 @@ def _read(run: _Run, items: Iterable[Article | Problem]) -> tuple[list[str], boo
     ids: list[str] = []
     failed = False
     for item in items:
+        if run.stopped:
+            break
         if isinstance(item, Problem):
             _problem(run, item)
             failed = failed or item.skipped

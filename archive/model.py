@@ -136,6 +136,7 @@ class SyncReport:
     problems: list[Problem] = field(default_factory=list)
     ignored_files: int = 0  # files in folders that are not articles (other types)
     files_unchanged: int = 0  # files skipped without reading (same size, time or hash)
+    interrupted: bool = False  # stopped early on request; what was read is committed
 
     @property
     def skipped(self) -> int:

@@ -86,7 +86,7 @@ class Store:
             detail = f"{type(err).__name__}: {err}"
             raise IndexUnreadable(
                 f"the index at {path} is damaged and cannot be opened ({detail[:100]})",
-                hint="move it aside and re-index into a new --index-dir",
+                hint="'archive rebuild' re-creates it from its sources",
             ) from err
         return cls(path, ix)
 
@@ -163,18 +163,24 @@ class Store:
             return writer
 
     def lock_holder(self) -> str:
-        """Who holds the write lock, in words ("process 4242")."""
-        try:
-            pid = int((self.path / PID_FILE).read_text(encoding="ascii").strip())
-        except (OSError, ValueError):
-            return "another process"
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return f"another process (process {pid}, named in {PID_FILE}, has exited)"
-        except PermissionError:
-            pass
-        return f"process {pid}"
+        return lock_holder(self.path)
+
+    def carry_over(self, docs: Iterable[dict[str, Any]]) -> int:
+        """Add stored articles of another index that this one lacks; how many."""
+        writer = self._writer()
+        known = set(self.ix.schema.names())  # an older schema may have had other fields
+        added = 0
+        with self.ix.searcher() as searcher:
+            for doc in docs:
+                if searcher.document_number(id=doc["id"]) is None:
+                    kept = {name: value for name, value in doc.items() if name in known}
+                    writer.add_document(**_without_none(kept))
+                    added += 1
+        if added:
+            writer.commit()
+        else:
+            writer.cancel()
+        return added
 
     # -- reading ------------------------------------------------------------
 
@@ -308,7 +314,7 @@ class Session:
         copies = [c for c in fields.get("copies", []) if c[0] not in self._removed]
         if copies:
             heir, rest = copies[0], copies[1:]
-            doc = {**_stored_to_doc(fields), "id": heir[0], "origin": heir[1], "path": heir[2]}
+            doc = {**stored_to_doc(fields), "id": heir[0], "origin": heir[1], "path": heir[2]}
             doc["record"] = heir[3]
             doc.update(_copy_fields(rest))
             self.writer.update_document(**_without_none(doc))
@@ -428,7 +434,7 @@ class Session:
             stored = searcher.document(id=primary)
             if stored is None:
                 continue
-            doc = _stored_to_doc(stored)
+            doc = stored_to_doc(stored)
             drop = self._copies_to_drop.get(primary, set())
             entries = {c[0]: list(c) for c in doc.get("copies", []) if c[0] not in drop}
             entries.update(self._copies_to_add.get(primary, {}))
@@ -537,7 +543,22 @@ def _without_none(doc: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in doc.items() if value is not None and value != ""}
 
 
-def _stored_to_doc(fields: dict[str, Any]) -> dict[str, Any]:
+def lock_holder(path: Path) -> str:
+    """Who holds the write lock of the index at ``path``, in words ("process 4242")."""
+    try:
+        pid = int((path / PID_FILE).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return "another process"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return f"another process (process {pid}, named in {PID_FILE}, has exited)"
+    except PermissionError:
+        pass
+    return f"process {pid}"
+
+
+def stored_to_doc(fields: dict[str, Any]) -> dict[str, Any]:
     """A document to re-write from its stored fields (every indexed field is stored)."""
     return dict(fields)
 
@@ -591,8 +612,7 @@ def _check_version(path: Path) -> None:
         raise SchemaMismatch(
             f"the index at {path} was built with {built}; this archive uses version "
             f"{SCHEMA_VERSION}",
-            hint="re-index: remove that folder (or pick a new --index-dir) and run "
-            "'archive index' again for each source",
+            hint="'archive rebuild' re-creates it from its sources",
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import FIXTURES, SHARED
 
 from archive.search import search
 from archive.store import Store
@@ -45,6 +46,17 @@ def archive(index: Path, *args: str) -> subprocess.Popen[bytes]:
 def finish(process: subprocess.Popen[bytes]) -> tuple[int, str]:
     _, err = process.communicate(timeout=300)
     return process.returncode, err.decode()
+
+
+def wait_until_writing(index: Path, process: subprocess.Popen[bytes]) -> None:
+    """Until ``process`` holds the index's write lock (it names itself when it does)."""
+    pid_file = index / "archive-writer.pid"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if pid_file.exists() and pid_file.read_text().strip() == str(process.pid):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the indexer never started writing")
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +93,7 @@ def test_a_second_indexer_with_no_wait_names_the_first(wire: Path, tmp_path: Pat
     index = tmp_path / "index"
     finish(archive(index, "index"))
     first = archive(index, "index", str(wire))
-    deadline = time.monotonic() + 30
-    while not (index / "archive-writer.pid").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)
+    wait_until_writing(index, first)
     code, err = finish(archive(index, "index", "--no-wait"))
     assert code == 4
     assert f"being written by process {first.pid}" in err
@@ -133,7 +142,7 @@ def test_garbage_in_the_table_of_contents_is_a_clear_error(tmp_path: Path) -> No
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "is damaged and cannot be opened" in lines[0]
-    assert "re-index into a new --index-dir" in lines[0]
+    assert "'archive rebuild' re-creates it" in lines[0]
 
 
 def test_check_passes_a_sound_index(tmp_path: Path) -> None:
@@ -142,3 +151,96 @@ def test_check_passes_a_sound_index(tmp_path: Path) -> None:
     done = run_cli(index, "check")
     assert done.returncode == 0
     assert done.stdout.strip() == f"The index at {index} is sound: 2 articles."
+
+
+def test_ctrl_c_commits_what_was_read_and_a_rerun_completes(
+    wire: Path, full_run: tuple[float, int], tmp_path: Path
+) -> None:
+    duration, added = full_run
+    index = tmp_path / "index"
+    assert finish(archive(index, "index"))[0] == 0
+    process = archive(index, "index", str(wire))
+    wait_until_writing(index, process)
+    time.sleep(duration * 0.1)  # reading has begun; it takes most of the run
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err.decode()
+    assert "stopping after the current article" in err.decode()
+    assert "run the same command again to index the rest" in err.decode()
+    committed = int(out.decode().split(": ", 1)[1].split(" added")[0])
+    assert 0 < committed < added  # part of the work, and the summary says how much
+    assert Store.open(index).ix.doc_count() == 2 + committed
+    code, err_text = finish(archive(index, "index", str(wire)))
+    assert code == 0, err_text
+    assert Store.open(index).ix.doc_count() == 2 + added
+
+
+def segment_holding(index: Path, origin_prefix: str) -> Path:
+    """The segment file whose articles came from ``origin_prefix``."""
+    from whoosh.reading import SegmentReader
+
+    ix = Store.open(index).ix
+    for segment in ix._segments():
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        origins = {fields["origin"] for fields in reader.all_stored_fields()}
+        reader.close()
+        if all(origin.startswith(origin_prefix) for origin in origins):
+            return index / f"{segment.segment_id()}.seg"
+    raise AssertionError(f"no segment holds only {origin_prefix}")
+
+
+def test_rebuild_recreates_a_damaged_index_from_its_sources(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder)
+    assert run_cli(index, "index").returncode == 0
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    piped = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(index), "index", "-"],
+        input="Zebras cross the high street\n\nA herd of zebras crossed the high street.\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "1 added" in piped.stdout
+    before = {fields["id"] for fields in Store.open(index).ix.searcher().all_stored_fields()}
+    assert len(before) == 33
+    damaged = segment_holding(index, str(folder))  # the 30 files' segment is cut short
+    damaged.write_bytes(damaged.read_bytes()[:200])
+    assert run_cli(index, "check").returncode == 2
+
+    done = run_cli(index, "rebuild")
+    assert done.returncode == 0, done.stderr
+    assert "33 articles from 30 files and the seed articles, 1 carried over" in done.stdout
+    assert run_cli(index, "check").returncode == 0
+    after = {fields["id"] for fields in Store.open(index).ix.searcher().all_stored_fields()}
+    assert after == before  # nothing lost: re-read from the files, or carried over
+    assert "1 hit for zebras" in run_cli(index, "search", "zebras").stdout
+    (kept,) = tmp_path.glob("index.before-rebuild-*")
+    assert damaged.name in {path.name for path in kept.iterdir()}  # the old index, kept
+
+
+def test_rebuild_reports_a_source_that_is_gone_and_keeps_its_articles(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder)
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    gone = sorted(folder.iterdir())[0]
+    gone.unlink()
+    done = run_cli(index, "rebuild")
+    assert done.returncode == 3
+    assert f"{gone}: recorded as a source but gone" in done.stderr
+    assert "30 articles from 29 files, 1 carried over" in done.stdout
+    assert "1 recorded files are gone" in done.stdout
+
+
+def test_rebuild_waits_for_no_writer_with_no_wait(wire: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    finish(archive(index, "index"))
+    writer = archive(index, "index", str(wire))
+    wait_until_writing(index, writer)
+    done = run_cli(index, "rebuild", "--no-wait")
+    assert done.returncode == 4
+    assert f"being written by process {writer.pid}" in done.stderr
+    writer.kill()
+    writer.communicate(timeout=30)

@@ -13,6 +13,7 @@ from conftest import SEED_000, SEED_001, seed_id
 from archive import sources
 from archive.errors import IndexLocked, IndexMissing, SchemaMismatch
 from archive.model import Article, Problem
+from archive.rebuild import rebuild
 from archive.store import META_FILE, Store
 
 ARTICLE = "Harbour reopens after storm\n\nThe harbour reopened on Friday after repairs.\n"
@@ -125,11 +126,14 @@ def test_an_interrupted_run_leaves_the_previous_index(seeded: Store, tmp_path: P
     assert reopened.sync(sources.read_file(path)).added == 1  # and it is not locked
 
 
-def test_an_index_of_another_schema_version_asks_for_a_reindex(seeded: Store) -> None:
+def test_an_index_of_another_schema_version_asks_for_a_rebuild(seeded: Store) -> None:
     meta = seeded.path / META_FILE
     meta.write_text(json.dumps({"schema_version": 0}), encoding="utf-8")
-    with pytest.raises(SchemaMismatch, match=r"schema version 0.*re-index"):
+    with pytest.raises(SchemaMismatch, match=r"schema version 0.*'archive rebuild'"):
         Store.open(seeded.path)
+    report = rebuild(seeded.path)
+    assert report.seeds and report.articles == 2
+    assert Store.open(seeded.path).ix.doc_count() == 2
 
 
 def test_a_missing_index_says_how_to_build_one(tmp_path: Path) -> None:

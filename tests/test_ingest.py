@@ -330,6 +330,22 @@ def test_unchanged_files_are_not_read_again(index_dir: Path, tmp_path: Path) -> 
     assert (third.added, third.updated, third.unchanged) == (0, 0, 160)
 
 
+def test_a_damaged_record_of_files_is_set_aside_and_files_read_again(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "news"
+    shutil.copytree(INGEST / "records", folder)
+    store = Store.create(index_dir)
+    index_paths(store, [folder])
+    (index_dir / "archive-files.sqlite").write_bytes(b"not a database" * 100)
+    again = index_paths(store, [folder])
+    assert (again.added, again.unchanged, again.files_unchanged) == (0, 160, 0)  # all re-read
+    (warning,) = again.problems
+    assert not warning.skipped and "record of indexed files was damaged" in warning.reason
+    assert (index_dir / "archive-files.sqlite.damaged").exists()
+    assert index_paths(store, [folder]).files_unchanged == 4  # and the record works again
+
+
 def test_a_changed_file_updates_in_place_and_drops_what_it_lost(
     index_dir: Path, tmp_path: Path
 ) -> None:

@@ -18,7 +18,8 @@ from prompt_toolkit.styles import Style
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from archive import __version__, config, sources
+from archive import __version__, config
+from archive.indexer import index_seeds
 from archive.locations import IndexLocation, history_file
 from archive.render import META, WARNING, safe, theme
 from archive.schema import QUERY_FIELDS
@@ -123,7 +124,7 @@ def open_or_seed(location: IndexLocation, console: Console) -> Store:
                 style=META,
             )
         )
-        report = store.sync(sources.read_seeds())
+        report = index_seeds(store)
         console.print(Text(f"{report.added} articles added.", style=META))
     return store
 

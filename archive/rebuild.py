@@ -1,0 +1,256 @@
+"""Re-create an index from the sources it recorded, and swap it in safely.
+
+The sources are the files the index records having read (with the
+``--field`` choices they were read with) and the bundled seeds, taken from the
+record of indexed files and from whatever stored articles can still be read.
+The new index is built beside the old one, under the old one's write lock;
+only when it is complete is the old one moved aside (it is kept, not deleted)
+and the new one moved into its place. Articles whose source cannot be read
+again (standard input, a file that is gone or unreadable) are carried over
+from the old index when it still holds them readably.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from archive.errors import ArchiveError, IndexLocked, IndexMissing
+from archive.indexer import Progress, Stop, index_paths, index_seeds
+from archive.manifest import MANIFEST_FILE, SEEDS, Manifest
+from archive.model import Problem, SyncReport
+from archive.sources import FieldMap
+from archive.store import LOCK_POLL_SECONDS, META_FILE, PID_FILE, Store, lock_holder, stored_to_doc
+
+SEED_ORIGIN = "seed:"
+INDEX_NAME = "MAIN"  # Whoosh's default index name: its files start so
+LOCK_NAME = "MAIN_WRITELOCK"
+
+
+class NothingToRebuild(ArchiveError):
+    """Neither the record of files nor the index itself names any source."""
+
+
+@dataclass
+class RebuildReport:
+    """What a rebuild read, carried over, could not find, and where the old index went."""
+
+    index: SyncReport = field(default_factory=SyncReport)
+    files: int = 0  # recorded files read again
+    seeds: bool = False
+    missing: list[str] = field(default_factory=list)  # recorded files that are gone
+    carried: int = 0  # articles carried over from the old index
+    unreadable: list[str] = field(default_factory=list)  # damage met in the old index
+    kept_at: Path | None = None  # where the old index now is
+    articles: int = 0  # in the new index
+
+
+@dataclass
+class _Recorded:
+    files: dict[str, str] = field(default_factory=dict)  # path -> --field choices (JSON)
+    seeds: bool = False
+    stored: list[dict[str, Any]] = field(default_factory=list)  # readable old articles
+    damage: list[str] = field(default_factory=list)
+
+
+def rebuild(
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+    stop: Stop | None = None,
+) -> RebuildReport:
+    """Rebuild the index at ``path``; the old one is kept beside it."""
+    if not Store.exists(path):
+        raise IndexMissing(f"no index at {path}", hint="build one with 'archive index'")
+    lock = _lock(path, wait, on_wait)
+    try:
+        recorded = _recorded(path)
+        if not (recorded.files or recorded.seeds or recorded.stored):
+            raise NothingToRebuild(
+                f"the index at {path} records no sources to rebuild from",
+                hint="index the sources again into a new --index-dir",
+            )
+        new = path.with_name(f".{path.name}.rebuilding-{os.getpid()}")
+        shutil.rmtree(new, ignore_errors=True)
+        try:
+            report = _build(new, recorded, progress, stop or Stop())
+            if report.index.interrupted:
+                raise KeyboardInterrupt
+            report.kept_at = _swap(path, new)
+        finally:
+            shutil.rmtree(new, ignore_errors=True)  # left only by a failed or stopped run
+    finally:
+        lock.release()
+    return report
+
+
+def _lock(path: Path, wait: bool, on_wait: Callable[[str], None] | None) -> Any:
+    """Hold the old index's write lock, so no run writes to it meanwhile."""
+    import time
+
+    from whoosh.filedb.filestore import FileStorage
+
+    lock = FileStorage(str(path)).lock(LOCK_NAME)
+    told = False
+    while not lock.acquire(blocking=False):
+        holder = lock_holder(path)
+        if not wait:
+            raise IndexLocked(
+                f"the index at {path} is being written by {holder}",
+                hint="wait for it to finish, or run again without --no-wait",
+            )
+        if on_wait is not None and not told:
+            on_wait(holder)
+            told = True
+        time.sleep(LOCK_POLL_SECONDS)
+    return lock
+
+
+def _recorded(path: Path) -> _Recorded:
+    """The sources named by the record of files and by the readable articles."""
+    found = _Recorded()
+    manifest = Manifest(path)
+    try:
+        for entry in manifest.all():
+            if entry.path == SEEDS:
+                found.seeds = True
+            else:
+                found.files[entry.path] = entry.fields
+    finally:
+        manifest.close()
+    found.stored, found.damage = _readable_articles(path)
+    for doc in found.stored:
+        origin = str(doc.get("origin") or "")
+        if origin.startswith(SEED_ORIGIN):
+            found.seeds = True
+        elif doc.get("path") and origin != "stdin":
+            found.files.setdefault(str(doc["path"]), "")
+    return found
+
+
+def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every stored article that can still be read, segment by segment, and the damage."""
+    from whoosh import index as whoosh_index
+    from whoosh.reading import SegmentReader
+
+    try:  # Whoosh's own opening: an index of an older schema version is read too
+        ix = whoosh_index.open_dir(str(path))
+    except Exception as err:
+        return [], [f"{type(err).__name__}: {err}"]
+    docs: list[dict[str, Any]] = []
+    damage: list[str] = []
+    try:
+        for segment in ix._segments():
+            try:
+                reader = SegmentReader(ix.storage, ix.schema, segment)
+                try:
+                    docs.extend(stored_to_doc(fields) for fields in reader.all_stored_fields())
+                finally:
+                    reader.close()
+            except Exception as err:  # a damaged segment: keep what the others hold
+                damage.append(f"segment {segment.segment_id()}: {type(err).__name__}: {err}")
+    finally:
+        ix.close()
+    return docs, damage
+
+
+def _build(new: Path, recorded: _Recorded, progress: Progress | None, stop: Stop) -> RebuildReport:
+    report = RebuildReport(seeds=recorded.seeds, unreadable=recorded.damage)
+    store = Store.create(new)
+    runs: list[SyncReport] = []
+    if recorded.seeds:
+        runs.append(index_seeds(store, progress=progress, stop=stop))
+    by_fields: dict[str, list[Path]] = {}
+    for name, fields in sorted(recorded.files.items()):
+        if os.path.isfile(name):
+            by_fields.setdefault(fields, []).append(Path(name))
+        else:
+            report.missing.append(name)
+    for fields, paths in by_fields.items():
+        mapping = FieldMap(json.loads(fields) if fields else None)
+        runs.append(index_paths(store, paths, fields=mapping, progress=progress, stop=stop))
+        report.files += len(paths)
+    failed = {problem.path for run in runs for problem in run.problems if problem.skipped}
+    carried = [doc for doc in recorded.stored if _not_read_again(doc, failed)]
+    report.carried = store.carry_over(carried)
+    report.index = _merged(runs)
+    report.articles = store.ix.doc_count()
+    store.close()
+    return report
+
+
+def _not_read_again(doc: dict[str, Any], failed: set[str]) -> bool:
+    origin = str(doc.get("origin") or "")
+    if origin.startswith(SEED_ORIGIN):
+        return False
+    name = doc.get("path")
+    return not name or not os.path.isfile(name) or name in failed
+
+
+def _merged(runs: list[SyncReport]) -> SyncReport:
+    total = SyncReport()
+    for run in runs:
+        total.added += run.added
+        total.updated += run.updated
+        total.unchanged += run.unchanged
+        total.removed += run.removed
+        total.duplicates += run.duplicates
+        total.problems.extend(run.problems)
+        total.ignored_files += run.ignored_files
+        total.interrupted = total.interrupted or run.interrupted
+    return total
+
+
+def _swap(path: Path, new: Path) -> Path:
+    """Make the new index the one at ``path``; where a copy of the old one is kept.
+
+    Whoosh reads the table of contents with the highest generation number, so
+    the new segments are moved in beside the old ones and the new table of
+    contents, written one generation up, switches over in one atomic rename.
+    Before that moment the old index is intact; after it, the new one is.
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.before-rebuild-{stamp}")
+    shutil.copytree(path, aside, ignore=shutil.ignore_patterns(LOCK_NAME, PID_FILE, ".*"))
+    storage, incoming = FileStorage(str(path)), FileStorage(str(new))
+    old_files = set(storage.list())
+    toc = TOC.read(incoming, INDEX_NAME)
+    toc.generation = max(TOC._latest_generation(storage, INDEX_NAME), 0) + 1
+    moved = set()
+    for name in incoming.list():
+        if name.startswith(f"{INDEX_NAME}_") and name != LOCK_NAME:
+            os.replace(new / name, path / name)
+            moved.add(name)
+    toc.write(storage, INDEX_NAME)  # the switch
+    for sidecar in (MANIFEST_FILE, META_FILE):
+        os.replace(new / sidecar, path / sidecar)
+    for name in old_files - moved:
+        if name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_")) and name != LOCK_NAME:
+            with suppress(OSError):
+                os.remove(path / name)
+    return aside
+
+
+def problems(report: RebuildReport) -> list[Problem]:
+    """What the user should hear about, beyond what reading the files said."""
+    found = [
+        Problem(name, "recorded as a source but gone; its articles are carried over if readable")
+        for name in report.missing
+    ]
+    found += [
+        Problem("the old index", f"{line} (its articles come from their sources)", skipped=False)
+        for line in report.unreadable
+    ]
+    return found
