@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 BANDS, ROWS = 16, 4
 PERMUTATIONS = BANDS * ROWS
@@ -22,6 +24,7 @@ SHINGLE_WORDS = 5
 MIN_SHINGLES = 20  # shorter texts are too short to call near duplicates
 MIN_CONTAINMENT = 0.8
 MIN_SIZE_RATIO = 0.5
+SCHEME = "affine32"  # datasketch's hashing scheme; signatures are 32-bit values
 _WORD = re.compile(r"\w+")
 
 
@@ -64,9 +67,17 @@ def fingerprint(text: str) -> Fingerprint | None:
         return None
     from datasketch.minhash import MinHash
 
-    minhash = MinHash(num_perm=PERMUTATIONS, seed=1)
+    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, permutations=_permutations(), scheme=SCHEME)
     minhash.update_batch(list(grams))
     return Fingerprint(len(grams), minhash.hashvalues.astype("<u4").tobytes())
+
+
+@cache
+def _permutations() -> Any:
+    """The hash permutations (the same for every signature), made once: slow to make."""
+    from datasketch.minhash import MinHash
+
+    return MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME).permutations
 
 
 def same_story(a: Fingerprint, b: Fingerprint) -> bool:

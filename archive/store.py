@@ -22,6 +22,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Prefix
 from whoosh.searching import Searcher
 
+from archive import whoosh_patches  # noqa: F401  (applied on import)
 from archive.errors import (
     ArticleNotFound,
     IndexLocked,
@@ -121,7 +122,7 @@ class Store:
         If another process is writing, wait for it (telling ``on_wait`` once
         who it is), or with ``wait=False`` raise IndexLocked at once.
         """
-        return Session(self, self._writer(wait, on_wait))
+        return Session(self, self._writer(wait, on_wait, parallel=True))
 
     def sync(
         self,
@@ -142,11 +143,22 @@ class Store:
                     session.put(item)
         return session.report
 
-    def _writer(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Any:
+    def _writer(
+        self,
+        wait: bool = True,
+        on_wait: Callable[[str], None] | None = None,
+        parallel: bool = False,
+    ) -> Any:
+        """The index's one writer: worker processes for a run, or a plain one for small edits."""
+        from archive.writer import ParallelWriter
+
         told = False
         while True:
             try:
-                writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
+                if parallel:
+                    writer = ParallelWriter(self.ix, limitmb=WRITER_MEMORY_MB)
+                else:
+                    writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
             except whoosh_index.LockError:
                 holder = self.lock_holder()
                 if not wait:
