@@ -48,6 +48,23 @@ def finish(process: subprocess.Popen[bytes]) -> tuple[int, str]:
     return process.returncode, err.decode()
 
 
+def no_process_left(index: Path, within: float = 5.0) -> bool:
+    """Whether, within a few seconds, no process is working on ``index`` any more."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if str(index).encode() in (entry / "cmdline").read_bytes():
+                    alive.append(entry.name)
+            except OSError:
+                continue
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def wait_until_writing(index: Path, process: subprocess.Popen[bytes]) -> None:
     """Until ``process`` holds the index's write lock (it names itself when it does)."""
     pid_file = index / "archive-writer.pid"
@@ -81,6 +98,7 @@ def test_kill_9_leaves_the_last_completed_run(
     time.sleep(duration * when)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)  # reap it and close its pipes
+    assert no_process_left(index)  # its indexing workers do not outlive it
     survived = Store.open(index)  # opens: no half-written state is visible
     assert survived.ix.doc_count() in (2, 2 + added)
     assert search(survived, "putin").total == 2  # and answers queries
