@@ -1,0 +1,373 @@
+"""Speed at 10,000, 30,000 and 120,000 articles, against bare Whoosh in the same run.
+
+    python bench/scale.py             # 10k, 30k, 120k: writes bench/RESULTS.md
+    python bench/scale.py --quick     # 2k and 5k, fewer repetitions (bench/out/)
+
+The corpus is built from ../shared/corpora by bench/corpus.py. For each size
+and for both systems (bare Whoosh as bench/bare_whoosh.py uses it, and this
+archive through its command line and library) it measures: build time,
+docs/s, peak memory of the build (all its processes), index size, query
+latency (single terms, two-term AND, phrases, fuzzy; each with the top ten
+highlighted snippets), the cold one-shot search (process start to exit),
+then 20 incremental updates and fuzzy latency again; for the archive also
+the shell's keystroke-to-preview time and a no-change re-index. Every
+figure is the median of several runs; ratios are archive / bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+import bare_whoosh  # noqa: E402
+import corpus  # noqa: E402
+
+QUERIES = {
+    "term": ["oil", "bank", "election", "football", "profit", "court", "china", "music",
+             "shares", "minister", "film", "wheat"],
+    "and": ["oil prices", "interest rates", "prime minister", "trade deficit", "stock market",
+            "world cup", "film festival", "central bank", "tax cuts", "mobile phone"],
+    "phrase": ['"interest rates"', '"prime minister"', '"stock exchange"', '"world cup"',
+               '"chief executive"', '"trade surplus"', '"oil prices"', '"general election"'],
+    "fuzzy": ["goverment~", "elecion~", "finacial~", "parliment~", "compnay~", "markts~",
+              "inflaton~", "minster~"],
+}  # fmt: skip
+ONE_SHOT_QUERY = "oil prices"
+UPDATES, UPDATE_SIZE = 20, 50
+
+
+# -- measuring ------------------------------------------------------------
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            with open(f"/proc/{current}/statm", encoding="ascii") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def run_measured(args: list[str]) -> tuple[float, int]:
+    """Wall time of a command, and the peak memory of its process tree (sampled)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_rss(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if process.returncode not in (0, 3):
+        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}): {err.decode()[-500:]}")
+    return elapsed, peak[0]
+
+
+def size_on_disk(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def archive_cmd(index: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "archive", "--index-dir", str(index), *args]
+
+
+def bare_cmd(*args: str) -> list[str]:
+    return [sys.executable, str(HERE / "bare_whoosh.py"), *args]
+
+
+# -- the two systems ------------------------------------------------------
+
+
+def build(system: str, folder: Path, index: Path) -> tuple[float, int]:
+    shutil.rmtree(index, ignore_errors=True)
+    if system == "bare":
+        return run_measured(bare_cmd("build", str(folder), str(index)))
+    return run_measured(archive_cmd(index, "index", str(folder)))
+
+
+def query_latencies(system: str, index: Path, rounds: int) -> dict[str, list[float]]:
+    """Seconds per query, by kind: search plus the top ten highlighted snippets."""
+    run: Callable[[str], Any]
+    if system == "bare":
+        from whoosh import index as whoosh_index
+
+        ix = whoosh_index.open_dir(str(index))
+        searcher = ix.searcher()
+        parse = bare_whoosh.parser(ix)
+
+        def run(text: str) -> Any:
+            return bare_whoosh.run_query(searcher, parse, text)
+
+    else:
+        from archive.search import search
+        from archive.store import LiveSearcher, Store
+
+        store = Store.open(index)
+        live = LiveSearcher(store)
+
+        def run(text: str) -> Any:
+            return search(store, text, pagelen=10, searcher=live.get())
+
+    for texts in QUERIES.values():  # warm up: first use loads lexicons and columns
+        for text in texts:
+            run(text)
+    times: dict[str, list[float]] = {kind: [] for kind in QUERIES}
+    for _ in range(rounds):
+        for kind, texts in QUERIES.items():
+            for text in texts:
+                started = time.perf_counter()
+                run(text)
+                times[kind].append(time.perf_counter() - started)
+    return times
+
+
+def one_shot(system: str, index: Path, repeat: int) -> float:
+    if system == "bare":
+        args = bare_cmd("search", str(index), ONE_SHOT_QUERY)
+    else:
+        args = archive_cmd(index, "search", "--json", ONE_SHOT_QUERY)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(args, stdout=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - started)
+    return median(times)
+
+
+def update(system: str, index: Path, files: list[Path]) -> float:
+    """Apply each file as one incremental run; the median time of a run."""
+    times = []
+    for path in files:
+        if system == "bare":
+            times.append(run_measured(bare_cmd("add", str(path), str(index)))[0])
+        else:
+            times.append(run_measured(archive_cmd(index, "index", str(path)))[0])
+    return median(times)
+
+
+def preview_latency(index: Path, quick: bool) -> list[float]:
+    import preview_latency
+
+    from archive.store import Store
+
+    latencies, _ = preview_latency.type_queries(Store.open(index), 0.120, 1 if quick else 2)
+    return latencies
+
+
+def segments(system: str, index: Path) -> int:
+    from whoosh import index as whoosh_index
+
+    return len(whoosh_index.open_dir(str(index))._segments())
+
+
+# -- one size ---------------------------------------------------------------
+
+
+def measure(size: int, items: list[corpus.Item], repeat: int, quick: bool) -> dict[str, Any]:
+    folder = corpus.write(items[:size], OUT / f"corpus-{size}")
+    extra = OUT / f"updates-{size}"
+    extra.mkdir(parents=True, exist_ok=True)
+    update_files = []
+    for k in range(UPDATES):
+        path = extra / f"update-{k:02d}.jsonl"
+        chunk = items[size + k * UPDATE_SIZE : size + (k + 1) * UPDATE_SIZE]
+        path.write_text("".join(json.dumps(item) + "\n" for item in chunk), encoding="utf-8")
+        update_files.append(path)
+    figures: dict[str, Any] = {"size": size}
+    for system in ("bare", "ours"):
+        index = OUT / f"index-{system}-{size}"
+        builds = [build(system, folder, index) for _ in range(repeat)]
+        row: dict[str, Any] = {
+            "build_s": median([b[0] for b in builds]),
+            "peak_mb": max(b[1] for b in builds) / 2**20,
+            "size_mb": size_on_disk(index) / 2**20,
+        }
+        row["docs_per_s"] = size / row["build_s"]
+        times = query_latencies(system, index, rounds=3)
+        for kind, values in times.items():
+            row[f"{kind}_median_ms"] = median(values) * 1000
+            row[f"{kind}_p95_ms"] = p95(values) * 1000
+        row["one_shot_s"] = one_shot(system, index, repeat=5 if quick else 7)
+        if system == "ours":
+            row["no_change_s"] = median(
+                [run_measured(archive_cmd(index, "index", str(folder)))[0] for _ in range(repeat)]
+            )
+            previews = preview_latency(index, quick)
+            row["preview_median_ms"] = median(previews) * 1000
+            row["preview_p95_ms"] = p95(previews) * 1000
+        row["update_s"] = update(system, index, update_files)
+        row["segments_after_updates"] = segments(system, index)
+        fuzzy = query_latencies(system, index, rounds=3)["fuzzy"]
+        row["fuzzy_updated_median_ms"] = median(fuzzy) * 1000
+        row["fuzzy_updated_p95_ms"] = p95(fuzzy) * 1000
+        figures[system] = row
+        print(f"  {system}: {json.dumps(row)}", flush=True)
+    return figures
+
+
+# -- the report -------------------------------------------------------------
+
+ROWS = [
+    ("build_s", "build time (s)", "{:.1f}"),
+    ("docs_per_s", "docs/s", "{:,.0f}"),
+    ("peak_mb", "peak memory of the build (MB)", "{:,.0f}"),
+    ("size_mb", "index size on disk (MB)", "{:,.1f}"),
+    *[
+        (f"{kind}_{stat}_ms", f"{kind} query {stat} (ms)", "{:.1f}")
+        for kind in QUERIES
+        for stat in ("median", "p95")
+    ],
+    ("one_shot_s", "cold one-shot search (s)", "{:.3f}"),
+    ("update_s", f"incremental update of {UPDATE_SIZE} articles (s)", "{:.2f}"),
+    ("segments_after_updates", f"segments after {UPDATES} updates", "{:.0f}"),
+    ("fuzzy_updated_median_ms", f"fuzzy median after {UPDATES} updates (ms)", "{:.1f}"),
+    ("fuzzy_updated_p95_ms", f"fuzzy p95 after {UPDATES} updates (ms)", "{:.1f}"),
+    ("no_change_s", "no-change re-index (s)", "{:.2f}"),
+    ("preview_median_ms", "shell keystroke-to-preview median (ms)", "{:.1f}"),
+    ("preview_p95_ms", "shell keystroke-to-preview p95 (ms)", "{:.1f}"),
+]
+
+
+def table(figures: dict[str, Any]) -> str:
+    lines = [
+        f"### {figures['size']:,} articles",
+        "",
+        "| figure | bare Whoosh | news-archive | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    bare, ours = figures["bare"], figures["ours"]
+    for key, label, fmt in ROWS:
+        left = fmt.format(bare[key]) if key in bare else "–"
+        right = fmt.format(ours[key]) if key in ours else "–"
+        ratio = f"{ours[key] / bare[key]:.2f}x" if key in bare and key in ours and bare[key] else ""
+        lines.append(f"| {label} | {left} | {right} | {ratio} |")
+    if "no_change_s" in ours:
+        share = ours["no_change_s"] / ours["build_s"]
+        lines.append(f"| no-change re-index / own build | | {share:.1%} | |")
+    return "\n".join(lines)
+
+
+def targets(figures: dict[str, Any]) -> str:
+    bare, ours = figures["bare"], figures["ours"]
+    checks = [
+        ("build time <= 0.6x", ours["build_s"] / bare["build_s"] <= 0.6,
+         f"{ours['build_s'] / bare['build_s']:.2f}x"),
+        ("peak build memory < 600 MB", ours["peak_mb"] < 600, f"{ours['peak_mb']:.0f} MB"),
+        *[
+            (f"{kind} {stat} <= 1.0x",
+             ours[f"{kind}_{stat}_ms"] <= bare[f"{kind}_{stat}_ms"],
+             f"{ours[f'{kind}_{stat}_ms'] / bare[f'{kind}_{stat}_ms']:.2f}x")
+            for kind in ("term", "and", "phrase")
+            for stat in ("median", "p95")
+        ],
+        ("fuzzy p95 < 150 ms after updates", ours["fuzzy_updated_p95_ms"] < 150,
+         f"{ours['fuzzy_updated_p95_ms']:.0f} ms"),
+        ("cold one-shot <= 0.75x", ours["one_shot_s"] / bare["one_shot_s"] <= 0.75,
+         f"{ours['one_shot_s'] / bare['one_shot_s']:.2f}x"),
+        ("preview p95 < 50 ms", ours["preview_p95_ms"] < 50, f"{ours['preview_p95_ms']:.1f} ms"),
+        ("no-change re-index < 5% of build", ours["no_change_s"] < 0.05 * ours["build_s"],
+         f"{ours['no_change_s'] / ours['build_s']:.1%}"),
+    ]  # fmt: skip
+    lines = [
+        f"### Targets at {figures['size']:,} articles",
+        "",
+        "| target | measured | holds |",
+        "|---|---:|---|",
+    ]
+    lines += [f"| {name} | {value} | {'yes' if ok else 'NO'} |" for name, ok, value in checks]
+    return "\n".join(lines)
+
+
+def header(sizes: list[int], repeat: int) -> str:
+    import whoosh
+
+    return "\n".join(
+        [
+            "# Benchmarks: news-archive against bare Whoosh",
+            "",
+            f"`python bench/scale.py` on {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, Whoosh {whoosh.versionstring()}; "
+            f"sizes {', '.join(f'{s:,}' for s in sizes)}; builds and re-index runs "
+            f"repeated {repeat}x, queries 3 rounds after a warm-up, one-shot searches 5-7x "
+            "(medians). Ratios are news-archive / bare Whoosh: below 1 is faster.",
+            "",
+            "Bare Whoosh: a StemmingAnalyzer schema (title, body stored), one writer, "
+            "MultifieldParser with fuzzy terms, `hit.highlights`. news-archive: the "
+            "`archive` command and library as shipped (cleaning, exact and near-duplicate "
+            "detection, spelling vocabulary, facets).",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2k and 5k, fewer repetitions")
+    parser.add_argument("--sizes", help="comma-separated sizes (default 10000,30000,120000)")
+    parser.add_argument("--repeat", type=int, help="build repetitions (default 3, quick 1)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
+    sizes = sizes or ([2_000, 5_000] if args.quick else [10_000, 30_000, 120_000])
+    repeat = args.repeat or (1 if args.quick else 3)
+    items = corpus.all_items()
+    if max(sizes) + UPDATES * UPDATE_SIZE > len(items):
+        raise SystemExit(f"the corpus has {len(items):,} items; sizes must leave room for updates")
+    OUT.mkdir(exist_ok=True)
+    sections = [header(sizes, repeat)]
+    for size in sizes:
+        print(f"{size:,} articles…", flush=True)
+        figures = measure(size, items, repeat, args.quick)
+        sections += [table(figures), targets(figures)]
+        (OUT / f"figures-{size}.json").write_text(json.dumps(figures, indent=2))
+    report = "\n\n".join(sections) + "\n"
+    print(report)
+    target = OUT / "RESULTS-quick.md" if args.quick else HERE / "RESULTS.md"
+    target.write_text(report, encoding="utf-8")
+    print(f"written to {target}")
+
+
+if __name__ == "__main__":
+    main()
