@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,11 +141,35 @@ def plain_colons(text: str) -> str:
     return _FIELD_PREFIX.sub(unfield, text)
 
 
+class OnceFuzzyTerm(FuzzyTerm):
+    """A fuzzy term that finds its words in each segment once per query.
+
+    Whoosh walks a segment's lexicon for a fuzzy term each time the query is
+    estimated, matched or highlighted: several times per search, for every
+    segment, and incremental updates add segments.
+    """
+
+    def _btexts(self, reader: Any) -> list[bytes]:
+        found = self.__dict__.setdefault("_words", weakref.WeakKeyDictionary())
+        if reader not in found:
+            found[reader] = list(super()._btexts(reader))
+        words: list[bytes] = found[reader]
+        return words
+
+
 def _no_fuzzy_numbers(query: Query) -> Query:
     if isinstance(query, FuzzyTerm):
         text = str(query.text)
         if len(text) < FUZZY_MIN_CHARS or _NUMBERISH.fullmatch(text):
             return Term(query.fieldname, query.text, boost=query.boost)
+        return OnceFuzzyTerm(
+            query.fieldname,
+            query.text,
+            boost=query.boost,
+            maxdist=query.maxdist,
+            prefixlength=query.prefixlength,
+            constantscore=query.constantscore,
+        )
     return query
 
 

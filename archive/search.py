@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
@@ -17,7 +18,7 @@ from typing import Any
 
 from whoosh import highlight, sorting
 from whoosh.analysis import STOP_WORDS
-from whoosh.query import And, DateRange, Query, Term
+from whoosh.query import DateRange, Query, Term
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
@@ -256,35 +257,33 @@ def _stories(
     order: Any,
     dates: Query | None,
 ) -> tuple[int, int, int, int, tuple[Hit, ...]]:
-    """One hit per story cluster. Whoosh's collapse ranks the stories; its own
-    counts are not exact, so each shown hit's copies are counted directly."""
+    """One hit per story cluster.
+
+    One unscored pass over every match counts the articles of each story (so
+    the totals are exact); a top-N pass with Whoosh's collapse ranks the
+    stories of the page shown.
+    """
+    every = searcher.search(query, limit=None, scored=False, filter=dates).docs()
+    clusters = searcher.reader().column_reader("cluster")
+    per_story = Counter(clusters[docnum] or docnum for docnum in every)
+    stories, articles = len(per_story), len(every)
+    pagecount = max(1, math.ceil(stories / pagelen))
+    page = min(max(page, 1), pagecount)
+    offset = (page - 1) * pagelen
     found = searcher.search(
         query,
-        limit=None,
+        limit=offset + pagelen,
         terms=True,
         sortedby=order,
         collapse=sorting.FieldFacet("cluster"),
         collapse_limit=1,
         filter=dates,
     )
-    stories = found.scored_length()
-    pagecount = max(1, math.ceil(stories / pagelen))
-    page = min(max(page, 1), pagecount)
-    offset = (page - 1) * pagelen
     hits = []
-    for i in range(offset, min(offset + pagelen, stories)):
+    for i in range(offset, min(offset + pagelen, found.scored_length())):
         hit = found[i]
-        cluster = hit.get("cluster")
-        similar = 0
-        if cluster:
-            same = (
-                Term("cluster", cluster)
-                if dates is None
-                else And([Term("cluster", cluster), dates])
-            )
-            similar = count(searcher, query, same) - 1
+        similar = per_story[clusters[hit.docnum] or hit.docnum] - 1
         hits.append(replace(_to_hit(hit, i + 1, snippets), similar=similar))
-    articles = count(searcher, query, dates)
     return page, stories, pagecount, articles, tuple(hits)
 
 
