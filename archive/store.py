@@ -40,6 +40,8 @@ LOCK_POLL_SECONDS = 0.5
 # An ID prefix must be at least this long to name an article.
 MIN_ID_PREFIX = 4
 WRITER_MEMORY_MB = 128
+# A long run commits after this many new or changed articles (see _checkpoint).
+CHECKPOINT_ARTICLES = 20_000
 # Near-duplicate candidates checked per article, at most.
 MAX_NEAR_CANDIDATES = 64
 
@@ -247,7 +249,8 @@ class Store:
 
 
 class Session:
-    """Everything one run changes, written with one writer and committed once.
+    """Everything one run changes: written with one writer, committed at the end
+    (and, in a long run, every CHECKPOINT_ARTICLES articles on the way).
 
     Exact duplicates (the same cleaned text from another file or feed) are not
     indexed twice: the first article keeps a list of its copies, and a copy
@@ -272,6 +275,7 @@ class Session:
         self._band_members: dict[str, list[str]] = {}  # band key -> IDs written this run
         # Fingerprint and cluster of each article written this run.
         self._fingerprints: dict[str, tuple[Any, str]] = {}
+        self._unsaved = 0  # articles written since the last commit
 
     def __enter__(self) -> Session:
         return self
@@ -311,6 +315,9 @@ class Session:
             self.report.added += 1
         else:
             self.report.updated += 1
+        self._unsaved += 1
+        if self._unsaved >= CHECKPOINT_ARTICLES:
+            self._checkpoint()
 
     def remove(self, article_id: str) -> None:
         """Take an article out; if it had copies, the first copy takes its place."""
@@ -334,22 +341,44 @@ class Session:
 
     def commit(self) -> None:
         try:
-            primaries = set(self._copies_to_add) | set(self._copies_to_drop)
-            later = primaries & self._written
-            self._write_copy_lists(self.writer, self.before, primaries - later)
             if not self._changed():
                 self.writer.cancel()
                 return
-            self.writer.commit()
-            if later:
-                writer = self.store._writer()
-                with self.store.ix.searcher() as now:
-                    self._write_copy_lists(writer, now, later)
-                writer.commit()
+            self._write()
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             _write_meta(self.store.path, {**_read_meta(self.store.path), "last_indexed": stamp})
         finally:
             self.before.close()
+
+    def _write(self) -> None:
+        """Commit the writer, then the copy lists of articles it wrote."""
+        primaries = set(self._copies_to_add) | set(self._copies_to_drop)
+        later = primaries & self._written
+        self._write_copy_lists(self.writer, self.before, primaries - later)
+        self.writer.commit()
+        if later:
+            writer = self.store._writer()
+            with self.store.ix.searcher() as now:
+                self._write_copy_lists(writer, now, later)
+            writer.commit()
+
+    def _checkpoint(self) -> None:
+        """Commit what is written so far and go on with a new writer.
+
+        Keeps a long run's memory bounded (what this run wrote is found in the
+        index from now on, not in memory), and what a crash can lose to one batch.
+        """
+        self._write()
+        self.before.close()
+        self.writer = self.store._writer(parallel=True)
+        self.before = self.store.ix.searcher()
+        self._unsaved = 0
+        self._primary_of_hash.clear()
+        self._written.clear()
+        self._copies_to_add.clear()
+        self._copies_to_drop.clear()
+        self._band_members.clear()
+        self._fingerprints.clear()
 
     def cancel(self) -> None:
         self.writer.cancel()

@@ -27,6 +27,9 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 
 PROCESSES = 2
 BATCH = 250  # documents handed to a worker at a time
+# Postings a worker sorts in memory before spilling a run to disk (Whoosh's
+# estimate, which real Python objects exceed about twofold).
+WORKER_MEMORY_MB = 48
 PARENT_CHECK_SECONDS = 0.5
 
 
@@ -52,7 +55,14 @@ class ParallelWriter(MpWriter):
     """An ``MpWriter`` whose workers stop when it is cancelled or its process dies."""
 
     def __init__(self, ix: Any, procs: int = PROCESSES, **kwargs: Any) -> None:
-        super().__init__(ix, procs=procs, batchsize=BATCH, multisegment=True, **kwargs)
+        super().__init__(
+            ix,
+            procs=procs,
+            batchsize=BATCH,
+            multisegment=True,
+            subargs={**kwargs, "limitmb": WORKER_MEMORY_MB},
+            **kwargs,
+        )
 
     def _new_task(self) -> Any:
         task = _Worker(

@@ -63,8 +63,11 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+def _tree_memory(pid: int) -> int:
+    """Memory of a process and all its descendants, in bytes (Linux /proc).
+
+    Proportional set size: pages shared by forked workers count once overall.
+    """
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -79,8 +82,11 @@ def _tree_rss(pid: int) -> int:
         current = todo.pop()
         todo.extend(children.get(current, []))
         try:
-            with open(f"/proc/{current}/statm", encoding="ascii") as statm:
-                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
         except (OSError, ValueError):
             pass
     return total
@@ -94,7 +100,7 @@ def run_measured(args: list[str]) -> tuple[float, int]:
 
     def sample() -> None:
         while process.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(process.pid))
+            peak[0] = max(peak[0], _tree_memory(process.pid))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)

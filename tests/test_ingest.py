@@ -15,7 +15,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import Ran
+from conftest import FIXTURES, Ran
 
 from archive import sources
 from archive.indexer import index_paths
@@ -328,6 +328,30 @@ def test_unchanged_files_are_not_read_again(index_dir: Path, tmp_path: Path) -> 
     os.utime(folder / "cacm_first40.jsonl")  # touched, not changed: the hash decides
     third = index_paths(store, [folder])
     assert (third.added, third.updated, third.unchanged) == (0, 0, 160)
+
+
+def test_a_run_committed_in_batches_indexes_the_same_as_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder / "a")
+    shutil.copytree(FIXTURES / "bbc_business", folder / "b")  # exact copies of all 30
+
+    def indexed(batch: int | None) -> list[tuple[str, str, str]]:
+        if batch:
+            monkeypatch.setattr("archive.store.CHECKPOINT_ARTICLES", batch)
+        store = Store.create(tmp_path / f"index-{batch}")
+        report = index_paths(store, [folder])
+        assert (report.added, report.duplicates) == (30, 30)
+        with store.ix.searcher() as searcher:
+            return sorted(
+                (f["id"], f["cluster"], f.get("copy_ids", "")) for f in searcher.all_stored_fields()
+            )
+
+    whole = indexed(None)
+    batched = indexed(7)  # five commits on the way
+    assert batched == whole
+    assert all(copy_ids for _, _, copy_ids in whole)  # each article lists its copy
 
 
 def test_a_damaged_record_of_files_is_set_aside_and_files_read_again(
