@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archive.bands import BANDS_FILE
 from archive.errors import ArchiveError, IndexLocked, IndexMissing
 from archive.indexer import Progress, Stop, index_paths, index_seeds
 from archive.manifest import MANIFEST_FILE, SEEDS, Manifest
@@ -234,8 +235,9 @@ def _swap(path: Path, new: Path) -> Path:
             os.replace(new / name, path / name)
             moved.add(name)
     toc.write(storage, INDEX_NAME)  # the switch
-    for sidecar in (MANIFEST_FILE, META_FILE):
-        os.replace(new / sidecar, path / sidecar)
+    for sidecar in (MANIFEST_FILE, BANDS_FILE, META_FILE):
+        if (new / sidecar).exists():
+            os.replace(new / sidecar, path / sidecar)
     for name in old_files - moved:
         if name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_")) and name != LOCK_NAME:
             with suppress(OSError):

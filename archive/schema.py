@@ -22,7 +22,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -79,13 +79,29 @@ def text_analyzer() -> Analyzer:
     )
 
 
-class StoredColumn(fields.COLUMN):
+class StoredNumber(fields.COLUMN):
     """A number kept per article as a column (cheap to total) and stored, not indexed."""
 
     stored = True
 
     def __init__(self) -> None:
         super().__init__(columns.NumericColumn("I"))
+
+
+class StoredKey(fields.COLUMN):
+    """A short text kept per article as a column (to group by) and stored, not
+    indexed: an indexed value unique to each article costs a term of its own."""
+
+    stored = True
+
+    def __init__(self) -> None:
+        super().__init__(columns.VarBytesColumn())
+
+    def to_bytes(self, value: str) -> bytes:
+        return value.encode("utf-8")
+
+    def from_bytes(self, value: bytes) -> str:
+        return value.decode("utf-8")
 
 
 # Authors and tags are stored joined with this (names contain commas: "Perlis, A. J.").
@@ -106,7 +122,7 @@ def build_schema() -> fields.Schema:
     analyzer = text_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        origin=fields.ID(stored=True),
+        origin=fields.STORED(),
         # spelling=True also indexes the unstemmed words (spell_title, spell_body):
         # the vocabulary that completion and spelling suggestions draw from.
         title=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
@@ -121,26 +137,26 @@ def build_schema() -> fields.Schema:
         # Whole values, one term each, for facet counts ("Carla K. Johnson, AP").
         author_values=fields.TEXT(analyzer=value_analyzer(), phrase=False),
         tag_values=fields.TEXT(analyzer=value_analyzer(), phrase=False),
-        url=fields.ID(stored=True),
+        url=fields.STORED(),
         language=fields.ID(stored=True),
-        # The file an article came from (indexed, so a run can prune by file),
-        # and which record of it.
-        path=fields.ID(stored=True),
+        # The file an article came from, and which record of it (the record of
+        # indexed files, not the index, answers which articles a file holds).
+        path=fields.STORED(),
         record=fields.STORED(),
         content_hash=fields.STORED(),
         # Exact duplicates: one article keeps the IDs and places of its copies.
         text_hash=fields.ID(stored=True),
         copy_ids=fields.KEYWORD(stored=True),
         copies=fields.STORED(),
-        # Near duplicates: MinHash band keys (LSH buckets, looked up as terms)
-        # and the story cluster the article belongs to (an article ID).
-        bands=fields.KEYWORD(stored=True),  # stored: documents are re-written from stored fields
+        # Near duplicates: the MinHash signature (its band keys are kept beside
+        # the index, see archive.bands) and the story cluster the article
+        # belongs to (an article ID).
         fingerprint=fields.STORED(),  # (shingle count, MinHash signature)
-        cluster=fields.ID(stored=True, sortable=True),
+        cluster=StoredKey(),
         # What cleaning removed; columns so that stats can total them cheaply
         # (never searched, so not indexed: each indexed number costs 8 postings).
-        removed_paragraphs=StoredColumn(),
-        removed_links=StoredColumn(),
-        removed_chars=StoredColumn(),
+        removed_paragraphs=StoredNumber(),
+        removed_links=StoredNumber(),
+        removed_chars=StoredNumber(),
         added=fields.STORED(),
     )

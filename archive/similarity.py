@@ -2,8 +2,8 @@
 
 Syndicated copies of a story (another headline, a dateline, a trimmed last
 paragraph) share most of the word shingles of the shorter text. Each
-article's MinHash signature is cut into bands whose keys are indexed as
-terms, so any article sharing a band is a candidate found by a term lookup.
+article's MinHash signature is cut into bands whose keys are kept in a
+table (archive.bands), so any article sharing a band is a candidate.
 A candidate is the same story when the estimated share of the smaller
 text's shingles found in the larger is at least ``MIN_CONTAINMENT``, and the
 smaller is at least ``MIN_SIZE_RATIO`` of the larger (a brief that quotes a
@@ -24,7 +24,7 @@ SHINGLE_WORDS = 5
 MIN_SHINGLES = 20  # shorter texts are too short to call near duplicates
 MIN_CONTAINMENT = 0.8
 MIN_SIZE_RATIO = 0.5
-SCHEME = "affine32"  # datasketch's hashing scheme; signatures are 32-bit values
+SEED = 1987  # of the permutations: signatures compare within one schema version
 _WORD = re.compile(r"\w+")
 
 
@@ -34,12 +34,14 @@ class Fingerprint:
     signature: bytes  # PERMUTATIONS little-endian uint32 MinHash values
 
     @property
-    def bands(self) -> list[str]:
+    def band_keys(self) -> list[int]:
+        """One key a band: the band's number and a 48-bit hash of its rows."""
         step = ROWS * 4  # bytes per band
         keys = []
         for band in range(BANDS):
             chunk = self.signature[band * step : (band + 1) * step]
-            keys.append(f"{band:x}{hashlib.blake2b(chunk, digest_size=6).hexdigest()}")
+            digest = hashlib.blake2b(chunk, digest_size=6).digest()
+            keys.append(band << 48 | int.from_bytes(digest, "big"))
         return keys
 
     def stored(self) -> tuple[int, bytes]:
@@ -65,19 +67,26 @@ def fingerprint(text: str) -> Fingerprint | None:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    from datasketch.minhash import MinHash
+    import numpy as np
 
-    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, permutations=_permutations(), scheme=SCHEME)
-    minhash.update_batch(list(grams))
-    return Fingerprint(len(grams), minhash.hashvalues.astype("<u4").tobytes())
+    a, b = _permutations()
+    hashes = b"".join(hashlib.blake2b(gram, digest_size=4).digest() for gram in grams)
+    values = np.frombuffer(hashes, dtype="<u4").astype(np.uint64)
+    # h -> a*h + b mod 2^32 for each permutation (a odd: a bijection), then the
+    # minimum over the shingles. a*h + b < 2^64, so uint64 holds it exactly.
+    permuted = (values[:, None] * a[None, :] + b[None, :]) & np.uint64(0xFFFFFFFF)
+    return Fingerprint(len(grams), permuted.min(axis=0).astype("<u4").tobytes())
 
 
 @cache
-def _permutations() -> Any:
-    """The hash permutations (the same for every signature), made once: slow to make."""
-    from datasketch.minhash import MinHash
+def _permutations() -> tuple[Any, Any]:
+    """The PERMUTATIONS affine maps (a, b), the same for every signature."""
+    import numpy as np
 
-    return MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME).permutations
+    rng = np.random.default_rng(SEED)
+    a = rng.integers(0, 1 << 31, PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = rng.integers(0, 1 << 32, PERMUTATIONS, dtype=np.uint64)
+    return a, b
 
 
 def same_story(a: Fingerprint, b: Fingerprint) -> bool:

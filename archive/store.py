@@ -181,19 +181,27 @@ class Store:
 
     def carry_over(self, docs: Iterable[dict[str, Any]]) -> int:
         """Add stored articles of another index that this one lacks; how many."""
+        from archive.bands import BandTable
+
         writer = self._writer()
+        bands = BandTable(self.path)
         known = set(self.ix.schema.names())  # an older schema may have had other fields
         added = 0
-        with self.ix.searcher() as searcher:
-            for doc in docs:
-                if searcher.document_number(id=doc["id"]) is None:
-                    kept = {name: value for name, value in doc.items() if name in known}
-                    writer.add_document(**_without_none(kept))
-                    added += 1
-        if added:
-            writer.commit()
-        else:
-            writer.cancel()
+        try:
+            with self.ix.searcher() as searcher:
+                for doc in docs:
+                    if searcher.document_number(id=doc["id"]) is None:
+                        kept = {name: value for name, value in doc.items() if name in known}
+                        writer.add_document(**_without_none(kept))
+                        bands.put(doc["id"], band_keys(doc))
+                        added += 1
+            if added:
+                bands.commit()
+                writer.commit()
+            else:
+                writer.cancel()
+        finally:
+            bands.close()
         return added
 
     # -- reading ------------------------------------------------------------
@@ -272,7 +280,9 @@ class Session:
         self._removed: set[str] = set()
         self._copies_to_add: dict[str, dict[str, list[Any]]] = {}
         self._copies_to_drop: dict[str, set[str]] = {}
-        self._band_members: dict[str, list[str]] = {}  # band key -> IDs written this run
+        from archive.bands import BandTable
+
+        self.bands = BandTable(store.path)
         # Fingerprint and cluster of each article written this run.
         self._fingerprints: dict[str, tuple[Any, str]] = {}
         self._unsaved = 0  # articles written since the last commit
@@ -308,7 +318,12 @@ class Session:
         doc = _without_none(
             {**_to_doc(article, digest, text_hash, added, copies), **self._cluster(article)}
         )
-        self.writer.update_document(**doc)
+        if existing is None:
+            # New: no need for update_document, which opens a reader over every
+            # segment to look for the old version (47 ms a call with 13 segments).
+            self.writer.add_document(**doc)
+        else:
+            self.writer.update_document(**doc)
         self._written.add(article.id)
         self._primary_of_hash.setdefault(text_hash, (article.id, article.path))
         if existing is None:
@@ -329,6 +344,7 @@ class Session:
             self._forget_as_copy(article_id, keep_in=None, count=True)
             return
         self.writer.delete_by_term("id", article_id)
+        self.bands.drop(article_id)
         self.report.removed += 1
         copies = [c for c in fields.get("copies", []) if c[0] not in self._removed]
         if copies:
@@ -337,6 +353,7 @@ class Session:
             doc["record"] = heir[3]
             doc.update(_copy_fields(rest))
             self.writer.update_document(**_without_none(doc))
+            self.bands.put(heir[0], band_keys(fields))
             self._written.add(heir[0])
 
     def commit(self) -> None:
@@ -349,12 +366,14 @@ class Session:
             _write_meta(self.store.path, {**_read_meta(self.store.path), "last_indexed": stamp})
         finally:
             self.before.close()
+            self.bands.close()
 
     def _write(self) -> None:
         """Commit the writer, then the copy lists of articles it wrote."""
         primaries = set(self._copies_to_add) | set(self._copies_to_drop)
         later = primaries & self._written
         self._write_copy_lists(self.writer, self.before, primaries - later)
+        self.bands.commit()  # first: it may name articles the index lacks, never the reverse
         self.writer.commit()
         if later:
             writer = self.store._writer()
@@ -377,12 +396,12 @@ class Session:
         self._written.clear()
         self._copies_to_add.clear()
         self._copies_to_drop.clear()
-        self._band_members.clear()
         self._fingerprints.clear()
 
     def cancel(self) -> None:
         self.writer.cancel()
         self.before.close()
+        self.bands.close()
 
     # -- near duplicates -----------------------------------------------------
 
@@ -390,38 +409,43 @@ class Session:
         """Band keys and fingerprint for the article, and the story cluster it joins."""
         from archive.similarity import fingerprint
 
+        self.bands.drop(article.id)  # its keys of an earlier version, if any
         mine = fingerprint(article.body)
         if mine is None:
             return {"cluster": article.id}
-        bands = mine.bands
-        cluster = self._matching_cluster(article.id, mine, bands) or article.id
-        for key in bands:
-            self._band_members.setdefault(key, []).append(article.id)
+        keys = mine.band_keys
+        cluster = self._matching_cluster(article.id, mine, keys) or article.id
+        self.bands.put(article.id, keys)
         self._fingerprints[article.id] = (mine, cluster)
-        return {"bands": " ".join(bands), "fingerprint": mine.stored(), "cluster": cluster}
+        return {"fingerprint": mine.stored(), "cluster": cluster}
 
-    def _matching_cluster(self, own_id: str, mine: Any, bands: list[str]) -> str | None:
+    def _matching_cluster(self, own_id: str, mine: Any, keys: list[int]) -> str | None:
         from archive.similarity import Fingerprint, same_story
 
-        checked: set[str] = {own_id}
-        for key in bands:
-            for other in self._band_members.get(key, []):
-                if other not in checked:
-                    checked.add(other)
-                    theirs, cluster = self._fingerprints[other]
-                    if same_story(mine, theirs):
-                        return cluster
-            for docnum in self.before.document_numbers(bands=key):
-                stored = self.before.stored_fields(docnum)
-                if stored["id"] in checked or stored["id"] in self._removed:
+        candidates = [c for c in self.bands.members(keys) if c != own_id and c not in self._removed]
+        for other in candidates[:MAX_NEAR_CANDIDATES]:
+            if other in self._fingerprints:  # written this run
+                theirs, cluster = self._fingerprints[other]
+            else:
+                stored = self.before.document(id=other)
+                if stored is None:  # not in the index (see archive.bands)
                     continue
-                checked.add(stored["id"])
                 theirs = Fingerprint.from_stored(stored.get("fingerprint"))
-                if theirs is not None and same_story(mine, theirs):
-                    return str(stored.get("cluster") or stored["id"])
-            if len(checked) > MAX_NEAR_CANDIDATES:
-                break
+                cluster = str(stored.get("cluster") or other)
+            if theirs is not None and same_story(mine, theirs):
+                return cluster
         return None
+
+    def _docs_with(self, field: str, term: str) -> list[int]:
+        """The documents holding ``term`` in ``field`` when the run began.
+
+        A direct look in the term index: Searcher.document_numbers builds and
+        normalises a query for each call.
+        """
+        reader = self.before.reader()
+        if (field, term) not in reader:
+            return []
+        return list(reader.postings(field, term).all_ids())
 
     # -- exact duplicates ----------------------------------------------------
 
@@ -436,7 +460,7 @@ class Session:
             primary, path = known
             if primary != article.id and primary not in self._removed and path != article.path:
                 return primary
-        for docnum in self.before.document_numbers(text_hash=text_hash):
+        for docnum in self._docs_with("text_hash", text_hash):
             stored = self.before.stored_fields(docnum)
             found, path = stored["id"], stored.get("path")
             if found != article.id and found not in self._removed and path != article.path:
@@ -448,6 +472,7 @@ class Session:
         listed = self._copy_ids(primary)
         if existing is not None:  # it was an article of its own; now it is a copy
             self.writer.delete_by_term("id", article.id)
+            self.bands.drop(article.id)
             self._removed.add(article.id)
         entry = [article.id, article.origin, article.path, article.record]
         self._copies_to_add.setdefault(primary, {})[article.id] = entry
@@ -459,7 +484,7 @@ class Session:
 
     def _forget_as_copy(self, article_id: str, keep_in: str | None, count: bool = False) -> None:
         """Take ``article_id`` off the copy list of any article that lists it."""
-        for docnum in self.before.document_numbers(copy_ids=article_id):
+        for docnum in self._docs_with("copy_ids", article_id):
             primary = self.before.stored_fields(docnum)["id"]
             if primary != keep_in:
                 self._copies_to_drop.setdefault(primary, set()).add(article_id)
@@ -582,6 +607,14 @@ def _copy_fields(copies: list[Any]) -> dict[str, Any]:
 
 def _without_none(doc: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in doc.items() if value is not None and value != ""}
+
+
+def band_keys(fields: dict[str, Any]) -> list[int]:
+    """The LSH band keys of a stored article (none if it is too short to have any)."""
+    from archive.similarity import Fingerprint
+
+    mine = Fingerprint.from_stored(fields.get("fingerprint"))
+    return mine.band_keys if mine is not None else []
 
 
 def lock_holder(path: Path) -> str:

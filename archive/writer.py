@@ -29,7 +29,7 @@ PROCESSES = 2
 BATCH = 250  # documents handed to a worker at a time
 # Postings a worker sorts in memory before spilling a run to disk (Whoosh's
 # estimate, which real Python objects exceed about twofold).
-WORKER_MEMORY_MB = 48
+WORKER_MEMORY_MB = 96
 PARENT_CHECK_SECONDS = 0.5
 
 

@@ -8,6 +8,7 @@ articles of the last completed run; re-running completes the work.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import signal
@@ -262,3 +263,26 @@ def test_rebuild_waits_for_no_writer_with_no_wait(wire: Path, tmp_path: Path) ->
     assert f"being written by process {writer.pid}" in done.stderr
     writer.kill()
     writer.communicate(timeout=30)
+
+
+def test_searches_work_during_a_run_and_see_its_articles_once_committed(
+    wire: Path, tmp_path: Path
+) -> None:
+    from archive.store import LiveSearcher
+
+    index = tmp_path / "index"
+    finish(archive(index, "index"))
+    store = Store.open(index)
+    live = LiveSearcher(store)  # as the shell keeps one open
+    assert search(store, "putin", searcher=live.get()).total == 2
+    writer = archive(index, "index", str(wire))
+    wait_until_writing(index, writer)
+    during = run_cli(index, "search", "--json", "putin")  # a one-shot search meanwhile
+    assert during.returncode == 0, during.stderr
+    assert json.loads(during.stdout)["total"] == 2
+    assert search(store, "putin", searcher=live.get()).total == 2
+    assert search(store, "bundesbank", searcher=live.get()).total == 0  # not committed yet
+    code, err = finish(writer)
+    assert code == 0, err
+    assert search(store, "bundesbank", searcher=live.get()).total > 0  # the same searcher sees it
+    live.close()
