@@ -29,7 +29,9 @@ PROCESSES = 2
 BATCH = 250  # documents handed to a worker at a time
 # Postings a worker sorts in memory before spilling a run to disk (Whoosh's
 # estimate, which real Python objects exceed about twofold).
-WORKER_MEMORY_MB = 96
+WORKER_MEMORY_MB = 64
+# The parent sorts only the postings of segments it merges at a commit.
+PARENT_MEMORY_MB = 32
 PARENT_CHECK_SECONDS = 0.5
 
 
@@ -61,7 +63,7 @@ class ParallelWriter(MpWriter):
             batchsize=BATCH,
             multisegment=True,
             subargs={**kwargs, "limitmb": WORKER_MEMORY_MB},
-            **kwargs,
+            **{**kwargs, "limitmb": PARENT_MEMORY_MB},
         )
 
     def _new_task(self) -> Any:

@@ -63,10 +63,12 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _tree_memory(pid: int) -> int:
-    """Memory of a process and all its descendants, in bytes (Linux /proc).
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Memory of a process and all its descendants, in bytes (Linux /proc):
+    its own (anonymous) memory, and that plus the files it maps (the index's
+    segment files are read through mmap: page cache the system can reclaim).
 
-    Proportional set size: pages shared by forked workers count once overall.
+    Proportional set sizes: pages shared by forked workers count once overall.
     """
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -77,7 +79,8 @@ def _tree_memory(pid: int) -> int:
             except (OSError, ValueError, IndexError):
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
+    anonymous = total = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
         todo.extend(children.get(current, []))
@@ -86,21 +89,24 @@ def _tree_memory(pid: int) -> int:
                 for line in rollup:
                     if line.startswith("Pss:"):
                         total += int(line.split()[1]) * 1024
-                        break
+                    elif line.startswith("Pss_Anon:"):
+                        anonymous += int(line.split()[1]) * 1024
         except (OSError, ValueError):
             pass
-    return total
+    return anonymous, total
 
 
-def run_measured(args: list[str]) -> tuple[float, int]:
-    """Wall time of a command, and the peak memory of its process tree (sampled)."""
+def run_measured(args: list[str]) -> tuple[float, tuple[int, int]]:
+    """Wall time of a command, and the peak memory of its process tree (sampled:
+    own memory, and with mapped files)."""
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0]
+    peak = [0, 0]
 
     def sample() -> None:
         while process.poll() is None:
-            peak[0] = max(peak[0], _tree_memory(process.pid))
+            anonymous, total = _tree_memory(process.pid)
+            peak[0], peak[1] = max(peak[0], anonymous), max(peak[1], total)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)
@@ -110,7 +116,7 @@ def run_measured(args: list[str]) -> tuple[float, int]:
     sampler.join()
     if process.returncode not in (0, 3):
         raise SystemExit(f"{' '.join(args)} failed ({process.returncode}): {err.decode()[-500:]}")
-    return elapsed, peak[0]
+    return elapsed, (peak[0], peak[1])
 
 
 def size_on_disk(path: Path) -> int:
@@ -128,7 +134,7 @@ def bare_cmd(*args: str) -> list[str]:
 # -- the two systems ------------------------------------------------------
 
 
-def build(system: str, folder: Path, index: Path) -> tuple[float, int]:
+def build(system: str, folder: Path, index: Path) -> tuple[float, tuple[int, int]]:
     shutil.rmtree(index, ignore_errors=True)
     if system == "bare":
         return run_measured(bare_cmd("build", str(folder), str(index)))
@@ -229,7 +235,8 @@ def measure(size: int, items: list[corpus.Item], repeat: int, quick: bool) -> di
         builds = [build(system, folder, index) for _ in range(repeat)]
         row: dict[str, Any] = {
             "build_s": median([b[0] for b in builds]),
-            "peak_mb": max(b[1] for b in builds) / 2**20,
+            "peak_mb": max(b[1][0] for b in builds) / 2**20,
+            "peak_mapped_mb": max(b[1][1] for b in builds) / 2**20,
             "size_mb": size_on_disk(index) / 2**20,
         }
         row["docs_per_s"] = size / row["build_s"]
@@ -260,7 +267,8 @@ def measure(size: int, items: list[corpus.Item], repeat: int, quick: bool) -> di
 ROWS = [
     ("build_s", "build time (s)", "{:.1f}"),
     ("docs_per_s", "docs/s", "{:,.0f}"),
-    ("peak_mb", "peak memory of the build (MB)", "{:,.0f}"),
+    ("peak_mb", "peak memory of the build, own (MB)", "{:,.0f}"),
+    ("peak_mapped_mb", "... with the index files it maps (MB)", "{:,.0f}"),
     ("size_mb", "index size on disk (MB)", "{:,.1f}"),
     *[
         (f"{kind}_{stat}_ms", f"{kind} query {stat} (ms)", "{:.1f}")
@@ -302,7 +310,7 @@ def targets(figures: dict[str, Any]) -> str:
     checks = [
         ("build time <= 0.6x", ours["build_s"] / bare["build_s"] <= 0.6,
          f"{ours['build_s'] / bare['build_s']:.2f}x"),
-        ("peak build memory < 600 MB", ours["peak_mb"] < 600, f"{ours['peak_mb']:.0f} MB"),
+        ("peak build memory < 600 MB (own)", ours["peak_mb"] < 600, f"{ours['peak_mb']:.0f} MB"),
         *[
             (f"{kind} {stat} <= 1.0x",
              ours[f"{kind}_{stat}_ms"] <= bare[f"{kind}_{stat}_ms"],
@@ -339,7 +347,10 @@ def header(sizes: list[int], repeat: int) -> str:
             f"Python {platform.python_version()}, Whoosh {whoosh.versionstring()}; "
             f"sizes {', '.join(f'{s:,}' for s in sizes)}; builds and re-index runs "
             f"repeated {repeat}x, queries 3 rounds after a warm-up, one-shot searches 5-7x "
-            "(medians). Ratios are news-archive / bare Whoosh: below 1 is faster.",
+            "(medians). Ratios are news-archive / bare Whoosh: below 1 is faster. Peak "
+            "memory is the proportional set size of all of a build's processes, sampled "
+            "every 50 ms: 'own' is their anonymous memory; the other figure adds the "
+            "index files they read through mmap (page cache the system can reclaim).",
             "",
             "Bare Whoosh: a StemmingAnalyzer schema (title, body stored), one writer, "
             "MultifieldParser with fuzzy terms, `hit.highlights`. news-archive: the "
