@@ -149,12 +149,19 @@ class OnceFuzzyTerm(FuzzyTerm):
     segment, and incremental updates add segments.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Made here, so that the copies Whoosh makes of the query (normalising,
+        # adding variants) share it.
+        self._words: weakref.WeakKeyDictionary[Any, list[bytes]] = weakref.WeakKeyDictionary()
+
     def _btexts(self, reader: Any) -> list[bytes]:
-        found = self.__dict__.setdefault("_words", weakref.WeakKeyDictionary())
+        found = self.__dict__.get("_words")
+        if found is None:
+            return list(super()._btexts(reader))
         if reader not in found:
             found[reader] = list(super()._btexts(reader))
-        words: list[bytes] = found[reader]
-        return words
+        return found[reader]
 
 
 def _no_fuzzy_numbers(query: Query) -> Query:

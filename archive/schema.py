@@ -7,6 +7,7 @@ version then asks the user to re-index instead of failing obscurely.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +23,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -89,19 +90,23 @@ class StoredNumber(fields.COLUMN):
 
 
 class StoredKey(fields.COLUMN):
-    """A short text kept per article as a column (to group by) and stored, not
-    indexed: an indexed value unique to each article costs a term of its own."""
+    """A text stored per article, with a fixed-size digest of it as a column to
+    group by; not indexed (a value unique to each article costs a term of its
+    own). A fixed width matters: a variable-width column reads the offsets of
+    every document when opened, which each search did, 15 ms a segment at
+    60,000 articles."""
 
     stored = True
+    DIGEST_BYTES = 8
 
     def __init__(self) -> None:
-        super().__init__(columns.VarBytesColumn())
+        super().__init__(columns.FixedBytesColumn(self.DIGEST_BYTES))
 
-    def to_bytes(self, value: str) -> bytes:
-        return value.encode("utf-8")
+    def to_column_value(self, value: str) -> bytes:
+        return hashlib.blake2b(value.encode("utf-8"), digest_size=self.DIGEST_BYTES).digest()
 
-    def from_bytes(self, value: bytes) -> str:
-        return value.decode("utf-8")
+    def from_column_value(self, value: bytes) -> bytes:
+        return value
 
 
 # Authors and tags are stored joined with this (names contain commas: "Perlis, A. J.").

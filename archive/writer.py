@@ -32,6 +32,8 @@ BATCH = 250  # documents handed to a worker at a time
 WORKER_MEMORY_MB = 64
 # The parent sorts only the postings of segments it merges at a commit.
 PARENT_MEMORY_MB = 32
+# Segments smaller than this share of the index are merged into one at a commit.
+SMALL_SHARE = 0.02
 PARENT_CHECK_SECONDS = 0.5
 
 
@@ -53,6 +55,30 @@ class _Worker(SubWriterTask):
                 os._exit(1)
 
 
+def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's merge policy, then every segment under SMALL_SHARE of the index
+    merged into one.
+
+    Each incremental run adds a segment, and each segment costs every fuzzy
+    query a walk of its lexicon: after 20 small updates of 30,000 articles,
+    Whoosh's policy left 15 segments, 11 of them of 50 articles. Merging the
+    small tail costs an update little, as the tail stays small.
+    """
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    kept: list[Any] = MERGE_SMALL(writer, segments)
+    total = sum(segment.doc_count_all() for segment in segments)
+    small = [segment for segment in kept if segment.doc_count_all() < SMALL_SHARE * total]
+    if len(small) < 2:
+        return kept
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in kept if segment not in small]
+
+
 class ParallelWriter(MpWriter):
     """An ``MpWriter`` whose workers stop when it is cancelled or its process dies."""
 
@@ -65,6 +91,7 @@ class ParallelWriter(MpWriter):
             subargs={**kwargs, "limitmb": WORKER_MEMORY_MB},
             **{**kwargs, "limitmb": PARENT_MEMORY_MB},
         )
+        self.mergetype = merge_small
 
     def _new_task(self) -> Any:
         task = _Worker(

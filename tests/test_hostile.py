@@ -204,3 +204,23 @@ def test_absurd_numeric_dates_are_warnings(stamp: float) -> None:
     items = list(sources.read_stream(io.BytesIO(line.encode()), name="a.json", origin="x"))
     assert [type(i).__name__ for i in items] == ["Problem", "Article"], line
     assert "out of range" in items[0].reason and not items[0].skipped
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><body>" + "<div>" * 100_000 + "Deep text." + "</div>" * 100_000 + "</body></html>",
+        "<html><body><p>Unclosed <b><i><table><tr><td>cells <p>" * 5_000 + "</body>",
+        "<html><head><title>T</title></head><body><article>"
+        + "<p>A real paragraph about the harbour and its ferries.</p>" * 50
+        + "</article><<<>>><!-- unterminated comment",
+    ],
+    ids=["100000-deep", "never-closed", "broken-tail"],
+)
+def test_deeply_nested_or_malformed_html_is_read_or_reported(tmp_path: Path, page: str) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    started = time.perf_counter()
+    items = list(sources.read_file(path))
+    assert time.perf_counter() - started < 60
+    assert items and all(isinstance(item, Article | Problem) for item in items)

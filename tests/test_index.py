@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_000, SEED_001, seed_id
+from conftest import SEED_000, SEED_001, SEEDS, seed_id
 
 from archive import sources
 from archive.errors import IndexLocked, IndexMissing, SchemaMismatch
@@ -170,3 +171,20 @@ def test_stats_count_what_cleaning_removed(seeded: Store) -> None:
     assert (stats.duplicate_paragraphs, stats.link_lines, stats.cleaned_articles) == (6, 1, 2)
     assert stats.last_indexed is not None
     assert seeded.get(seed_id(SEED_000)).cleaning.duplicate_paragraphs == 6
+
+
+def test_a_damaged_band_table_is_set_aside_and_indexing_goes_on(seeded: Store) -> None:
+    from archive.bands import BANDS_FILE
+
+    (seeded.path / BANDS_FILE).write_bytes(b"not a database" * 100)
+    path = SEEDS / SEED_000
+    report = seeded.sync(
+        [
+            replace(article, id="copy-elsewhere", body=article.body + " More.")
+            for article in sources.read_file(path)
+            if isinstance(article, Article)
+        ]
+    )
+    assert report.added == 1
+    assert (seeded.path / (BANDS_FILE + ".damaged")).exists()
+    assert Store.open(seeded.path).ix.doc_count() == 3
