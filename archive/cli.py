@@ -656,7 +656,7 @@ def rebuild(env: Env, no_wait: bool) -> int:
     if report.missing:
         click.echo(f"{len(report.missing):,} recorded files are gone (listed above).")
     click.echo(f"The old index is kept at {report.kept_at}; delete it when satisfied.")
-    return EXIT_PARTIAL if report.index.skipped or report.missing else EXIT_OK
+    return EXIT_PARTIAL if report.skipped or report.missing else EXIT_OK
 
 
 @cli.command()

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from archive import sources
-from archive.manifest import MANIFEST_FILE as MANIFEST_NAME
-from archive.manifest import SEEDS, FileEntry, Manifest
+from archive.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
 from archive.model import Article, Problem, SyncReport
 from archive.sources import FieldMap, FolderScan
 from archive.store import Session, Store
@@ -75,8 +74,6 @@ class _Run:
 
     @property
     def stopped(self) -> bool:
-        if self.stop.requested:
-            self.session.report.interrupted = True
         return self.stop.requested
 
 
@@ -147,8 +144,9 @@ def _in_session(
                     f"the record of indexed files was damaged (kept as {manifest.damaged}); "
                     "every file is read again"
                 )
-                _problem(run, Problem(MANIFEST_NAME, reason, skipped=False))
+                _problem(run, Problem(MANIFEST_FILE, reason, skipped=False))
             work(run)
+            session.report.interrupted = stop.requested  # before the commit: what was read
             stop.committing = True
         manifest.save(run.entries, run.gone)
     finally:

@@ -4,10 +4,11 @@ The sources are the files the index records having read (with the
 ``--field`` choices they were read with) and the bundled seeds, taken from the
 record of indexed files and from whatever stored articles can still be read.
 The new index is built beside the old one, under the old one's write lock;
-only when it is complete is the old one moved aside (it is kept, not deleted)
-and the new one moved into its place. Articles whose source cannot be read
-again (standard input, a file that is gone or unreadable) are carried over
-from the old index when it still holds them readably.
+only when it is complete does it replace the old one, in one atomic step
+(see ``_swap``), and a copy of the old one is kept beside it. Articles whose
+source cannot be read again (standard input, a file that is gone or
+unreadable) are carried over from the old index when it still holds them
+readably.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from archive.bands import BANDS_FILE
-from archive.errors import ArchiveError, IndexLocked, IndexMissing
-from archive.indexer import Progress, Stop, index_paths, index_seeds
+from archive.errors import ArchiveError, IndexMissing
+from archive.indexer import Progress, index_paths, index_seeds
 from archive.manifest import MANIFEST_FILE, SEEDS, Manifest
 from archive.model import Problem, SyncReport
 from archive.sources import FieldMap
-from archive.store import LOCK_POLL_SECONDS, META_FILE, PID_FILE, Store, lock_holder, stored_to_doc
+from archive.store import META_FILE, PID_FILE, Store, stored_to_doc, wait_for_lock
 
 SEED_ORIGIN = "seed:"
 INDEX_NAME = "MAIN"  # Whoosh's default index name: its files start so
@@ -43,7 +44,7 @@ class NothingToRebuild(ArchiveError):
 class RebuildReport:
     """What a rebuild read, carried over, could not find, and where the old index went."""
 
-    index: SyncReport = field(default_factory=SyncReport)
+    skipped: int = 0  # inputs that could not be read (each reported as it was met)
     files: int = 0  # recorded files read again
     seeds: bool = False
     missing: list[str] = field(default_factory=list)  # recorded files that are gone
@@ -67,7 +68,6 @@ def rebuild(
     progress: Progress | None = None,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
-    stop: Stop | None = None,
 ) -> RebuildReport:
     """Rebuild the index at ``path``; the old one is kept beside it."""
     if not Store.exists(path):
@@ -83,12 +83,10 @@ def rebuild(
         new = path.with_name(f".{path.name}.rebuilding-{os.getpid()}")
         shutil.rmtree(new, ignore_errors=True)
         try:
-            report = _build(new, recorded, progress, stop or Stop())
-            if report.index.interrupted:
-                raise KeyboardInterrupt
+            report = _build(new, recorded, progress)
             report.kept_at = _swap(path, new)
         finally:
-            shutil.rmtree(new, ignore_errors=True)  # left only by a failed or stopped run
+            shutil.rmtree(new, ignore_errors=True)  # what the switch left, or a failed run
     finally:
         lock.release()
     return report
@@ -96,24 +94,14 @@ def rebuild(
 
 def _lock(path: Path, wait: bool, on_wait: Callable[[str], None] | None) -> Any:
     """Hold the old index's write lock, so no run writes to it meanwhile."""
-    import time
-
     from whoosh.filedb.filestore import FileStorage
 
     lock = FileStorage(str(path)).lock(LOCK_NAME)
-    told = False
-    while not lock.acquire(blocking=False):
-        holder = lock_holder(path)
-        if not wait:
-            raise IndexLocked(
-                f"the index at {path} is being written by {holder}",
-                hint="wait for it to finish, or run again without --no-wait",
-            )
-        if on_wait is not None and not told:
-            on_wait(holder)
-            told = True
-        time.sleep(LOCK_POLL_SECONDS)
-    return lock
+
+    def attempt() -> Any:
+        return lock if lock.acquire(blocking=False) else None
+
+    return wait_for_lock(path, attempt, wait, on_wait)
 
 
 def _recorded(path: Path) -> _Recorded:
@@ -164,12 +152,12 @@ def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     return docs, damage
 
 
-def _build(new: Path, recorded: _Recorded, progress: Progress | None, stop: Stop) -> RebuildReport:
+def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> RebuildReport:
     report = RebuildReport(seeds=recorded.seeds, unreadable=recorded.damage)
     store = Store.create(new)
     runs: list[SyncReport] = []
     if recorded.seeds:
-        runs.append(index_seeds(store, progress=progress, stop=stop))
+        runs.append(index_seeds(store, progress=progress))
     by_fields: dict[str, list[Path]] = {}
     for name, fields in sorted(recorded.files.items()):
         if os.path.isfile(name):
@@ -178,12 +166,12 @@ def _build(new: Path, recorded: _Recorded, progress: Progress | None, stop: Stop
             report.missing.append(name)
     for fields, paths in by_fields.items():
         mapping = FieldMap(json.loads(fields) if fields else None)
-        runs.append(index_paths(store, paths, fields=mapping, progress=progress, stop=stop))
+        runs.append(index_paths(store, paths, fields=mapping, progress=progress))
         report.files += len(paths)
     failed = {problem.path for run in runs for problem in run.problems if problem.skipped}
     carried = [doc for doc in recorded.stored if _not_read_again(doc, failed)]
     report.carried = store.carry_over(carried)
-    report.index = _merged(runs)
+    report.skipped = sum(run.skipped for run in runs)
     report.articles = store.ix.doc_count()
     store.close()
     return report
@@ -195,20 +183,6 @@ def _not_read_again(doc: dict[str, Any], failed: set[str]) -> bool:
         return False
     name = doc.get("path")
     return not name or not os.path.isfile(name) or name in failed
-
-
-def _merged(runs: list[SyncReport]) -> SyncReport:
-    total = SyncReport()
-    for run in runs:
-        total.added += run.added
-        total.updated += run.updated
-        total.unchanged += run.unchanged
-        total.removed += run.removed
-        total.duplicates += run.duplicates
-        total.problems.extend(run.problems)
-        total.ignored_files += run.ignored_files
-        total.interrupted = total.interrupted or run.interrupted
-    return total
 
 
 def _swap(path: Path, new: Path) -> Path:

@@ -154,27 +154,17 @@ class Store:
         """The index's one writer: worker processes for a run, or a plain one for small edits."""
         from archive.writer import ParallelWriter
 
-        told = False
-        while True:
+        def attempt() -> Any:
             try:
                 if parallel:
-                    writer = ParallelWriter(self.ix, limitmb=WRITER_MEMORY_MB)
-                else:
-                    writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
+                    return ParallelWriter(self.ix, limitmb=WRITER_MEMORY_MB)
+                return self.ix.writer(limitmb=WRITER_MEMORY_MB)
             except whoosh_index.LockError:
-                holder = self.lock_holder()
-                if not wait:
-                    raise IndexLocked(
-                        f"the index at {self.path} is being written by {holder}",
-                        hint="wait for it to finish, or run again without --no-wait",
-                    ) from None
-                if on_wait is not None and not told:
-                    on_wait(holder)
-                    told = True
-                time.sleep(LOCK_POLL_SECONDS)
-                continue
-            _write_pid(self.path)
-            return writer
+                return None
+
+        writer = wait_for_lock(self.path, attempt, wait, on_wait)
+        _write_pid(self.path)
+        return writer
 
     def lock_holder(self) -> str:
         return lock_holder(self.path)
@@ -615,6 +605,30 @@ def band_keys(fields: dict[str, Any]) -> list[int]:
 
     mine = Fingerprint.from_stored(fields.get("fingerprint"))
     return mine.band_keys if mine is not None else []
+
+
+def wait_for_lock(
+    path: Path,
+    attempt: Callable[[], Any],
+    wait: bool,
+    on_wait: Callable[[str], None] | None,
+) -> Any:
+    """Call ``attempt`` (None while another process holds the write lock of the
+    index at ``path``) until it succeeds, telling ``on_wait`` once who holds
+    the lock; with ``wait=False`` raise IndexLocked at once instead."""
+    told = False
+    while (got := attempt()) is None:
+        holder = lock_holder(path)
+        if not wait:
+            raise IndexLocked(
+                f"the index at {path} is being written by {holder}",
+                hint="wait for it to finish, or run again without --no-wait",
+            )
+        if on_wait is not None and not told:
+            on_wait(holder)
+            told = True
+        time.sleep(LOCK_POLL_SECONDS)
+    return got
 
 
 def lock_holder(path: Path) -> str:
