@@ -9,8 +9,9 @@ a news researcher can trust.
   ``date:>2025-11-20``, ``date:[-7 days to now]``, ``date:yesterday``.
   Whoosh's own date plugin widens ISO dates in ranges to the whole year, so
   dates are parsed here.
-- Fuzzy terms (``word~``, ``word~2``) never fuzz numbers or short words: a
-  search for 2024~ must not find 2025.
+- Fuzzy terms (``word~``, ``word~2``) match words within that many edits
+  of the word as typed, and never fuzz numbers or short words: a search for
+  2024~ must not find 2025.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
         if typed != field:
             aliases.setdefault(field, []).append(typed)
     found.add_plugin(qparser.FieldAliasPlugin(aliases))
-    found.add_plugin(qparser.FuzzyTermPlugin())
+    found.add_plugin(TypedFuzzyTermPlugin())
     found.add_plugin(DatePlugin())
     return found
 
@@ -141,37 +142,85 @@ def plain_colons(text: str) -> str:
     return _FIELD_PREFIX.sub(unfield, text)
 
 
-class OnceFuzzyTerm(FuzzyTerm):
-    """A fuzzy term that finds its words in each segment once per query.
+class TypedFuzzyTermPlugin(qparser.FuzzyTermPlugin):
+    """Whoosh's ``word~`` syntax, with the word as typed kept beside its stem."""
 
-    Whoosh walks a segment's lexicon for a fuzzy term each time the query is
-    estimated, matched or highlighted: several times per search, for every
-    segment, and incremental updates add segments.
+    class FuzzyTermNode(qparser.FuzzyTermPlugin.FuzzyTermNode):
+        def query(self, parser: Any) -> Query:
+            found = super().query(parser)
+            fuzzy = [q for q in _leaves(found) if isinstance(q, FuzzyTerm)]
+            name = found.field()
+            if not fuzzy or name not in parser.schema:
+                return found
+            typed = list(parser.schema[name].process_text(self.text, mode="query", no_morph=True))
+            if len(typed) == len(fuzzy):  # one query word per token of the text
+                for leaf, word in zip(fuzzy, typed, strict=True):
+                    leaf.word = word
+            return found
+
+
+def _leaves(query: Query) -> list[Query]:
+    return list(query.leaves()) if not query.is_leaf() else [query]
+
+
+class OnceFuzzyTerm(FuzzyTerm):
+    """A fuzzy term matched as typed, and found in each segment once per query.
+
+    Whoosh fuzzes the query word's stem against the vocabulary of unstemmed
+    words, and searches for what it finds as if those were stems:
+    ``goverment~`` became ``gover~``, which matched "cover" and "over" but not
+    "government". Here the word as typed is compared with the unstemmed
+    vocabulary, and each word found is searched for as the stems it was
+    indexed under.
+
+    Whoosh also walks a segment's lexicon for a fuzzy term each time the query
+    is estimated, matched or highlighted: several times per search, for every
+    segment, and incremental updates add segments. And over several segments
+    at once (as highlighting asks) it compares every term of the field in
+    Python. Here each segment is walked once per query, with Whoosh's
+    automaton over the unstemmed words.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, word: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.word = word if word is not None else self.text
         # Made here, so that the copies Whoosh makes of the query (normalising,
         # adding variants) share it.
-        self._words: weakref.WeakKeyDictionary[Any, list[bytes]] = weakref.WeakKeyDictionary()
+        self._words: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
 
-    def _btexts(self, reader: Any) -> list[bytes]:
+    def _btexts(self, reader: Any) -> list[str]:
+        if not reader.is_atomic():
+            words: set[str] = set()
+            for leaf, _ in reader.leaf_readers():
+                words.update(self._btexts(leaf))
+            return sorted(words)
         found = self.__dict__.get("_words")
         if found is None:
-            return list(super()._btexts(reader))
+            return self._expand(reader)
         if reader not in found:
-            found[reader] = list(super()._btexts(reader))
+            found[reader] = self._expand(reader)
         return found[reader]
+
+    def _expand(self, reader: Any) -> list[str]:
+        if self.fieldname not in reader.schema:
+            return []
+        field = reader.schema[self.fieldname]
+        word = getattr(self, "word", self.text)
+        terms: set[str] = set()
+        for near in reader.terms_within(self.fieldname, word, self.maxdist, self.prefixlength):
+            terms.update(field.process_text(near, mode="query"))
+        return sorted(term for term in terms if (self.fieldname, term) in reader)
 
 
 def _no_fuzzy_numbers(query: Query) -> Query:
     if isinstance(query, FuzzyTerm):
-        text = str(query.text)
-        if len(text) < FUZZY_MIN_CHARS or _NUMBERISH.fullmatch(text):
+        word = str(getattr(query, "word", query.text))
+        if len(word) < FUZZY_MIN_CHARS or _NUMBERISH.fullmatch(word):
             return Term(query.fieldname, query.text, boost=query.boost)
         return OnceFuzzyTerm(
             query.fieldname,
             query.text,
+            word=word,
             boost=query.boost,
             maxdist=query.maxdist,
             prefixlength=query.prefixlength,

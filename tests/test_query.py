@@ -234,3 +234,23 @@ def test_search_options_on_the_command_line(run: Run, dated: Store) -> None:
     assert bad.code == 2 and "unknown field 'nosuch'" in bad.err
     assert run("search", "--any", "harbour", "zebra").code == 0
     assert run("search", "harbour", "zebra").code == 1
+
+
+def test_fuzzy_terms_match_words_as_typed_not_their_stems(index_dir: Path) -> None:
+    store = Store.create(index_dir)
+    store.sync(
+        [
+            article("Cabinet", None, "The government said the governments of Europe agreed."),
+            article("Markets", None, "Financial markets rallied as inflation eased."),
+            article("Magazine", None, "The cover story was over by noon; a lover and a giver."),
+        ]
+    )
+    # "goverment" is one edit from "government": its articles match, and
+    # words one edit from the stem "gover" (cover, over, lover) do not.
+    assert [h.title for h in search(store, "goverment~").hits] == ["Cabinet"]
+    (hit,) = search(store, "goverment~").hits
+    snippet = hit.snippets[0]
+    assert [snippet.text[a:b] for a, b in snippet.matches] == ["government", "governments"]
+    assert [h.title for h in search(store, "finacial~").hits] == ["Markets"]
+    assert [h.title for h in search(store, "inflaton~ markts~2").hits] == ["Markets"]
+    assert search(store, "title:cabnet~").total == 1
