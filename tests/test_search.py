@@ -122,3 +122,33 @@ def test_article_text_is_never_read_as_markup(seeded: Store, tmp_path: Path) -> 
     assert "\\x1b[2J\\x07Done" in out
     article = plain(article_view(highlight_article(seeded, sources.article_id(str(path)))))
     assert "[red]budget[/]" in article and "\x1b" not in article
+
+
+def test_searching_reads_the_index_in_place_rather_than_copying_it(index_dir: Path) -> None:
+    import tracemalloc
+
+    from archive.model import Article
+
+    words = [f"w{n:05d}" for n in range(20_000)]
+    store = Store.create(index_dir)
+    store.sync(
+        Article(
+            id=f"a{n}",
+            title=f"Report {n}",
+            body=" ".join(words[(n * 97 + k * 31) % len(words)] for k in range(400)),
+            origin=f"report-{n}",
+        )
+        for n in range(400)
+    )
+    on_disk = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
+    assert on_disk > 1_000_000
+    tracemalloc.start()
+    try:
+        results = search(Store.open(index_dir), "w00097")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert results.total > 0
+    # Whoosh would copy each segment's postings and terms (most of the index)
+    # into memory, and hold them for as long as the searcher is open.
+    assert peak < on_disk / 8
