@@ -33,6 +33,8 @@ SNIPPET_CHARS = 220  # longest fragment shown for a hit
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
 LEDE_CHARS = 200  # shown for hits that match only in the title
 SORTS = ("relevance", "newest", "oldest")
+# Top matches ranked per story on the page, before resorting to a full collapse.
+RANKED_PER_STORY = 3
 ONE_PASS_MAX = 5000  # estimated matches up to which a preview ranks them all in one pass
 # Whoosh's column value for an article without a date.
 _NO_DATE = 2**64 - 1
@@ -260,8 +262,9 @@ def _stories(
     """One hit per story cluster.
 
     One unscored pass over every match counts the articles of each story (so
-    the totals are exact); a top-N pass with Whoosh's collapse ranks the
-    stories of the page shown.
+    the totals are exact). The page's stories are the first article of each
+    story among the top-ranked matches; only when near-duplicates fill those
+    does Whoosh's collapse rank every match.
     """
     every = searcher.search(query, limit=None, scored=False, filter=dates).docs()
     clusters = searcher.reader().column_reader("cluster")
@@ -270,21 +273,44 @@ def _stories(
     pagecount = max(1, math.ceil(stories / pagelen))
     page = min(max(page, 1), pagecount)
     offset = (page - 1) * pagelen
-    found = searcher.search(
-        query,
-        limit=offset + pagelen,
-        terms=True,
-        sortedby=order,
-        collapse=sorting.FieldFacet("cluster"),
-        collapse_limit=1,
-        filter=dates,
+    wanted = min(offset + pagelen, stories)
+    if not wanted:
+        return page, stories, pagecount, articles, ()
+    ranked = searcher.search(
+        query, limit=wanted * RANKED_PER_STORY, terms=True, sortedby=order, filter=dates
     )
+    heads = _story_heads(ranked, clusters, wanted)
+    if len(heads) < wanted:
+        collapsed = searcher.search(
+            query,
+            limit=wanted,
+            terms=True,
+            sortedby=order,
+            collapse=sorting.FieldFacet("cluster"),
+            collapse_limit=1,
+            filter=dates,
+        )
+        heads = [collapsed[i] for i in range(min(wanted, collapsed.scored_length()))]
     hits = []
-    for i in range(offset, min(offset + pagelen, found.scored_length())):
-        hit = found[i]
+    for i, hit in enumerate(heads[offset:], start=offset):
         similar = per_story[clusters[hit.docnum] or hit.docnum] - 1
         hits.append(replace(_to_hit(hit, i + 1, snippets), similar=similar))
     return page, stories, pagecount, articles, tuple(hits)
+
+
+def _story_heads(ranked: Any, clusters: Any, wanted: int) -> list[WhooshHit]:
+    """The first-ranked hit of each story, in rank order, up to ``wanted``."""
+    seen: set[Any] = set()
+    heads = []
+    for i in range(ranked.scored_length()):
+        hit = ranked[i]
+        story = clusters[hit.docnum] or hit.docnum
+        if story not in seen:
+            seen.add(story)
+            heads.append(hit)
+            if len(heads) == wanted:
+                break
+    return heads
 
 
 def preview(store: Store, text: str, searcher: Searcher, top: int = 3) -> Preview:

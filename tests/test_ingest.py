@@ -507,6 +507,26 @@ def test_syndicated_copies_are_one_story_with_a_count(run: Run, tmp_path: Path) 
     assert profit["total"] == profit["articles"] - 1
 
 
+def test_a_story_with_many_copies_takes_one_place_on_the_page(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    original = (BBC / "001.txt").read_text("utf-8")
+    (folder / "bbc.txt").write_text(original, "utf-8")
+    for n, dateline in enumerate(["NEW YORK", "LONDON", "PARIS", "TOKYO", "SYDNEY", "DUBLIN"]):
+        copy = syndicated(original).replace("NEW YORK", dateline)
+        (folder / f"wire{n}.txt").write_text(copy, "utf-8")
+    filler = "Record labels reported mixed sales across Europe and Asia this quarter. " * 8
+    (folder / "other.txt").write_text(
+        f"Music sales\n\n{filler}Warner Music was among them.\n", "utf-8"
+    )
+    run("index", str(folder))
+    # The seven copies rank above the other story: a page of two still shows both.
+    page = json.loads(run("search", "--json", "-n", "2", "warner").out)
+    assert (page["total"], page["articles"]) == (2, 8)
+    assert [h["similar"] for h in page["hits"]] == [6, 0]
+    assert page["hits"][1]["title"] == "Music sales"
+
+
 def test_short_items_are_never_called_near_duplicates(run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
