@@ -23,6 +23,7 @@ from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
+from archive import docsets
 from archive import query as query_language
 from archive.errors import QueryError
 from archive.model import Highlighted, Hit, Preview, Results, Snippet
@@ -170,7 +171,7 @@ def count(searcher: Searcher, query: Query, only: Query | None = None) -> int:
     reach the top N, and its count then covers only the ones it visited (35
     of 90 for "opec date:1987-03" on Reuters).
     """
-    return searcher.search(query, limit=None, scored=False, filter=only).scored_length()
+    return len(docsets.matching(searcher, query, only))
 
 
 def sort_facet(sort: str) -> sorting.FacetType | None:
@@ -266,7 +267,7 @@ def _stories(
     story among the top-ranked matches; only when near-duplicates fill those
     does Whoosh's collapse rank every match.
     """
-    every = searcher.search(query, limit=None, scored=False, filter=dates).docs()
+    every = docsets.matching(searcher, query, dates)
     clusters = searcher.reader().column_reader("cluster")
     per_story = Counter(clusters[docnum] or docnum for docnum in every)
     stories, articles = len(per_story), len(every)

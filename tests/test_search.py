@@ -152,3 +152,105 @@ def test_searching_reads_the_index_in_place_rather_than_copying_it(index_dir: Pa
     # Whoosh would copy each segment's postings and terms (most of the index)
     # into memory, and hold them for as long as the searcher is open.
     assert peak < on_disk / 8
+
+
+BBC_BUSINESS = Path(__file__).parent / "fixtures" / "bbc_business"
+COUNTED = [
+    "oil",
+    "profits AND shares",
+    "oil OR gas OR yukos",
+    "growth NOT china",
+    "(bank OR dollar) AND NOT euro",
+    "profts~ economy",
+    "goverment~2",
+    "econom*",
+    "title:oil OR body:deficit",
+    '"chief executive"',
+    "date:2005",
+    "firm ANDMAYBE profit",
+    "nosuchword",
+]
+
+
+@pytest.fixture
+def segmented(seeded: Store) -> Store:
+    """Seeds, then the BBC articles in two runs, then one of them changed: four
+    segments, one with a deleted (replaced) article."""
+    from dataclasses import replace
+
+    articles = [a for a in sources.read_paths([BBC_BUSINESS]) if hasattr(a, "body")]
+    seeded.sync(articles[:20])
+    seeded.sync(articles[20:])
+    seeded.sync([replace(articles[3], body=articles[3].body + "\n\nOil and gas rose again.")])
+    return seeded
+
+
+def test_exact_counts_agree_with_whoosh_for_every_kind_of_query(segmented: Store) -> None:
+    from archive import docsets
+    from archive.query import ALL_WORDS
+    from archive.search import prepare
+
+    with segmented.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) == 4 and reader.has_deletions()
+        for text in COUNTED:
+            query, _ = prepare(segmented, text, searcher, ALL_WORDS)
+            expected = set(searcher.search(query, limit=None, scored=False).docs())
+            assert docsets.matching(searcher, query) == expected, text
+        typed, _ = prepare(
+            segmented, "(profit OR growth) shares NOT goverment~", searcher, ALL_WORDS
+        )
+        assert docsets._by_sets(searcher, typed) is not None  # read as sets, not walked
+
+
+def test_counts_shown_are_whooshs_counts(segmented: Store) -> None:
+    for text in ["oil", "profits shares", "econom* NOT china"]:
+        results = search(segmented, text, all_copies=True)
+        with segmented.searcher() as searcher:
+            from archive.query import ALL_WORDS
+            from archive.search import prepare
+
+            query, _ = prepare(segmented, text, searcher, ALL_WORDS)
+            assert results.total == len(searcher.search(query, limit=None, scored=False).docs())
+
+
+WORDS = [
+    "oil",
+    "gas",
+    "profit",
+    "shares",
+    "china",
+    "econom*",
+    "goverment~",
+    "bank",
+    "euro",
+    "nosuch",
+]
+
+
+def test_exact_counts_agree_with_whoosh_for_random_boolean_queries(segmented: Store) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from archive import docsets
+    from archive.query import ALL_WORDS
+    from archive.search import prepare
+
+    leaf = st.sampled_from(WORDS)
+    tree = st.recursive(
+        leaf,
+        lambda inner: st.tuples(inner, st.sampled_from([" AND ", " OR ", " NOT ", " "]), inner).map(
+            lambda parts: f"({''.join(parts)})"
+        ),
+        max_leaves=6,
+    )
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(tree)
+    def agree(text: str) -> None:
+        with segmented.searcher() as searcher:
+            query, _ = prepare(segmented, text, searcher, ALL_WORDS)
+            expected = set(searcher.search(query, limit=None, scored=False).docs())
+            assert docsets.matching(searcher, query) == expected
+
+    agree()
