@@ -254,3 +254,31 @@ def test_exact_counts_agree_with_whoosh_for_random_boolean_queries(segmented: St
             assert docsets.matching(searcher, query) == expected
 
     agree()
+
+
+def test_the_fast_field_lengths_rank_exactly_as_whoosh_does(
+    segmented: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive import ranking
+
+    queries = ["oil", "profits shares", "goverment~ OR economy", '"chief executive"']
+
+    def ranked() -> list[list[tuple[str, float]]]:
+        return [
+            [(h.id, h.score) for h in search(segmented, q, all_copies=True).hits] for q in queries
+        ]
+
+    used = []
+    fast_lengths = ranking._field_lengths
+
+    def spy(reader: object, fieldname: str) -> object:
+        found = fast_lengths(reader, fieldname)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(ranking, "_field_lengths", spy)
+    fast = ranked()
+    assert used and all(used)
+    monkeypatch.setattr(ranking, "_field_lengths", lambda reader, fieldname: None)
+    assert ranked() == fast
+    assert all(fast)
