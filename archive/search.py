@@ -18,7 +18,7 @@ from typing import Any
 
 from whoosh import highlight, sorting
 from whoosh.analysis import STOP_WORDS
-from whoosh.query import DateRange, Query, Term
+from whoosh.query import AndNot, DateRange, Not, NullQuery, Query, Term
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
@@ -221,8 +221,9 @@ def search(
         query, added = prepare(store, text, active, options)
         if all_copies:
             found = active.search_page(
-                query, max(page, 1), pagelen=pagelen, terms=True, sortedby=order, filter=dates
+                query, max(page, 1), pagelen=pagelen, sortedby=order, filter=dates
             )
+            _record_terms(found.results, query, active)
             total = count(active, query, dates)  # the page's own total may be short
             pagenum, pagecount = found.pagenum, max(1, math.ceil(total / pagelen))
             hits = tuple(
@@ -277,26 +278,58 @@ def _stories(
     wanted = min(offset + pagelen, stories)
     if not wanted:
         return page, stories, pagecount, articles, ()
-    ranked = searcher.search(
-        query, limit=wanted * RANKED_PER_STORY, terms=True, sortedby=order, filter=dates
-    )
+    ranked = searcher.search(query, limit=wanted * RANKED_PER_STORY, sortedby=order, filter=dates)
+    _record_terms(ranked, query, searcher)
     heads = _story_heads(ranked, clusters, wanted)
     if len(heads) < wanted:
         collapsed = searcher.search(
             query,
             limit=wanted,
-            terms=True,
             sortedby=order,
             collapse=sorting.FieldFacet("cluster"),
             collapse_limit=1,
             filter=dates,
         )
+        _record_terms(collapsed, query, searcher)
         heads = [collapsed[i] for i in range(min(wanted, collapsed.scored_length()))]
     hits = []
     for i, hit in enumerate(heads[offset:], start=offset):
         similar = per_story[clusters[hit.docnum] or hit.docnum] - 1
         hits.append(replace(_to_hit(hit, i + 1, snippets), similar=similar))
     return page, stories, pagecount, articles, tuple(hits)
+
+
+def _record_terms(found: Any, query: Query, searcher: Searcher) -> None:
+    """Give Whoosh's results the terms that highlighting marks: the query's
+    terms that the index holds, outside its NOT parts.
+
+    Whoosh's ``terms=True`` records the matching terms of every article it
+    scores, for the top ones to be highlighted; for a fuzzy word with 9,000
+    matches that was a fifth of the search.
+    """
+    reader, schema = searcher.reader(), searcher.schema
+    terms = set()
+    # Not Whoosh's existing_terms(), whose loop overwrites its fieldname
+    # argument and then skips every term of another field.
+    for leaf in _positive(query).leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if fieldname in schema:
+                try:
+                    term = (fieldname, schema[fieldname].to_bytes(text))
+                except ValueError:
+                    continue
+                if term in reader:
+                    terms.add(term)
+    found.termdocs = dict.fromkeys(terms, ())
+    found.docterms = {}
+
+
+def _positive(query: Query) -> Query:
+    if isinstance(query, AndNot):
+        return _positive(query.a)
+    if isinstance(query, Not):
+        return NullQuery
+    return query.apply(_positive)
 
 
 def _story_heads(ranked: Any, clusters: Any, wanted: int) -> list[WhooshHit]:
