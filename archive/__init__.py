@@ -11,41 +11,52 @@ for _category in (SyntaxWarning, DeprecationWarning):
     warnings.filterwarnings("ignore", category=_category, module=r".*[\\/]whoosh[\\/]")
 
 
-def _defer_urllib_request() -> None:
-    """Whoosh imports ``urlretrieve`` from ``urllib.request`` at start-up and
-    never calls it here; loading that module (http.client, email, ssl) costs
-    a one-shot search about 25 ms. Until something really uses it, a stand-in
-    takes its place: its ``urlretrieve`` and any other name load the real
-    module, which then replaces the stand-in for every later import."""
+def _defer(name: str, *functions: str) -> None:
+    """Put a stand-in for module ``name`` in its place until it is really used.
+
+    Whoosh imports two modules at start-up that a search here never uses,
+    together about a fifth of a one-shot search's start: ``urllib.request``
+    (for ``urlretrieve``: it loads http.client, email and ssl) and
+    ``whoosh.lang.morph_en`` (for ``variations``: it compiles hundreds of
+    regular expressions). The stand-in's ``functions`` and any other name
+    load the real module, which then replaces the stand-in for every later
+    import.
+    """
     import sys
     import types
 
-    if "urllib.request" in sys.modules:
+    if name in sys.modules:
         return
+    stand_in = types.ModuleType(name)
 
     def real() -> types.ModuleType:
-        import importlib
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return importlib.import_module(name)
 
-        if sys.modules.get("urllib.request") is stand_in:
-            del sys.modules["urllib.request"]
-        return importlib.import_module("urllib.request")
+    def deferred(function: str) -> object:
+        def call(*args: object, **kwargs: object) -> object:
+            return getattr(real(), function)(*args, **kwargs)
 
-    def urlretrieve(*args: object, **kwargs: object) -> object:
-        return real().urlretrieve(*args, **kwargs)
+        call.__name__ = function
+        return call
 
-    stand_in = types.ModuleType("urllib.request")
-    stand_in.urlretrieve = urlretrieve  # type: ignore[attr-defined]
+    for function in functions:
+        setattr(stand_in, function, deferred(function))
 
-    def attribute(name: str) -> object:
-        if name.startswith("__"):  # the import system probing (__path__, __file__)
-            raise AttributeError(name)
-        return getattr(real(), name)
+    def attribute(attr: str) -> object:
+        if attr.startswith("__"):  # the import system probing (__path__, __file__)
+            raise AttributeError(attr)
+        return getattr(real(), attr)
 
     stand_in.__getattr__ = attribute  # type: ignore[method-assign]
-    sys.modules["urllib.request"] = stand_in
-    import urllib
+    import importlib
 
-    urllib.request = stand_in  # type: ignore[attr-defined]
+    parent, _, child = name.rpartition(".")
+    package = importlib.import_module(parent)  # a light package: urllib, whoosh.lang
+    sys.modules[name] = stand_in
+    setattr(package, child, stand_in)
 
 
-_defer_urllib_request()
+_defer("urllib.request", "urlretrieve")
+_defer("whoosh.lang.morph_en", "variations")

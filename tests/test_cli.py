@@ -216,3 +216,23 @@ def test_python_dash_m_works() -> None:
     done = archive("--version")
     assert done.returncode == 0
     assert done.stdout.startswith("archive, version ")
+
+
+def test_a_search_does_not_load_what_whoosh_imports_but_never_uses(seeded: Store) -> None:
+    script = f"""
+import sys
+from archive.cli import main
+main(["--index-dir", {str(seeded.path)!r}, "search", "--json", "putin"])
+loaded = [name for name in ("urllib.request", "whoosh.lang.morph_en")
+          if getattr(sys.modules[name], "__file__", None)]
+print("LOADED", loaded)
+from whoosh.lang.morph_en import variations
+import urllib.request
+print("WORKS", len(variations("rendering")), callable(urllib.request.urlopen))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert '"total": 2' in done.stdout  # the search ran
+    assert "LOADED []" in done.stdout
+    assert "WORKS 16 True" in done.stdout  # and both load when something does use them
