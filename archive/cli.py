@@ -39,6 +39,7 @@ class Env:
 
     index_dir: Path | None
     config_file: Path | None = None
+    traceback: bool = False
 
     @cached_property
     def location(self) -> IndexLocation:
@@ -116,7 +117,7 @@ def cli(
       archive index ~/news             # add a folder of .txt articles
       archive search putin withdrawal  # ranked hits with highlighted snippets
     """
-    ctx.obj = Env(index_dir=index_dir, config_file=config_file)
+    ctx.obj = Env(index_dir=index_dir, config_file=config_file, traceback=traceback)
     if ctx.invoked_subcommand is not None:
         return None
     if sys.stdin.isatty() and sys.stdout.isatty():
@@ -265,6 +266,35 @@ def _progress() -> Any:
     return for_stderr()
 
 
+def request_options(func: Any) -> Any:
+    """The filters every search-like command takes: --any, --exact, --since, --until."""
+    for option in reversed(
+        [
+            click.option(
+                "--any",
+                "any_words",
+                is_flag=True,
+                help="Match any of the words, not all (articles with more of them rank higher).",
+            ),
+            click.option(
+                "--exact",
+                is_flag=True,
+                help="Only the spellings typed: no Kiev/Kyiv, colour/color variants.",
+            ),
+            click.option(
+                "--since",
+                metavar="DATE",
+                help="Only articles from this day on (2025-11-01, -7 days).",
+            ),
+            click.option(
+                "--until", metavar="DATE", help="Only articles up to the end of this day."
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
 @format_option
@@ -293,15 +323,7 @@ def _progress() -> Any:
     show_default=True,
     help="Order of the hits (undated articles come last).",
 )
-@click.option(
-    "--any",
-    "any_words",
-    is_flag=True,
-    help="Match any of the words, not all (articles with more of them rank higher).",
-)
-@click.option(
-    "--exact", is_flag=True, help="Only the spellings typed: no Kiev/Kyiv, colour/color variants."
-)
+@request_options
 @click.option(
     "--explain", is_flag=True, help="Show the query as run, with the spelling variants it added."
 )
@@ -312,10 +334,6 @@ def _progress() -> Any:
     type=click.Choice(["source", "author", "tags", "date:month", "date:week"]),
     help="Count the matching articles by this (repeatable); shown beside the hits.",
 )
-@click.option(
-    "--since", metavar="DATE", help="Only articles from this day on (2025-11-01, -7 days)."
-)
-@click.option("--until", metavar="DATE", help="Only articles up to the end of this day.")
 @pass_env
 def search(
     env: Env,
@@ -328,10 +346,10 @@ def search(
     sort: str,
     any_words: bool,
     exact: bool,
-    explain: bool,
-    facet_names: tuple[str, ...],
     since: str | None,
     until: str | None,
+    explain: bool,
+    facet_names: tuple[str, ...],
 ) -> int:
     """Search the archive: ranked hits with highlighted snippets.
 
@@ -340,7 +358,8 @@ def search(
     date: id:), wildcards (withdr*), fuzzy (kharkiv~), boosts (nato^2), dates
     exact to the day (date:2025-11, date:[2025-11-01 to 2025-11-30],
     date:>2025-11-20, date:[-7 days to now]). Near-duplicate copies of a story
-    show once with "+N similar"; --all shows each. Exit status: 0 hits, 1 none.
+    show once with "+N similar"; --all shows each. Exit status: 0 hits, 1 none
+    (or a page past the last).
 
     \b
     Examples:
@@ -350,25 +369,27 @@ def search(
       archive search --sort newest --since -7days "peace talks"
       archive search --any what did putin say about the peace plan
     """
+    from archive.model import SearchRequest
     from archive.search import search as run_search
 
-    results = run_search(
-        env.open_store(),
+    request = SearchRequest(
         " ".join(words),
         page=page,
-        pagelen=limit,
-        all_copies=all_copies,
+        limit=limit,
         sort=sort,
+        all_copies=all_copies,
         any_words=any_words,
         exact=exact,
         since=since,
         until=until,
     )
+    store = env.open_store()
+    results = run_search(store, request)
     if explain:
         _explain(results)
-    found_facets = _facets(env, " ".join(words), facet_names, any_words) if facet_names else None
+    found_facets = _facets(store, request, facet_names) if facet_names else None
     _print_results(env, results, "json" if as_json else output, found_facets)
-    return EXIT_OK if results.total else EXIT_NONE
+    return EXIT_OK if results.hits else EXIT_NONE
 
 
 def _explain(results: Results) -> None:
@@ -380,13 +401,11 @@ def _explain(results: Results) -> None:
     click.echo(f"archive: query: {results.parsed}", err=True)
 
 
-def _facets(env: Env, text: str, names: tuple[str, ...], any_words: bool) -> Any:
+def _facets(store: Store, request: Any, names: tuple[str, ...]) -> Any:
     from archive.coverage import facets
-    from archive.query import Options
 
-    store = env.open_store()
     with store.searcher() as searcher:
-        return facets(store, text, list(names), searcher, Options(any_words=any_words))
+        return facets(store, request, list(names), searcher)
 
 
 def _print_results(env: Env, results: Results, output: str, found_facets: Any = None) -> None:
@@ -481,8 +500,7 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
 @click.option(
     "--normalize", is_flag=True, help="Each period's share of all articles then, not a count."
 )
-@click.option("--since", metavar="DATE", help="From this day on.")
-@click.option("--until", metavar="DATE", help="Up to the end of this day.")
+@request_options
 @click.option("--json", "as_json", is_flag=True, help="The numbers as one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="The numbers as CSV: period,count,total,share.")
 @pass_env
@@ -491,6 +509,8 @@ def timeline(
     words: tuple[str, ...],
     by: str,
     normalize: bool,
+    any_words: bool,
+    exact: bool,
     since: str | None,
     until: str | None,
     as_json: bool,
@@ -509,18 +529,14 @@ def timeline(
       archive timeline oil --csv > oil.csv
     """
     from archive.coverage import timeline as build_timeline
+    from archive.model import SearchRequest
 
+    request = SearchRequest(
+        " ".join(words), any_words=any_words, exact=exact, since=since, until=until
+    )
     store = env.open_store()
     with store.searcher() as searcher:
-        found = build_timeline(
-            store,
-            " ".join(words),
-            searcher,
-            by=by,
-            normalized=normalize,
-            since=since,
-            until=until,
-        )
+        found = build_timeline(store, request, searcher, by=by, normalized=normalize)
     if as_json or as_csv:
         from archive import formats
 
@@ -695,7 +711,7 @@ def shell(env: Env) -> int:
     """
     from archive.shell import main as shell_main
 
-    return shell_main(env.location, env.config_file)
+    return shell_main(env.location, env.config_file, traceback=env.traceback)
 
 
 def main(argv: list[str] | None = None) -> int:

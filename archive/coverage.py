@@ -18,9 +18,11 @@ from whoosh import sorting
 from whoosh.query import DateRange, Every, Query
 from whoosh.searching import Searcher
 
+from archive import docsets
+from archive.columns import Column
 from archive.errors import QueryError
-from archive.query import ALL_WORDS, Options
-from archive.search import date_filter, prepare
+from archive.model import SearchRequest
+from archive.search import as_request, options_of, prepare, request_dates
 from archive.store import Store
 
 FACETS = ("source", "author", "tags", "date:month", "date:week")
@@ -61,35 +63,37 @@ class Timeline:
 
 
 def facets(
-    store: Store, text: str, names: list[str], searcher: Searcher, options: Options = ALL_WORDS
+    store: Store, request: SearchRequest | str, names: list[str], searcher: Searcher
 ) -> list[Facet]:
-    """Counts of the articles matching ``text`` by each facet in ``names``."""
+    """Counts of the articles matching the request by each facet in ``names``."""
     for name in names:
         if name not in FACETS:
             raise QueryError(f"unknown facet {name!r}", hint=f"facets are: {', '.join(FACETS)}")
-    query, _ = prepare(store, text, searcher, options)
-    found = searcher.search(query, limit=None, scored=False)
-    docs = sorted(found.docs())
-    return [_facet(searcher, name, query, docs) for name in names]
+    request = as_request(request)
+    query, _ = prepare(store, request.query, searcher, options_of(request))
+    dates = request_dates(request)
+    docs = sorted(docsets.matching(searcher, query, dates))
+    return [_facet(searcher, name, query, dates, docs) for name in names]
 
 
-def _facet(searcher: Searcher, name: str, query: Query, docs: list[int]) -> Facet:
+def _facet(
+    searcher: Searcher, name: str, query: Query, dates: Query | None, docs: list[int]
+) -> Facet:
     if name.startswith("date:"):
-        counts = Counter(
-            _period_start(when, name.split(":")[1]).date().isoformat()
-            for when in _dates(searcher, docs)
-            if when is not None
-        )
-        missing = sum(1 for when in _dates(searcher, docs) if when is None)
-        return Facet(name, tuple(sorted(counts.items())), missing)
+        when = _dates(searcher, docs)
+        by = name.split(":")[1]
+        periods = Counter(_period_start(d, by).date().isoformat() for d in when if d is not None)
+        missing = sum(1 for d in when if d is None)
+        return Facet(name, tuple(sorted(periods.items())), missing)
     field = _VALUE_FIELDS[name]
     grouped = searcher.search(
         query,
         limit=None,
         scored=False,
+        filter=dates,
         groupedby=sorting.FieldFacet(field, allow_overlap=name != "source"),
     ).groups()
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for key, members in grouped.items():
         value = key.decode("utf-8") if isinstance(key, bytes) else key
         if value not in (None, ""):
@@ -102,10 +106,10 @@ def _facet(searcher: Searcher, name: str, query: Query, docs: list[int]) -> Face
 
 
 def _dates(searcher: Searcher, docs: list[int]) -> list[datetime | None]:
-    column = searcher.reader().column_reader("date", translate=False)
     from whoosh.util.times import long_to_datetime
 
-    return [None if column[d] == _NO_DATE else long_to_datetime(column[d]) for d in docs]
+    column = Column(searcher.reader(), "date")
+    return [None if (raw := column[d]) == _NO_DATE else long_to_datetime(raw) for d in docs]
 
 
 def _period_start(when: datetime, by: str) -> datetime:
@@ -119,30 +123,23 @@ def _period_start(when: datetime, by: str) -> datetime:
 
 def timeline(
     store: Store,
-    text: str,
+    request: SearchRequest | str,
     searcher: Searcher,
     *,
     by: str = "month",
     normalized: bool = False,
-    since: str | None = None,
-    until: str | None = None,
-    options: Options = ALL_WORDS,
 ) -> Timeline:
     """Matching articles per period, and the top story of the busiest period."""
     if by not in PERIODS:
         raise QueryError(f"unknown period {by!r}", hint=f"use one of: {', '.join(PERIODS)}")
-    query, _ = prepare(store, text, searcher, options)
-    dates = date_filter(since, until)
-    matching = _dates(
-        searcher, sorted(searcher.search(query, limit=None, scored=False, filter=dates).docs())
-    )
+    request = as_request(request)
+    query, _ = prepare(store, request.query, searcher, options_of(request))
+    dates = request_dates(request)
+    matching = _dates(searcher, sorted(docsets.matching(searcher, query, dates)))
     counts = Counter(_period_start(d, by) for d in matching if d is not None)
     everything = Counter(
         _period_start(d, by)
-        for d in _dates(
-            searcher,
-            sorted(searcher.search(Every(), limit=None, scored=False, filter=dates).docs()),
-        )
+        for d in _dates(searcher, sorted(docsets.matching(searcher, Every(), dates)))
         if d is not None
     )
     periods = tuple(
@@ -152,7 +149,7 @@ def timeline(
     peak = max(periods, key=lambda p: p.share if normalized else p.count, default=None)
     top = _top_story(searcher, query, peak, by) if peak and peak.count else None
     return Timeline(
-        query=text,
+        query=request.query,
         by=by,
         normalized=normalized,
         periods=periods,

@@ -38,7 +38,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "tags": list(hit.tags),
         "language": hit.language,
         "similar": hit.similar,
-        "score": round(hit.score, 6),
+        "score": None if hit.score is None else round(hit.score, 6),
         "snippets": [snippet_json(s) for s in hit.snippets],
     }
 
@@ -97,13 +97,15 @@ def stats_json(stats: IndexStats, location: IndexLocation) -> dict[str, Any]:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)
+    """JSON that any strict parser reads: NaN and Infinity are refused, never written."""
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def results_jsonl(results: Results) -> str:
     """One JSON object per hit, one per line (the hit's keys, plus its rank)."""
     return "\n".join(
-        json.dumps({"rank": hit.rank, **hit_json(hit)}, ensure_ascii=False) for hit in results.hits
+        json.dumps({"rank": hit.rank, **hit_json(hit)}, ensure_ascii=False, allow_nan=False)
+        for hit in results.hits
     )
 
 
@@ -131,7 +133,7 @@ def results_csv(results: Results) -> str:
                 source,
                 authors,
                 url,
-                round(hit.score, 4),
+                "" if hit.score is None else round(hit.score, 4),
                 safe(" ".join(snippet.split())),
             ]
         )

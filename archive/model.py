@@ -66,6 +66,33 @@ class Snippet:
     ends_text: bool = False  # the fragment runs to the end of the article
 
 
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, whole: what to find, how to filter it and how to show it.
+
+    Search, preview, facets, timelines and the shell all take this one value
+    (changed with ``dataclasses.replace``), so no path can drop a filter.
+    """
+
+    query: str
+    page: int = 1
+    limit: int = 10  # hits per page
+    sort: str = "relevance"  # or "newest", "oldest"
+    all_copies: bool = False  # every near-duplicate copy, not one hit per story
+    any_words: bool = False  # any of the words must match, not all
+    exact: bool = False  # only the spellings typed: no variants
+    since: str | None = None  # only articles from the start of this day...
+    until: str | None = None  # ...to the end of this one
+    snippets: int = 3  # snippets under each hit
+
+    @property
+    def by_date(self) -> bool:
+        return self.sort != "relevance"
+
+
 @dataclass(frozen=True)
 class Hit:
     """One ranked search result."""
@@ -73,7 +100,7 @@ class Hit:
     rank: int
     id: str
     title: str
-    score: float
+    score: float | None  # None when the hits are ordered by date, not relevance
     title_matches: tuple[Span, ...] = ()
     snippets: tuple[Snippet, ...] = ()
     date: datetime | None = None
@@ -97,6 +124,7 @@ class Results:
     page: int = 1
     pagecount: int = 1
     sort: str = "relevance"
+    request: SearchRequest | None = None  # what was asked (None for more-like-this)
     like: Article | None = None  # set for more-like-this results
     articles: int = 0  # matching articles, counting every copy of a story
     suggestion: tuple[str, int] | None = None  # a corrected query, and its hits

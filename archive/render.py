@@ -84,7 +84,7 @@ def hit_view(hit: Hit) -> RenderableType:
         _date(hit.date),
         hit.source and safe(hit.source),
         safe(", ".join(hit.authors)) if hit.authors else None,
-        f"score {hit.score:.2f}",
+        None if hit.score is None else f"score {hit.score:.2f}",
         f"+{hit.similar} similar" if hit.similar else None,
     ]
     meta = Text(" · ".join(p for p in parts if p), style=META)
@@ -122,6 +122,10 @@ def results_view(results: Results) -> RenderableType:
         line.append(safe(corrected), style="bold")
         line.append(f" ({count:,} {'hit' if count == 1 else 'hits'})?", style=WARNING)
         parts.append(line)
+    if results.total and not results.hits:
+        parts.append(
+            Text(f"Page {results.page} is past the last page ({results.pagecount}).", style=WARNING)
+        )
     for hit in results.hits:
         parts += [Text(), hit_view(hit)]
     return Group(*parts)

@@ -63,3 +63,70 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
 
 def seed_id(name: str) -> str:
     return sources.article_id(f"seed:{name}")
+
+
+# -- an archive grown the way users grow one ---------------------------------
+
+RECORDS = FIXTURES / "ingest" / "records"
+BBC_BUSINESS = FIXTURES / "bbc_business"
+
+
+def grow_archive(root: Path) -> Path:
+    """Build, over six runs of ``archive index``, an archive like a user's.
+
+    The seeds; a folder of undated articles (with an exact copy and a
+    re-headlined copy of one story, and a dated Markdown note); dated JSON
+    Lines exports; a changed file and new ones; a file removed with --prune;
+    an undated CSV export. It ends with several segments and deletions.
+    Returns the index folder.
+    """
+    index, news = root / "index", root / "news"
+    (news / "copies").mkdir(parents=True)
+    for source in sorted(BBC_BUSINESS.glob("0[01]*.txt")):
+        (news / source.name).write_bytes(source.read_bytes())
+    first = (BBC_BUSINESS / "001.txt").read_text("utf-8")
+    (news / "copies" / "001-again.txt").write_text(first, "utf-8")  # an exact copy
+    headline, rest = first.split("\n", 1)
+    (news / "copies" / "001-reheadlined.txt").write_text(
+        "Wire copy: " + headline + "\n" + rest, "utf-8"
+    )  # the same story under another headline
+    (news / "note.md").write_text(
+        "---\ntitle: Markets note on Yukos and oil\ndate: 2024-03-05\nauthor: A. Reporter\n"
+        "tags: [oil, russia]\n---\nYukos shares fell as oil prices rose on Tuesday, "
+        "traders said, while the bank kept interest rates unchanged.\n",
+        "utf-8",
+    )
+
+    def index_run(*args: str) -> None:
+        code = cli.main(["--index-dir", str(index), "index", *args])
+        assert code == 0, (args, code)
+
+    index_run()
+    index_run(str(news))
+    index_run(str(RECORDS / "reuters_first40.jsonl.gz"), str(RECORDS / "huffpost_first40.jsonl"))
+    with (news / "005.txt").open("a", encoding="utf-8") as changed:
+        changed.write("\nA paragraph added in a later edition of the story.\n")
+    for source in sorted(BBC_BUSINESS.glob("02*.txt")):
+        (news / source.name).write_bytes(source.read_bytes())
+    index_run(str(news))
+    (news / "010.txt").unlink()
+    index_run("--prune", str(news))
+    index_run(str(RECORDS / "ag_news_test_first40.csv"))
+    return index
+
+
+@pytest.fixture(scope="session")
+def grown_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("grown")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARCHIVE_DATA_DIR", str(root / "data"))
+        return grow_archive(root)
+
+
+@pytest.fixture
+def grown(grown_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the grown archive's index folder (and its news folder)."""
+    import shutil
+
+    shutil.copytree(grown_master.parent / "news", tmp_path / "news")
+    return Path(shutil.copytree(grown_master, tmp_path / "grown-index"))

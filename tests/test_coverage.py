@@ -115,9 +115,9 @@ def test_timeline_and_facets_on_the_command_line(run: Run, reuters: Store) -> No
 def test_counts_are_exact_with_dates_in_the_query(reuters: Store) -> None:
     # Whoosh's len() of a top-N search skips matches it need not score and
     # undercounts; totals must equal a full count however the dates are given.
-    in_query = search(reuters, "oil date:[1987-03-01 to 1987-06-30]", pagelen=1)
-    as_options = search(reuters, "oil", since="1987-03-01", until="1987-06-30", pagelen=1)
-    every = search(reuters, "oil date:[1987-03-01 to 1987-06-30]", pagelen=1, all_copies=True)
+    in_query = search(reuters, "oil date:[1987-03-01 to 1987-06-30]", limit=1)
+    as_options = search(reuters, "oil", since="1987-03-01", until="1987-06-30", limit=1)
+    every = search(reuters, "oil date:[1987-03-01 to 1987-06-30]", limit=1, all_copies=True)
     assert in_query.articles == as_options.articles == every.total
     assert in_query.total <= in_query.articles
     with reuters.searcher() as searcher:

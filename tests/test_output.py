@@ -110,3 +110,44 @@ def test_csv_and_markdown_show_escape_codes_escaped(run: Run, tmp_path: Path) ->
         out = run("search", "--format", output, "stocks").out
         assert "\x1b" not in out and "\x07" not in out, output
         assert visible in out, output
+
+
+@pytest.fixture
+def typos(tmp_path: Path) -> Store:
+    """Many articles with a common word, a few sharing a typo of it, and real
+    rare words one letter off common ones."""
+    records = []
+
+    def add(text: str, times: int) -> None:
+        for _ in range(times):
+            records.append({"id": str(len(records)), "title": f"Item {len(records)}", "body": text})
+
+    add("The government said spending would rise, and sales fell.", 500)
+    add("The goverment said the plan was final.", 8)  # a typo some articles share
+    add("Wales won the match in Cardiff.", 12)  # a real word one letter from "sales"
+    add("Anheuser-Busch raised its prices.", 6)  # beside "bush", far more common
+    add("President Bush spoke in Texas on Tuesday.", 60)
+    add("Ukraine's capital Kyiv was quiet; the key question stayed open.", 2)
+    add("A key vote, a key date and a key figure.", 200)
+    path = tmp_path / "typos.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records), "utf-8")
+    store = Store.create(tmp_path / "typos-index")
+    store.sync(sources.read_paths([path]))
+    return store
+
+
+def test_a_typo_some_articles_share_is_still_caught(typos: Store) -> None:
+    found = search(typos, "goverment")
+    assert found.articles == 8
+    assert found.suggestion == ("government", search(typos, "government").articles)
+
+
+def test_real_words_near_common_ones_are_left_alone(typos: Store) -> None:
+    assert search(typos, "wales").suggestion is None  # another first letter
+    assert search(typos, "busch").suggestion is None  # not rare enough beside bush
+
+
+def test_a_word_whose_variants_matched_is_never_replaced(typos: Store) -> None:
+    found = search(typos, "kiev")
+    assert found.articles == 2 and found.variants == {"kiev": ["kyiv"]}
+    assert found.suggestion is None  # never "key"

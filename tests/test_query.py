@@ -50,7 +50,7 @@ def dated(index_dir: Path) -> Store:
 
 
 def titles(store: Store, query: str, **options: object) -> list[str]:
-    found = search(store, query, pagelen=50, sort="oldest", **options)  # type: ignore[arg-type]
+    found = search(store, query, limit=50, sort="oldest", **options)  # type: ignore[arg-type]
     return [hit.title for hit in found.hits]
 
 
@@ -170,8 +170,8 @@ def test_fields_on_real_records(index_dir: Path) -> None:
     assert search(store, 'author:"Carla K. Johnson"').total == 1
     assert search(store, "tags:cocoa").hits[0].title == "BAHIA COCOA REVIEW"
     assert (
-        search(store, "date:1987-02-26", pagelen=100).total
-        == search(store, "date:1987", pagelen=100).total
+        search(store, "date:1987-02-26", limit=100).total
+        == search(store, "date:1987", limit=100).total
     )
     assert search(store, "date:2022-09-23").total > 0
     assert search(store, "date:2022-09-23 date:1987").total == 0

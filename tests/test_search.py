@@ -87,8 +87,8 @@ def test_accents_and_case_fold(seeded: Store, index_dir: Path, tmp_path: Path) -
 
 
 def test_paging(seeded: Store) -> None:
-    first = search(seeded, "putin", pagelen=1)
-    second = search(seeded, "putin", page=2, pagelen=1)
+    first = search(seeded, "putin", limit=1)
+    second = search(seeded, "putin", page=2, limit=1)
     assert (first.total, first.pagecount, len(first.hits)) == (2, 2, 1)
     assert second.hits[0].rank == 2
     assert first.hits[0].id != second.hits[0].id

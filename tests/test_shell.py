@@ -116,7 +116,7 @@ def test_help_lists_every_registered_command_with_an_example(seeded: Store) -> N
 def test_unknown_commands_and_bad_arguments_get_one_line_hints(seeded: Store) -> None:
     keys = ":frobnicate\nthe\n:open 1\nputin\n:open 9\n:open x\n:limit 0\n:sort sideways\n:q\n"
     _, out = session(keys, seeded.path)
-    assert "unknown command :frobnicate; type :help for the list" in out
+    assert "unknown command :frobnicate (:help lists them)" in out
     assert "has no words to search for" in out
     assert "no results yet: search for something first" in out
     assert "there is no result 9; results run 1-2" in out
@@ -148,7 +148,7 @@ def test_the_last_page_says_so(seeded: Store) -> None:
 
 
 def test_open_reaches_results_on_other_pages(bbc: Store) -> None:
-    fifth = search(bbc, "said", page=3, pagelen=2).hits[0]
+    fifth = search(bbc, "said", page=3, limit=2).hits[0]
     _, out = session(":limit 2\nsaid\n:open 5\n:q\n", bbc.path)
     assert ranks(out) == [1, 2]  # only the first page was listed
     assert flat(paged(out)).startswith(flat(fifth.title))
@@ -328,3 +328,60 @@ def test_exact_and_any_toggles(seeded: Store) -> None:
     )
     counts = re.findall(r"(\d+) hits? for", out)
     assert counts == ["2", "1", "2", "0", "2"]
+
+
+def test_nothing_but_quit_closes_the_shell(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.shell import commands
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in one command")
+
+    monkeypatch.setattr(commands, "timeline", broken, raising=False)
+    monkeypatch.setattr("archive.coverage.timeline", broken)
+    code, out = session(
+        ":any on\n:limit 1\nputin bishkek nato\n:open 2\n:timeline\nputin\n:q\n", seeded.path
+    )
+    assert code == 0
+    assert "error: RuntimeError: a bug in one command" in flat(out)
+    assert "Traceback" not in out
+    assert "2 hits for putin" in flat(out)  # the prompt came back and the next line ran
+    assert "Goodbye." in out
+
+
+def test_opening_a_result_on_another_page_keeps_the_search_options(seeded: Store) -> None:
+    _, out = session(":any on\n:limit 1\nputin bishkek nato\n:open 2\n:q\n", seeded.path)
+    page = paged(out)
+    assert "Kyrgyzstan" in page or "Bishkek" in page or "Putin" in page
+    assert "there is no result" not in out
+
+
+def test_the_timeline_honours_any_and_exact(seeded: Store) -> None:
+    _, out = session(":any on\nputin nosuchword\n:timeline week\n:q\n", seeded.path)
+    assert "2 articles for putin nosuchword, by week" in flat(out)
+    _, out = session(":exact on\nkiev\n:timeline\n:exact off\n:timeline\n:q\n", seeded.path)
+    assert "0 articles for kiev, by month" in flat(out)
+    assert re.search(r"[12] articles? for kiev, by month", flat(out))
+
+
+def test_bare_quit_exit_and_help_are_commands(seeded: Store) -> None:
+    _, out = session("help\n:q\n", seeded.path)
+    assert ":open" in out and "hits for help" not in out
+    for word in ("quit", "exit", "QUIT"):
+        code, out = session(f"{word}\n", seeded.path)
+        assert code == 0 and "Goodbye." in out and "hits for" not in out
+    _, out = session('"help"\n:q\n', seeded.path)
+    assert 'hits for "help"' in out or 'hit for "help"' in out
+
+
+def test_unknown_commands_suggest_the_nearest(seeded: Store) -> None:
+    _, out = session(":timelin\n:opne 1\n:q\n", seeded.path)
+    assert "did you mean :timeline?" in out
+    assert "did you mean :open?" in out
+
+
+def test_open_takes_an_article_id(seeded: Store) -> None:
+    article = sources.article_id("seed:000_44eb2994a6798eda.txt")
+    _, out = session(f":open {article}\nwithdraw\n:open {article[:6]}\n:q\n", seeded.path)
+    pages = out.split("<<pager")[1:]
+    assert len(pages) == 2
+    assert all("Russia Seeks Starting Point" in page for page in pages)

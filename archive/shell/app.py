@@ -162,6 +162,7 @@ def main(
     output: Output | None = None,
     console: Console | None = None,
     pager: Callable[[Console, RenderableType], None] = page,
+    traceback: bool = False,
 ) -> int:
     settings, warnings = config.load(config.config_path(config_file))
     console = console or Console(highlight=False, emoji=False)
@@ -170,10 +171,15 @@ def main(
         console.print(Text(safe(warning), style=WARNING))
     store = open_or_seed(location, console)
     state = ShellState(
-        store=store, location=location, console=console, settings=settings, pager=pager
+        store=store,
+        location=location,
+        console=console,
+        settings=settings,
+        pager=pager,
+        traceback=traceback,
     )
     console.print(banner(state))
-    previewer = Previewer(store) if settings.preview else None
+    previewer = Previewer(store, request=lambda: state.request) if settings.preview else None
     session = build_session(state, history_file(), input=input, output=output, previewer=previewer)
     if previewer is not None:
         previewer.redraw = session.app.invalidate

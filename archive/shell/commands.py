@@ -2,12 +2,15 @@
 
 ``:help`` is generated from the registry. Commands call the same library
 functions as the one-shot command line; none of them searches by itself.
+The current search is one ``SearchRequest``: commands change it with
+``dataclasses.replace``, so every filter reaches every search.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rich.console import Console, RenderableType
 from rich.text import Text
@@ -15,13 +18,15 @@ from rich.text import Text
 from archive.config import Settings
 from archive.errors import ArchiveError
 from archive.locations import IndexLocation
-from archive.model import Hit, Results
+from archive.model import SORTS, Hit, Results, SearchRequest
 from archive.render import WARNING, article_view, results_view, safe, stats_view
-from archive.search import SORTS, highlight_article, search, similar
+from archive.search import highlight_article, search, similar
 from archive.shell.pager import page
-from archive.store import LiveSearcher, Store
+from archive.store import MIN_ID_PREFIX, LiveSearcher, Store
 
 MAX_LIMIT = 100
+# Whole lines that run a command without its colon, as in psql and pgcli.
+BARE_COMMANDS = {"quit": "quit", "exit": "quit", "help": "help"}
 
 
 class CommandError(ArchiveError):
@@ -37,41 +42,43 @@ class ShellState:
     console: Console
     settings: Settings
     pager: Callable[[Console, RenderableType], None] = page
-    query: str | None = None  # the text the current results were found with
+    traceback: bool = False  # show the traceback of an unexpected error
+    # The current search: its query is "" until the first one.
+    request: SearchRequest = field(default_factory=lambda: SearchRequest(""))
     results: Results | None = None
-    sort: str = "relevance"
-    limit: int = 10
-    all_copies: bool = False  # show every near-duplicate copy, not one per story
-    any_words: bool = False  # match any of the words, not all
-    exact: bool = False  # no spelling variants
     done: bool = False
     searcher: LiveSearcher = field(init=False)
     articles: int = 0  # articles in the index when it was last searched
 
     def __post_init__(self) -> None:
         self.searcher = LiveSearcher(self.store)
-        self.limit = self.settings.page_size
+        self.request = replace(
+            self.request, limit=self.settings.page_size, snippets=self.settings.snippets
+        )
         self.articles = self.searcher.get().doc_count()
+
+    @property
+    def query(self) -> str | None:
+        """The text the current results were found with, if any."""
+        return self.request.query or None
 
     def run_query(self, text: str, page_number: int = 1) -> None:
         """Search and print a page of results; they become the current results."""
-        self.results = search(
-            self.store,
-            text,
-            page=page_number,
-            pagelen=self.limit,
-            snippets=self.settings.snippets,
-            sort=self.sort,
-            searcher=self.searcher.get(),
-            all_copies=self.all_copies,
-            any_words=self.any_words,
-            exact=self.exact,
-        )
+        request = replace(self.request, query=text, page=page_number)
+        self.results = search(self.store, request, searcher=self.searcher.get())
+        self.request = request
         self.articles = self.searcher.get().doc_count()
-        self.query = text
         self.console.print(results_view(self.results))
         if self.results.suggestion is not None:
             self.hint("press → (or Ctrl-F) on the next line to search for the suggestion")
+
+    def change(self, message: str, **changes: object) -> None:
+        """Change the search's options and re-run it (or say what will happen)."""
+        self.request = replace(self.request, **changes)  # type: ignore[arg-type]
+        if self.query is not None:
+            self.run_query(self.query)
+        else:
+            self.hint(message)
 
     def hit(self, arg: str) -> Hit:
         """The hit numbered ``arg`` in the current results (any page of them)."""
@@ -85,18 +92,14 @@ class ShellState:
                 raise CommandError(
                     f"there is no result {number}; results run 1-{self.results.total}"
                 )
-            page_number = (number - 1) // self.limit + 1
+            page_number = (number - 1) // self.request.limit + 1
             if page_number != self.results.page:
-                found = search(
-                    self.store,
-                    self.query,
-                    page=page_number,
-                    pagelen=self.limit,
-                    snippets=0,
-                    sort=self.sort,
-                    searcher=self.searcher.get(),
-                )
-                return found.hits[(number - 1) % self.limit]
+                request = replace(self.request, page=page_number, snippets=0)
+                found = search(self.store, request, searcher=self.searcher.get())
+                for hit in found.hits:
+                    if hit.rank == number:
+                        return hit
+                raise CommandError(f"result {number} is gone: the index changed; search again")
         for hit in self.results.hits:
             if hit.rank == number:
                 return hit
@@ -104,6 +107,15 @@ class ShellState:
 
     def hint(self, message: str) -> None:
         self.console.print(Text(safe(message), style=WARNING))
+
+    def fail(self, err: Exception) -> None:
+        """An unexpected error: one line, the traceback only when asked for."""
+        if self.traceback:
+            self.console.print_exception()
+        message = f"error: {type(err).__name__}: {err}"
+        if not self.traceback:
+            message += " (start the shell with 'archive --traceback' for details)"
+        self.hint(message)
 
 
 @dataclass(frozen=True)
@@ -142,21 +154,36 @@ def unique_commands() -> list[Command]:
 
 
 def dispatch(state: ShellState, line: str) -> None:
-    """Run one line: a ``:command`` or a query. Errors become a one-line hint."""
+    """Run one line: a ``:command`` or a query.
+
+    Nothing a line does closes the shell: the archive's errors become a
+    one-line hint, and so does anything unexpected (Ctrl-C is the loop's).
+    """
     line = line.strip()
     if not line:
         return
     try:
-        if line.startswith(":"):
-            name, _, arg = line[1:].partition(" ")
+        if line.startswith(":") or line.lower() in BARE_COMMANDS:
+            name, _, arg = line.removeprefix(":").partition(" ")
+            name = BARE_COMMANDS.get(line.lower(), name)
             entry = COMMANDS.get(name.lower())
             if entry is None:
-                raise CommandError(f"unknown command :{name}; type :help for the list")
+                raise CommandError(_unknown(name))
             entry.run(state, arg.strip())
         else:
             state.run_query(line)
     except ArchiveError as err:
         state.hint(str(err))
+    except KeyboardInterrupt:
+        raise
+    except Exception as err:
+        state.fail(err)
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), list(COMMANDS), n=1)
+    guess = f"; did you mean :{COMMANDS[close[0]].name}?" if close else ""
+    return f"unknown command :{name}{guess} (:help lists them)"
 
 
 def _number(arg: str, what: str, low: int = 1, high: int | None = None) -> int:
@@ -170,13 +197,26 @@ def _number(arg: str, what: str, low: int = 1, high: int | None = None) -> int:
     return value
 
 
-@command("open", "read result N in full, every match highlighted", ":open 1", ("o",))
+@command(
+    "open", "read result N (or an article ID) in full, every match highlighted", ":open 1", ("o",)
+)
 def _open(state: ShellState, arg: str) -> None:
-    hit = state.hit(arg)
-    query = state.query
+    article_id = arg if _is_article_id(arg) else state.hit(arg).id
+    request: SearchRequest | None = state.request if state.query is not None else None
     if state.results is not None and state.results.like is not None:
-        query = " OR ".join(state.results.key_terms) or None
-    state.pager(state.console, article_view(highlight_article(state.store, hit.id, query)))
+        terms = " OR ".join(state.results.key_terms)
+        request = SearchRequest(terms) if terms else None
+    shown = highlight_article(state.store, article_id, request)
+    state.pager(state.console, article_view(shown))
+
+
+def _is_article_id(arg: str) -> bool:
+    """An article ID or its first few characters, not a result number."""
+    return (
+        len(arg) >= MIN_ID_PREFIX
+        and not arg.isdigit()
+        and all(c in "0123456789abcdef" for c in arg.lower())
+    )
 
 
 @command("more", "more articles like result N", ":more 2", ("like",))
@@ -185,8 +225,8 @@ def _more(state: ShellState, arg: str) -> None:
     state.results = similar(
         state.store,
         hit.id,
-        pagelen=state.limit,
-        snippets=state.settings.snippets,
+        pagelen=state.request.limit,
+        snippets=state.request.snippets,
         searcher=state.searcher.get(),
     )
     state.console.print(results_view(state.results))
@@ -200,7 +240,7 @@ def _turn(state: ShellState, step: int) -> None:
     if not 1 <= target <= results.pagecount:
         where = "last" if step > 0 else "first"
         raise CommandError(f"this is the {where} page ({results.page} of {results.pagecount})")
-    state.run_query(state.query, target)
+    state.run_query(results.query, target)
 
 
 @command("next", "the next page of results", ":next", ("n",))
@@ -216,34 +256,23 @@ def _prev(state: ShellState, arg: str) -> None:
 @command("sort", "order results: relevance, newest or oldest", ":sort newest", arguments=SORTS)
 def _sort(state: ShellState, arg: str) -> None:
     if arg not in SORTS:
-        raise CommandError(f"sort by one of: {', '.join(SORTS)} (now {state.sort})")
-    state.sort = arg
-    if state.query is not None:
-        state.run_query(state.query)
-    else:
-        state.hint(f"results will be sorted by {arg}")
+        raise CommandError(f"sort by one of: {', '.join(SORTS)} (now {state.request.sort})")
+    state.change(f"results will be sorted by {arg}", sort=arg)
 
 
 @command("limit", "results per page", ":limit 20")
 def _limit(state: ShellState, arg: str) -> None:
-    state.limit = _number(arg, "a number of results per page", 1, MAX_LIMIT)
-    if state.query is not None:
-        state.run_query(state.query)
-    else:
-        state.hint(f"{state.limit} results per page")
+    limit = _number(arg, "a number of results per page", 1, MAX_LIMIT)
+    state.change(f"{limit} results per page", limit=limit)
 
 
 def _toggle(state: ShellState, arg: str, name: str, on: str, off: str) -> None:
-    """Set a boolean setting from on/off (or flip it), say so, and re-run the query."""
-    current = getattr(state, name)
+    """Set a boolean option from on/off (or flip it), say so, and re-run the query."""
+    current = getattr(state.request, name)
     choice = arg or ("off" if current else "on")
     if choice not in ("on", "off"):
         raise CommandError(f"expected on or off, got {arg!r}")
-    setattr(state, name, choice == "on")
-    if state.query is not None:
-        state.run_query(state.query)
-    else:
-        state.hint(on if choice == "on" else off)
+    state.change(on if choice == "on" else off, **{name: choice == "on"})
 
 
 @command(
@@ -285,7 +314,7 @@ def _timeline(state: ShellState, arg: str) -> None:
 
     if state.query is None:
         raise CommandError("no query yet: search for something first")
-    found = timeline(state.store, state.query, state.searcher.get(), by=arg or "month")
+    found = timeline(state.store, state.request, state.searcher.get(), by=arg or "month")
     state.console.print(timeline_view(found))
 
 
@@ -299,7 +328,8 @@ def _help(state: ShellState, arg: str) -> None:
     state.console.print(
         Text(
             "Type words to search (Tab completes words and fields). Ctrl-C clears the line, "
-            "Ctrl-R searches history, Ctrl-D quits."
+            "Ctrl-R searches history, Ctrl-D quits. help and quit work without the colon; "
+            'to search for such a word alone, quote it: "help".'
         )
     )
     entries = unique_commands()

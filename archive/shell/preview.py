@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archive.errors import ArchiveError
-from archive.model import Preview
+from archive.model import Preview, SearchRequest
 from archive.search import preview
 from archive.store import LiveSearcher, Store
 
@@ -32,9 +32,17 @@ class Shown:
 
 
 class Previewer:
-    def __init__(self, store: Store, redraw: Callable[[], None] = lambda: None) -> None:
+    """Previews each text as ``request()`` would search it (the shell's options)."""
+
+    def __init__(
+        self,
+        store: Store,
+        redraw: Callable[[], None] = lambda: None,
+        request: Callable[[], SearchRequest] = lambda: SearchRequest(""),
+    ) -> None:
         self.store = store
         self.redraw = redraw
+        self.request = request
         self.latest: Shown | None = None
         self.latencies: list[float] = []  # keystroke-to-result, for measurement
         # Kept open between keystrokes: opening a searcher costs more than a search.
@@ -82,7 +90,8 @@ class Previewer:
 
     def _compute(self, searcher: LiveSearcher, text: str, started: float) -> Shown:
         try:
-            found = preview(self.store, text, searcher.get(), top=PREVIEW_TITLES)
+            request = replace(self.request(), query=text)
+            found = preview(self.store, request, searcher.get(), top=PREVIEW_TITLES)
         except ArchiveError as err:
             return Shown(text, error=err.message, latency=time.perf_counter() - started)
         return Shown(text, preview=found, latency=time.perf_counter() - started)

@@ -42,7 +42,7 @@ def _status_line(state: ShellState) -> StyleAndTextTuples:
     paging = f"page {results.page}/{results.pagecount}" if results else "no results yet"
     status = (
         f" {state.location.path} · {state.articles:,} articles · "
-        f"sort: {state.sort} · {paging} · {state.limit} per page"
+        f"sort: {state.request.sort} · {paging} · {state.request.limit} per page"
     )
     return [("class:toolbar.status", safe(status))]
 
