@@ -85,6 +85,13 @@ def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> 
     # The matched word is drawn in the highlight style: an escape sequence just before it.
     assert re.search(r"\x1b\[[0-9;]*m[Ww]ithdraw", term.screen(colours=True))
 
+    # Ctrl-R finds the line in history, and the toolbar previews the line found.
+    term.send("C-r")
+    term.send("withd")
+    term.wait_for(lambda s: "(reverse-i-search)`withd': withdrawal" in s and "2 hits  1. " in s)
+    term.send("C-g")
+    term.wait_for(lambda s: "reverse-i-search" not in s)
+
     # :open pages the whole article; q leaves the pager and returns to the prompt.
     term.send(":open 1", "Enter")
     term.wait_for(lambda s: "Also Read" not in s and "search>" not in s and "(END)" in s)

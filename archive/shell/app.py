@@ -8,6 +8,8 @@ from pathlib import Path
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory, Suggestion
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.search import SearchState
 from prompt_toolkit.completion import ThreadedCompleter
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -87,7 +89,7 @@ def build_session(
         enable_history_search=False,
         vi_mode=state.settings.key_bindings == "vi",
         style=STYLE,
-        bottom_toolbar=lambda: _toolbar(state, previewer),
+        bottom_toolbar=lambda: _toolbar(state, previewer, session.default_buffer),
     )
     if previewer is not None:
         session.default_buffer.on_text_changed += lambda buffer: previewer.submit(buffer.text)
@@ -99,11 +101,23 @@ def _typing_command() -> bool:
     return app is not None and app.current_buffer.text.lstrip().startswith(":")
 
 
-def _toolbar(state: ShellState, previewer: Previewer | None) -> StyleAndTextTuples:
+def _toolbar(
+    state: ShellState, previewer: Previewer | None, buffer: Buffer
+) -> StyleAndTextTuples:
+    """The toolbar for the query line as it stands: while Ctrl-R searches
+    history, that is the line found, not the words typed into the search."""
     app = get_app_or_none()
     width = app.output.get_size().columns if app else 100
-    text = app.current_buffer.text if app else ""
-    return toolbar(state, previewer, text, width)
+    line = buffer.text
+    target = app.layout.search_target_buffer_control if app is not None else None
+    if target is not None and target.search_buffer_control is not None:
+        # As prompt_toolkit draws the line while searching (BufferControl.create_content).
+        typed, searching = target.search_buffer_control.buffer.text, target.search_state
+        found = SearchState(typed, direction=searching.direction, ignore_case=searching.ignore_case)
+        line = target.buffer.document_for_search(found).text
+    if previewer is not None:
+        previewer.submit(line, again=False)  # history search changes the line quietly
+    return toolbar(state, previewer, line, width)
 
 
 def banner(state: ShellState) -> Text:

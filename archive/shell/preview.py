@@ -49,13 +49,20 @@ class Previewer:
         # Only one worker runs at a time, so it is never used by two threads at once.
         self._searcher = LiveSearcher(store)
         self._pending: tuple[str, float] | None = None
+        self._submitted: str | None = None
         self._busy = False
         self._lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
 
-    def submit(self, text: str) -> None:
-        """Preview ``text`` as soon as the worker is free (newest text wins)."""
+    def submit(self, text: str, again: bool = True) -> None:
+        """Preview ``text`` as soon as the worker is free (newest text wins).
+
+        With ``again=False`` nothing is done if ``text`` was the last submitted.
+        """
+        if not again and text == self._submitted:
+            return
+        self._submitted = text
         if not wanted(text):
             self.latest = None
             return
@@ -94,6 +101,9 @@ class Previewer:
             found = preview(self.store, request, searcher.get(), top=PREVIEW_TITLES)
         except ArchiveError as err:
             return Shown(text, error=err.message, latency=time.perf_counter() - started)
+        except Exception as err:  # the worker must live on: the next key may succeed
+            error = f"{type(err).__name__}: {err}"
+            return Shown(text, error=error, latency=time.perf_counter() - started)
         return Shown(text, preview=found, latency=time.perf_counter() - started)
 
 
