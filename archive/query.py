@@ -17,6 +17,8 @@ a news researcher can trust.
 from __future__ import annotations
 
 import calendar
+import copy
+import itertools
 import re
 import weakref
 from dataclasses import dataclass
@@ -26,7 +28,18 @@ from typing import Any
 from whoosh import qparser
 from whoosh.qparser import syntax
 from whoosh.qparser.plugins import TaggingPlugin
-from whoosh.query import DateRange, FuzzyTerm, NullQuery, Query, Term
+from whoosh.query import (
+    DateRange,
+    Every,
+    FuzzyTerm,
+    MultiTerm,
+    NullQuery,
+    Prefix,
+    Query,
+    Term,
+    TermRange,
+    Wildcard,
+)
 
 from archive.errors import QueryError
 from archive.schema import DEFAULT_FIELDS, FIELD_BOOSTS
@@ -52,6 +65,12 @@ FUZZY_MIN_CHARS = 4  # shorter words are never fuzzed
 # and no one types them (a pasted paragraph is a few hundred words).
 MAX_QUERY_CHARS = 20_000
 MAX_QUERY_WORDS = 1_000
+# Every query answers quickly or is refused with the reason. Fuzzy, wildcard
+# and range terms each stand for many words, all searched:
+MAX_PATTERNS = 8  # such terms in one query
+MAX_EXPANSION = 1024  # words one of them may stand for (Lucene's clause limit)
+MAX_FUZZY = 2  # edits: word~9 would match every word
+MAX_NESTING = 50  # brackets inside brackets
 SHOWN_CHARS = 60  # of a query quoted in an error message
 ANY_WORDS_BONUS = 0.9  # OrGroup factor: articles with more of the words rank higher
 
@@ -93,6 +112,7 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
             f"the query is too long ({len(text):,} characters, {words:,} words)",
             hint=f"at most {MAX_QUERY_CHARS:,} characters and {MAX_QUERY_WORDS:,} words",
         )
+    check_nesting(text)
     if options.any_words:
         text = plain_colons(text)  # pasted prose: "Examples: ..." is not a field
     else:
@@ -103,7 +123,7 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
         raise
     except Exception as err:  # Whoosh's parser raises several kinds on odd input
         raise QueryError(f"cannot parse the query {shown(text)}: {err}") from err
-    query = query.accept(_no_fuzzy_numbers)
+    query = query.accept(_no_fuzzy_numbers).accept(_bounded_patterns)
     if query is NullQuery or isinstance(query, type(NullQuery)):
         raise QueryError(
             f"the query {shown(text)} has no words to search for",
@@ -117,6 +137,24 @@ def shown(text: str) -> str:
     if len(text) <= SHOWN_CHARS:
         return repr(text)
     return repr(text[:SHOWN_CHARS]) + f"… ({len(text):,} characters)"
+
+
+def check_nesting(text: str) -> None:
+    """Refuse brackets nested so deep that parsing them would recurse without end."""
+    depth = deepest = 0
+    for char in _BRACKETS.findall(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise QueryError(
+            f"the query nests brackets {deepest:,} deep", hint=f"at most {MAX_NESTING} levels"
+        )
+
+
+_BRACKETS = re.compile(r'"[^"]*"|([()])')
 
 
 def check_fields(text: str) -> None:
@@ -227,6 +265,61 @@ def _no_fuzzy_numbers(query: Query) -> Query:
             constantscore=query.constantscore,
         )
     return query
+
+
+def _bounded_patterns(query: Query) -> Query:
+    """A lone ``*`` is every article; fuzzy terms are at most MAX_FUZZY edits
+    off; a wildcard may not begin with one (it would read every word)."""
+    if isinstance(query, Every) and query.fieldname:
+        return Every()  # Whoosh's Every(field) reads every posting of the field
+    if isinstance(query, Wildcard):
+        if not query.text.strip("*"):
+            return Every()
+        if query.text[0] in "*?":
+            raise QueryError(
+                f"the wildcard {shown(query.text)} begins with {query.text[0]}",
+                hint="give the first letters of the word (withdr*)",
+            )
+    if isinstance(query, FuzzyTerm) and query.maxdist > MAX_FUZZY:
+        query = copy.copy(query)
+        query.maxdist = MAX_FUZZY
+    return query
+
+
+def check_cost(query: Query, reader: Any) -> None:
+    """Refuse a query whose fuzzy, wildcard and range terms stand for too many words.
+
+    The words are counted only up to the limit, so checking costs little.
+    """
+    patterns: dict[tuple[str, str], list[MultiTerm]] = {}
+    for leaf in query.leaves() if not query.is_leaf() else [query]:
+        if isinstance(leaf, MultiTerm) and not isinstance(leaf, Every):
+            typed = _pattern_text(leaf)
+            patterns.setdefault((type(leaf).__name__, typed), []).append(leaf)
+    if len(patterns) > MAX_PATTERNS:
+        raise QueryError(
+            f"the query has {len(patterns):,} fuzzy, wildcard or range terms",
+            hint=f"at most {MAX_PATTERNS}",
+        )
+    for leaves in patterns.values():
+        words: set[Any] = set()
+        for leaf in leaves:  # one term typed, searched in each field
+            words.update(itertools.islice(leaf._btexts(reader), MAX_EXPANSION + 1))
+            if len(words) > MAX_EXPANSION:
+                raise QueryError(
+                    f"{shown(_pattern_text(leaf))} stands for more than {MAX_EXPANSION:,} words",
+                    hint="make it narrower: more letters, or a shorter range",
+                )
+
+
+def _pattern_text(leaf: Query) -> str:
+    if isinstance(leaf, TermRange):
+        return f"[{leaf.start} TO {leaf.end}]"
+    if isinstance(leaf, FuzzyTerm):
+        return f"{getattr(leaf, 'word', leaf.text)}~{leaf.maxdist}"
+    if isinstance(leaf, Prefix):
+        return f"{leaf.text}*"
+    return str(leaf.text)
 
 
 # -- dates --------------------------------------------------------------------

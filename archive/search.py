@@ -90,6 +90,7 @@ def prepare(
     """The query for ``text`` with spelling variants added (unless exact),
     and which variants were added for which words."""
     query = parse(store, text, options)
+    query_language.check_cost(query, searcher.reader())
     if options.exact:
         return query, {}
     from archive import variants

@@ -224,3 +224,52 @@ def test_deeply_nested_or_malformed_html_is_read_or_reported(tmp_path: Path, pag
     items = list(sources.read_file(path))
     assert time.perf_counter() - started < 60
     assert items and all(isinstance(item, Article | Problem) for item in items)
+
+
+@pytest.fixture(scope="module")
+def business(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The seeds and 30 BBC business articles: a vocabulary of a few thousand words."""
+    created = Store.create(tmp_path_factory.mktemp("business") / "index")
+    created.sync(sources.read_seeds())
+    created.sync(sources.read_paths([Path(__file__).parent / "fixtures" / "bbc_business"]))
+    return created
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal"),
+    [
+        ("*a*", "the wildcard '\\*a\\*' begins with \\*"),
+        ("???", "the wildcard '\\?\\?\\?' begins with \\?"),
+        ("body:*e*", "begins with \\*"),
+        ("[a TO z]", "stands for more than 1,024 words"),
+        ("(" * 1000 + "oil" + ")" * 1000, "nests brackets 1,000 deep"),
+        (" ".join(f"market{i}x~2" for i in range(999)), "999 fuzzy, wildcard or range terms"),
+    ],
+    ids=["*a*", "???", "body:*e*", "[a TO z]", "1000 brackets", "999 fuzzy"],
+)
+def test_costly_queries_are_refused_with_the_reason(
+    business: Store, query: str, refusal: str
+) -> None:
+    for any_words in (False, True):
+        with pytest.raises(QueryError, match=refusal):
+            search(business, query, any_words=any_words)
+
+
+def test_a_lone_star_is_every_article_and_fuzziness_is_capped(business: Store) -> None:
+    every = search(business, "*", all_copies=True)
+    assert every.articles == business.ix.doc_count()
+    assert "title:" not in every.parsed  # not a walk of every word of every field
+    capped = search(business, "profits~9")
+    assert "~2" in capped.parsed and "~9" not in capped.parsed
+    assert capped.articles < every.articles  # not every word within nine edits
+
+
+def test_a_pattern_is_counted_only_up_to_the_limit(
+    business: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive import query as query_language
+
+    monkeypatch.setattr(query_language, "MAX_EXPANSION", 3)
+    assert search(business, "yuk*").articles > 0  # a few words: answered
+    with pytest.raises(QueryError, match="'pro\\*' stands for more than 3 words"):
+        search(business, "pro*")

@@ -385,4 +385,3 @@ def test_open_takes_an_article_id(seeded: Store) -> None:
     pages = out.split("<<pager")[1:]
     assert len(pages) == 2
     assert all("Russia Seeks Starting Point" in page for page in pages)
-
