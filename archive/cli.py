@@ -22,6 +22,7 @@ import click
 
 from archive.errors import ArchiveError
 from archive.escape import safe_line
+from archive.wording import counted
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from archive.store import Store
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+UNWRAPPED = 1_000_000  # columns of piped output: lines are never wrapped
 
 
 @dataclass
@@ -48,24 +50,38 @@ class Env:
         return resolve_index(self.index_dir)
 
     def open_store(self) -> Store:
+        from archive.errors import IndexMissing
         from archive.store import Store
 
-        return Store.open(self.location.path)
+        try:
+            return Store.open(self.location.path)
+        except IndexMissing as err:
+            hint = f"build one with '{self.command('index')}'"
+            raise IndexMissing(err.message, hint=hint) from None
+
+    def command(self, *args: str) -> str:
+        """An archive command line that uses the same index as this one."""
+        import shlex
+
+        chosen = ["--index-dir", str(self.index_dir)] if self.index_dir is not None else []
+        return shlex.join(["archive", *chosen, *args])
 
     @staticmethod
-    def console(stderr: bool = False) -> Console:
+    def console(stderr: bool = False, width: int | None = None) -> Console:
         from rich.console import Console
 
         from archive.render import theme
 
-        return Console(stderr=stderr, highlight=False, emoji=False, theme=theme())
+        return Console(stderr=stderr, highlight=False, emoji=False, theme=theme(), width=width)
 
     def emit(self, renderable: Any) -> None:
-        """Print for people; when piped, plain text without trailing padding."""
+        """Print for people; when piped, plain text: no line is wrapped (a path or a
+        URL is never cut in two), and no line carries trailing padding."""
         console = self.console()
         if console.is_terminal:
             console.print(renderable)
             return
+        console = self.console(width=UNWRAPPED)
         with console.capture() as captured:
             console.print(renderable)
         click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
@@ -246,17 +262,18 @@ def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _summary(report: SyncReport, where: Path, elapsed: float) -> str:
     line = (
-        f"Indexed into {where}: {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.removed} removed, "
-        f"{report.duplicates} duplicates, {report.skipped} skipped with errors ({elapsed:.2f} s)"
+        f"Indexed into {where}: {report.added:,} added, {report.updated:,} updated, "
+        f"{report.unchanged:,} unchanged, {report.removed:,} removed, "
+        f"{counted(report.duplicates, 'duplicate')}, "
+        f"{report.skipped:,} skipped with errors ({elapsed:.2f} s)"
     )
     extras = []
     if report.files_unchanged:
-        extras.append(f"{report.files_unchanged} unchanged files not read")
+        extras.append(f"{counted(report.files_unchanged, 'unchanged file')} not read")
     if report.warnings:
-        extras.append(f"{report.warnings} warnings")
+        extras.append(counted(report.warnings, "warning"))
     if report.ignored_files:
-        extras.append(f"{report.ignored_files} files of other types ignored")
+        extras.append(f"{counted(report.ignored_files, 'file')} of other types ignored")
     return line + ("; " + "; ".join(extras) if extras else "")
 
 
@@ -625,11 +642,12 @@ def check(env: Env) -> int:
         for line in damage:
             click.echo(safe_line(f"archive: damaged: {line}"), err=True)
         click.echo(
-            f"The index at {env.location.path} is damaged ({len(damage)} problems); "
+            f"The index at {env.location.path} is damaged ({counted(len(damage), 'problem')}); "
             "'archive rebuild' re-creates it from its sources."
         )
         return EXIT_ERROR
-    click.echo(f"The index at {env.location.path} is sound: {store.ix.doc_count():,} articles.")
+    articles = counted(store.ix.doc_count(), "article")
+    click.echo(f"The index at {env.location.path} is sound: {articles}.")
     return EXIT_OK
 
 
@@ -664,14 +682,16 @@ def rebuild(env: Env, no_wait: bool) -> int:
     for problem in problems(report):
         progress.problem(problem)
     click.echo(
-        f"Rebuilt {env.location.path}: {report.articles:,} articles from {report.files:,} files"
+        f"Rebuilt {env.location.path}: {counted(report.articles, 'article')} "
+        f"from {counted(report.files, 'file')}"
         + (" and the seed articles" if report.seeds else "")
         + f", {report.carried:,} carried over from the old index"
         + f" ({time.perf_counter() - started:.2f} s)"
     )
     if report.missing:
-        click.echo(f"{len(report.missing):,} recorded files are gone (listed above).")
-    click.echo(f"The old index is kept at {report.kept_at}; delete it when satisfied.")
+        gone = counted(len(report.missing), "recorded file")
+        click.echo(f"{gone} {'is' if len(report.missing) == 1 else 'are'} gone (listed above).")
+    click.echo(f"The old index is kept in {report.kept_at}; delete it when satisfied.")
     return EXIT_PARTIAL if report.skipped or report.missing else EXIT_OK
 
 

@@ -31,6 +31,10 @@ class IndexLocked(ArchiveError):
     exit_code = 4
 
 
+class IndexReadOnly(ArchiveError):
+    """The index may be read but not written (its folder's permissions)."""
+
+
 class IndexUnreadable(ArchiveError):
     """The index exists but cannot be opened (corrupt, foreign or unreadable)."""
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from archive.escape import safe
 from archive.locations import IndexLocation
 from archive.model import Article, Hit, IndexStats, Results, Snippet
+from archive.wording import counted
 
 if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
     from archive.coverage import Facet, Timeline
@@ -149,7 +150,7 @@ def _md(text: str) -> str:
 
 def results_markdown(results: Results) -> str:
     """Citation-ready: headline, source, date, URL, and the matching passage quoted."""
-    lines = [f"Search: `{results.query.replace('`', '')}` ({results.total} hits)", ""]
+    lines = [f"Search: `{results.query.replace('`', '')}` ({counted(results.total, 'hit')})", ""]
     for hit in results.hits:
         cite = [
             part

@@ -134,24 +134,27 @@ def _in_session(
     stop: Stop | None,
 ) -> SyncReport:
     stop = stop or Stop()
-    manifest = Manifest(store.path)
-    try:
-        with store.session(wait=wait, on_wait=waiting) as session:
-            stop.active = True
-            run = _Run(session, manifest, progress or Quiet(), fields or FieldMap(), stop)
-            if manifest.damaged:
-                reason = (
-                    f"the record of indexed files was damaged (kept as {manifest.damaged}); "
-                    "every file is read again"
-                )
-                _problem(run, Problem(MANIFEST_FILE, reason, skipped=False))
-            work(run)
-            session.report.interrupted = stop.requested  # before the commit: what was read
-            stop.committing = True
-        manifest.save(run.entries, run.gone)
-    finally:
-        stop.active = stop.committing = False
-        manifest.close()
+    # The lock is held until the record of files is saved too: a rebuild
+    # that starts meanwhile must find both written.
+    with store.writing(wait=wait, on_wait=waiting):
+        manifest = Manifest(store.path)  # opened once no one else writes
+        try:
+            with store.locked_session() as session:
+                stop.active = True
+                run = _Run(session, manifest, progress or Quiet(), fields or FieldMap(), stop)
+                if manifest.damaged:
+                    reason = (
+                        f"the record of indexed files was damaged (kept as {manifest.damaged}); "
+                        "every file is read again"
+                    )
+                    _problem(run, Problem(MANIFEST_FILE, reason, skipped=False))
+                work(run)
+                session.report.interrupted = stop.requested  # before the commit: what was read
+                stop.committing = True
+            manifest.save(run.entries, run.gone)
+        finally:
+            stop.active = stop.committing = False
+            manifest.close()
     return session.report
 
 

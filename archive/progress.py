@@ -14,6 +14,7 @@ from typing import Any
 
 from archive.escape import safe_line
 from archive.model import Problem, SyncReport
+from archive.wording import counted
 
 QUIET_EVERY = 5000  # articles between progress lines when not on a terminal
 
@@ -42,7 +43,7 @@ class LineProgress:
     def article(self, report: SyncReport) -> None:
         self.count += 1
         if self.count % QUIET_EVERY == 0:
-            print(f"archive: {self.count:,} articles read…", file=sys.stderr, flush=True)
+            print(f"archive: {counted(self.count, 'article')} read…", file=sys.stderr, flush=True)
 
     def problem(self, problem: Problem) -> None:
         print(_problem_line(problem), file=sys.stderr, flush=True)
@@ -100,7 +101,7 @@ class BarProgress:
             from archive.escape import safe
 
             name = safe(self.path[-60:])
-            self.bar.update(self.task, description=f"{self.count:,} articles · {name}")
+            self.bar.update(self.task, description=f"{counted(self.count, 'article')} · {name}")
 
 
 def for_stderr() -> Any:

@@ -3,12 +3,14 @@
 The sources are the files the index records having read (with the
 ``--field`` choices they were read with) and the bundled seeds, taken from the
 record of indexed files and from whatever stored articles can still be read.
-The new index is built beside the old one, under the old one's write lock;
-only when it is complete does it replace the old one, in one atomic step
-(see ``_swap``), and a copy of the old one is kept beside it. Articles whose
-source cannot be read again (standard input, a file that is gone or
-unreadable) are carried over from the old index when it still holds them
-readably.
+The new index is built inside the index folder, under the old one's write
+lock; only when it is complete does it replace the old one, in one atomic
+step (see ``_swap``). The old one's files are then moved, not copied, into a
+backup folder inside the index folder (so a rebuild needs the room of one
+new index, and a checkout's ignored index/ folder holds the backup); only the
+newest backup is kept. Articles whose source cannot be read again (standard
+input, a file that is gone or unreadable) are carried over from the old
+index when it still holds them readably.
 """
 
 from __future__ import annotations
@@ -16,24 +18,37 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archive import locking
 from archive.bands import BANDS_FILE
 from archive.errors import ArchiveError, IndexMissing
 from archive.indexer import Progress, index_paths, index_seeds
 from archive.manifest import MANIFEST_FILE, SEEDS, Manifest
 from archive.model import Problem, SyncReport
 from archive.sources import FieldMap
-from archive.store import META_FILE, PID_FILE, Store, stored_to_doc, wait_for_lock
+from archive.store import (
+    BACKUP,
+    INDEX_NAME,
+    LOCK_NAME,
+    META_FILE,
+    PARTIAL,
+    REBUILDING,
+    Store,
+    clean_leftovers,
+    stored_to_doc,
+)
 
 SEED_ORIGIN = "seed:"
-INDEX_NAME = "MAIN"  # Whoosh's default index name: its files start so
-LOCK_NAME = "MAIN_WRITELOCK"
+# Free space a rebuild wants before it starts: the new index is about as large
+# as the old one (the old one's files are then moved aside, not copied).
+SPACE_FACTOR = 1.2
+SPACE_MARGIN = 16 * 1024 * 1024
 
 
 class NothingToRebuild(ArchiveError):
@@ -72,36 +87,57 @@ def rebuild(
     """Rebuild the index at ``path``; the old one is kept beside it."""
     if not Store.exists(path):
         raise IndexMissing(f"no index at {path}", hint="build one with 'archive index'")
-    lock = _lock(path, wait, on_wait)
-    try:
+    with _held(path, wait, on_wait):
+        clean_leftovers(path)
         recorded = _recorded(path)
         if not (recorded.files or recorded.seeds or recorded.stored):
             raise NothingToRebuild(
                 f"the index at {path} records no sources to rebuild from",
                 hint="index the sources again into a new --index-dir",
             )
-        new = path.with_name(f".{path.name}.rebuilding-{os.getpid()}")
+        _check_space(path)
+        new = path / f"{REBUILDING}{os.getpid()}"
         shutil.rmtree(new, ignore_errors=True)
         try:
             report = _build(new, recorded, progress)
             report.kept_at = _swap(path, new)
         finally:
             shutil.rmtree(new, ignore_errors=True)  # what the switch left, or a failed run
-    finally:
-        lock.release()
+        for older in path.glob(f"{BACKUP}*"):
+            if older != report.kept_at:
+                shutil.rmtree(older, ignore_errors=True)
     return report
 
 
-def _lock(path: Path, wait: bool, on_wait: Callable[[str], None] | None) -> Any:
-    """Hold the old index's write lock, so no run writes to it meanwhile."""
+def _check_space(path: Path) -> None:
+    size = sum(entry.stat().st_size for entry in path.iterdir() if entry.is_file())
+    needed = int(size * SPACE_FACTOR) + SPACE_MARGIN
+    free = shutil.disk_usage(path).free
+    if free < needed:
+        raise ArchiveError(
+            f"not enough free space to rebuild the index at {path}: it needs about "
+            f"{needed / 2**20:,.0f} MB and {free / 2**20:,.0f} MB are free",
+            hint="free some space, then run 'archive rebuild' again; the index is unchanged",
+        )
+
+
+@contextmanager
+def _held(path: Path, wait: bool, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+    """The archive's write lock and Whoosh's own: no run writes meanwhile."""
     from whoosh.filedb.filestore import FileStorage
 
-    lock = FileStorage(str(path)).lock(LOCK_NAME)
-
-    def attempt() -> Any:
-        return lock if lock.acquire(blocking=False) else None
-
-    return wait_for_lock(path, attempt, wait, on_wait)
+    whoosh_lock = FileStorage(str(path)).lock(LOCK_NAME)
+    with locking.hold(path, "rebuild", wait, on_wait):
+        locking.wait_for(
+            path,
+            lambda: whoosh_lock if whoosh_lock.acquire(blocking=False) else None,
+            wait,
+            on_wait,
+        )
+        try:
+            yield
+        finally:
+            whoosh_lock.release()
 
 
 def _recorded(path: Path) -> _Recorded:
@@ -121,9 +157,25 @@ def _recorded(path: Path) -> _Recorded:
         origin = str(doc.get("origin") or "")
         if origin.startswith(SEED_ORIGIN):
             found.seeds = True
-        elif doc.get("path") and origin != "stdin":
-            found.files.setdefault(str(doc["path"]), "")
+        elif (source := source_file(doc)) is not None:
+            found.files.setdefault(source, "")
     return found
+
+
+def source_file(doc: dict[str, Any]) -> str | None:
+    """The absolute path of the file a stored article was read from, if any.
+
+    The origin holds it, resolved (a path, or a path and '#' and the record's
+    key); an index of an earlier version may store a relative path, which
+    would name another file from another folder.
+    """
+    stored = str(doc.get("path") or "")
+    if os.path.isabs(stored):
+        return stored
+    origin = str(doc.get("origin") or "")
+    if not stored or origin == "stdin" or not os.path.isabs(origin):
+        return None
+    return origin.rsplit("#", 1)[0] if doc.get("record") else origin
 
 
 def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -167,7 +219,7 @@ def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> Rebuild
     for fields, paths in by_fields.items():
         mapping = FieldMap(json.loads(fields) if fields else None)
         runs.append(index_paths(store, paths, fields=mapping, progress=progress))
-        report.files += len(paths)
+        report.files += len(paths)  # distinct files: recorded once each
     failed = {problem.path for run in runs for problem in run.problems if problem.skipped}
     carried = [doc for doc in recorded.stored if _not_read_again(doc, failed)]
     report.carried = store.carry_over(carried)
@@ -181,42 +233,50 @@ def _not_read_again(doc: dict[str, Any], failed: set[str]) -> bool:
     origin = str(doc.get("origin") or "")
     if origin.startswith(SEED_ORIGIN):
         return False
-    name = doc.get("path")
+    name = source_file(doc)
     return not name or not os.path.isfile(name) or name in failed
 
 
 def _swap(path: Path, new: Path) -> Path:
-    """Make the new index the one at ``path``; where a copy of the old one is kept.
+    """Make the new index the one at ``path``; the folder the old one is kept in.
 
     Whoosh reads the table of contents with the highest generation number, so
     the new segments are moved in beside the old ones and the new table of
     contents, written one generation up, switches over in one atomic rename.
-    Before that moment the old index is intact; after it, the new one is.
+    Before that moment the old index is intact; after it, the new one is. The
+    old one's files are then moved (renamed, never copied) into the backup,
+    which is named complete only once all are in.
     """
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    aside = path.with_name(f"{path.name}.before-rebuild-{stamp}")
-    shutil.copytree(path, aside, ignore=shutil.ignore_patterns(LOCK_NAME, PID_FILE, ".*"))
+    backup = path / f"{BACKUP}{stamp}"
+    partial = path / f"{BACKUP}{stamp}{PARTIAL}"
+    partial.mkdir()
     storage, incoming = FileStorage(str(path)), FileStorage(str(new))
-    old_files = set(storage.list())
+    old_files = [name for name in storage.list() if _index_file(name)]
     toc = TOC.read(incoming, INDEX_NAME)
     toc.generation = max(TOC._latest_generation(storage, INDEX_NAME), 0) + 1
-    moved = set()
     for name in incoming.list():
-        if name.startswith(f"{INDEX_NAME}_") and name != LOCK_NAME:
+        if _index_file(name) and not name.startswith(f"_{INDEX_NAME}_"):
             os.replace(new / name, path / name)
-            moved.add(name)
     toc.write(storage, INDEX_NAME)  # the switch
-    for sidecar in (MANIFEST_FILE, BANDS_FILE, META_FILE):
+    for sidecar in (META_FILE, MANIFEST_FILE, BANDS_FILE):
+        if (path / sidecar).exists():
+            os.replace(path / sidecar, partial / sidecar)
         if (new / sidecar).exists():
             os.replace(new / sidecar, path / sidecar)
-    for name in old_files - moved:
-        if name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_")) and name != LOCK_NAME:
-            with suppress(OSError):
-                os.remove(path / name)
-    return aside
+    for name in old_files:
+        with suppress(FileNotFoundError):
+            os.replace(path / name, partial / name)
+    os.replace(partial, backup)
+    return backup
+
+
+def _index_file(name: str) -> bool:
+    """Whether a file of the index folder is one of Whoosh's (lock aside)."""
+    return name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_")) and name != LOCK_NAME
 
 
 def problems(report: RebuildReport) -> list[Problem]:

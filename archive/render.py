@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
 from archive.escape import safe
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
+from archive.wording import counted
 
 # Renderables use these style names; the console's theme says what they look like.
 DEFAULT_THEME = {
@@ -88,8 +89,8 @@ def hit_view(hit: Hit) -> RenderableType:
         f"+{hit.similar} similar" if hit.similar else None,
     ]
     meta = Text(" · ".join(p for p in parts if p), style=META)
-    lines: list[RenderableType] = [head, Padding(meta, (0, 0, 0, 4))]
-    lines += [Padding(snippet_text(s), (0, 0, 0, 4)) for s in hit.snippets]
+    lines: list[RenderableType] = [head, Padding(meta, (0, 0, 0, 4), expand=False)]
+    lines += [Padding(snippet_text(s), (0, 0, 0, 4), expand=False) for s in hit.snippets]
     return Group(*lines)
 
 
@@ -97,13 +98,13 @@ def results_view(results: Results) -> RenderableType:
     noun = "hit" if results.total == 1 else "hits"
     head = Text(f"{results.total:,} {noun} for ", style=META)
     if results.like is not None:
-        head = Text(f"{results.total:,} articles like ", style=META)
+        head = Text(f"{counted(results.total, 'article')} like ", style=META)
         head.append(safe(results.like.title or results.like.id), style="bold")
         head.append(" · key terms: " + ", ".join(map(safe, results.key_terms)), style=META)
     else:
         head.append(safe(results.query), style="bold")
     if results.articles > results.total:
-        head.append(f" ({results.articles:,} articles, copies grouped)", style=META)
+        head.append(f" ({counted(results.articles, 'article')}, copies grouped)", style=META)
     head.append(f" in {results.elapsed * 1000:.0f} ms", style=META)
     if results.sort != "relevance":
         head.append(f" · {results.sort} first", style=META)
@@ -168,9 +169,9 @@ def stats_view(stats: IndexStats, location: IndexLocation | None = None) -> Rend
     table.add_row("Last indexed", last)
     table.add_row(
         "Cleaning",
-        f"{stats.cleaned_articles:,} articles cleaned: "
-        f"{stats.duplicate_paragraphs:,} repeated paragraphs and "
-        f"{stats.link_lines:,} link lines removed",
+        f"{counted(stats.cleaned_articles, 'article')} cleaned: "
+        f"{counted(stats.duplicate_paragraphs, 'repeated paragraph')} and "
+        f"{counted(stats.link_lines, 'link line')} removed",
     )
     return table
 
@@ -204,7 +205,7 @@ def facets_view(found: list[Facet]) -> RenderableType:
 
 
 def timeline_view(timeline: Timeline) -> RenderableType:
-    head = Text(f"{timeline.matched:,} articles for ", style=META)
+    head = Text(f"{counted(timeline.matched, 'article')} for ", style=META)
     head.append(safe(timeline.query), style="bold")
     head.append(f", by {timeline.by}", style=META)
     if timeline.normalized:
@@ -256,6 +257,10 @@ def evaluation_view(found: Evaluation, per_query: bool = False) -> RenderableTyp
     parts: list[RenderableType] = [table]
     if found.unjudged:
         parts.append(
-            Text(f"{len(found.unjudged)} topics without judgements were not scored", style=META)
+            Text(
+                f"{counted(len(found.unjudged), 'topic')} without judgements "
+                f"{'was' if len(found.unjudged) == 1 else 'were'} not scored",
+                style=META,
+            )
         )
     return Group(*parts)

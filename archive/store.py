@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,12 @@ from whoosh import index as whoosh_index
 from whoosh.query import Prefix
 from whoosh.searching import Searcher
 
-from archive import whoosh_patches  # noqa: F401  (applied on import)
+from archive import (
+    locking,
+    whoosh_patches,  # noqa: F401  (applied on import)
+)
 from archive.errors import (
     ArticleNotFound,
-    IndexLocked,
     IndexMissing,
     IndexUnreadable,
     SchemaMismatch,
@@ -35,8 +37,6 @@ from archive.ranking import WEIGHTING
 from archive.schema import LIST_SEPARATOR, SCHEMA_VERSION, build_schema
 
 META_FILE = "archive-meta.json"
-PID_FILE = "archive-writer.pid"  # the process writing the index, for messages only
-LOCK_POLL_SECONDS = 0.5
 # An ID prefix must be at least this long to name an article.
 MIN_ID_PREFIX = 4
 WRITER_MEMORY_MB = 128
@@ -72,6 +72,7 @@ class Store:
     def __init__(self, path: Path, ix: whoosh_index.Index) -> None:
         self.path = path
         self.ix = ix
+        self._writing = False  # this store holds the archive's write lock
 
     # -- lifetime ---------------------------------------------------------
 
@@ -98,7 +99,12 @@ class Store:
 
     @classmethod
     def create(cls, path: Path) -> Store:
-        """A new, empty index (replacing nothing: the folder must hold no index)."""
+        """A new, empty index in a new or empty folder (hidden files aside)."""
+        if path.is_dir() and any(not entry.name.startswith(".") for entry in path.iterdir()):
+            raise IndexUnreadable(
+                f"{path} holds other files and no index; an index is not made among them",
+                hint="give --index-dir a new or empty folder",
+            )
         try:
             path.mkdir(parents=True, exist_ok=True)
             ix = whoosh_index.create_in(str(path), build_schema())
@@ -121,13 +127,47 @@ class Store:
 
     # -- writing ------------------------------------------------------------
 
+    @contextmanager
+    def writing(
+        self,
+        wait: bool = True,
+        on_wait: Callable[[str], None] | None = None,
+        doing: str = "index",
+    ) -> Iterator[None]:
+        """Hold the archive's write lock for the block (see archive.locking).
+
+        Once it is held, what interrupted runs left is cleaned away, and the
+        index is opened afresh: a rebuild may have replaced it meanwhile.
+        """
+        with locking.hold(self.path, doing, wait, on_wait):
+            self._writing = True
+            try:
+                clean_leftovers(self.path)
+                _check_version(self.path)
+                self.ix = whoosh_index.open_dir(str(self.path))
+                yield
+            finally:
+                self._writing = False
+
     def session(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Session:
         """A writing session: one writer, one commit (use it as a context manager).
 
         If another process is writing, wait for it (telling ``on_wait`` once
         who it is), or with ``wait=False`` raise IndexLocked at once.
         """
-        return Session(self, self._writer(wait, on_wait, parallel=True))
+        lock = ExitStack()
+        lock.enter_context(self.writing(wait, on_wait))
+        try:
+            return Session(self, self._writer(parallel=True), release=lock.close)
+        except BaseException:
+            lock.close()
+            raise
+
+    def locked_session(self) -> Session:
+        """A session under the write lock the caller holds (``with store.writing()``)."""
+        if not self._writing:
+            raise RuntimeError("locked_session() needs the write lock: use store.writing()")
+        return Session(self, self._writer(parallel=True), release=lambda: None)
 
     def sync(
         self,
@@ -148,13 +188,9 @@ class Store:
                     session.put(item)
         return session.report
 
-    def _writer(
-        self,
-        wait: bool = True,
-        on_wait: Callable[[str], None] | None = None,
-        parallel: bool = False,
-    ) -> Any:
-        """The index's one writer: worker processes for a run, or a plain one for small edits."""
+    def _writer(self, parallel: bool = False) -> Any:
+        """Whoosh's writer (the archive's lock is held): worker processes for a
+        run, or a plain one for small edits."""
         from archive.writer import ParallelWriter
 
         def attempt() -> Any:
@@ -163,17 +199,21 @@ class Store:
                     return ParallelWriter(self.ix, limitmb=WRITER_MEMORY_MB)
                 return self.ix.writer(limitmb=WRITER_MEMORY_MB)
             except whoosh_index.LockError:
-                return None
+                return None  # a process that does not take the archive's lock
+            except PermissionError as err:
+                raise locking.read_only(self.path) from err
 
-        writer = wait_for_lock(self.path, attempt, wait, on_wait)
-        _write_pid(self.path)
-        return writer
+        return locking.wait_for(self.path, attempt, True, None)
 
     def lock_holder(self) -> str:
-        return lock_holder(self.path)
+        return locking.lock_holder(self.path)
 
     def carry_over(self, docs: Iterable[dict[str, Any]]) -> int:
         """Add stored articles of another index that this one lacks; how many."""
+        with self.writing():
+            return self._carry_over(docs)
+
+    def _carry_over(self, docs: Iterable[dict[str, Any]]) -> int:
         from archive.bands import BandTable
 
         writer = self._writer()
@@ -258,9 +298,10 @@ class Session:
     that later disappears or changes is taken off that list.
     """
 
-    def __init__(self, store: Store, writer: Any) -> None:
+    def __init__(self, store: Store, writer: Any, release: Callable[[], None]) -> None:
         self.store = store
         self.writer = writer
+        self._release = release  # of the write lock, when the session ends
         self.before = store.ix.searcher()  # the index as it was when the run began
         self.report = SyncReport()
         self.now = datetime.now(UTC).replace(tzinfo=None)
@@ -360,6 +401,7 @@ class Session:
         finally:
             self.before.close()
             self.bands.close()
+            self._release()
 
     def _write(self) -> None:
         """Commit the writer, then the copy lists of articles it wrote."""
@@ -392,9 +434,12 @@ class Session:
         self._fingerprints.clear()
 
     def cancel(self) -> None:
-        self.writer.cancel()
-        self.before.close()
-        self.bands.close()
+        try:
+            self.writer.cancel()
+            self.before.close()
+            self.bands.close()
+        finally:
+            self._release()
 
     # -- near duplicates -----------------------------------------------------
 
@@ -610,45 +655,6 @@ def band_keys(fields: dict[str, Any]) -> list[int]:
     return mine.band_keys if mine is not None else []
 
 
-def wait_for_lock(
-    path: Path,
-    attempt: Callable[[], Any],
-    wait: bool,
-    on_wait: Callable[[str], None] | None,
-) -> Any:
-    """Call ``attempt`` (None while another process holds the write lock of the
-    index at ``path``) until it succeeds, telling ``on_wait`` once who holds
-    the lock; with ``wait=False`` raise IndexLocked at once instead."""
-    told = False
-    while (got := attempt()) is None:
-        holder = lock_holder(path)
-        if not wait:
-            raise IndexLocked(
-                f"the index at {path} is being written by {holder}",
-                hint="wait for it to finish, or run again without --no-wait",
-            )
-        if on_wait is not None and not told:
-            on_wait(holder)
-            told = True
-        time.sleep(LOCK_POLL_SECONDS)
-    return got
-
-
-def lock_holder(path: Path) -> str:
-    """Who holds the write lock of the index at ``path``, in words ("process 4242")."""
-    try:
-        pid = int((path / PID_FILE).read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        return "another process"
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return f"another process (process {pid}, named in {PID_FILE}, has exited)"
-    except PermissionError:
-        pass
-    return f"process {pid}"
-
-
 def stored_to_doc(fields: dict[str, Any]) -> dict[str, Any]:
     """A document to re-write from its stored fields (every indexed field is stored)."""
     return dict(fields)
@@ -715,11 +721,48 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_pid(path: Path) -> None:
-    """Say which process is writing (the lock itself is Whoosh's flock, which
-    the system releases if the process dies, so it can never go stale)."""
-    with suppress(OSError):
-        (path / PID_FILE).write_text(str(os.getpid()), encoding="ascii")
+INDEX_NAME = "MAIN"  # Whoosh's default index name: its files start so
+LOCK_NAME = f"{INDEX_NAME}_WRITELOCK"
+REBUILDING = ".rebuilding-"  # a rebuild's new index, inside the index folder
+BACKUP = ".before-rebuild-"  # the index a rebuild replaced, inside the index folder
+PARTIAL = ".partial"  # a backup still being put together
+
+
+def clean_leftovers(path: Path) -> list[str]:
+    """Remove what interrupted runs left in the index folder; what was removed.
+
+    Only with the index's write lock held: no other process is then writing.
+    Left by a killed run or rebuild: segment files no table of contents names,
+    unfinished tables of contents, Whoosh's temporary folders, a rebuild's
+    half-built index and a half-moved backup. Nothing is removed when the
+    table of contents cannot be read (the index may be damaged: rebuild reads it).
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    storage = FileStorage(str(path))
+    try:
+        generation = TOC._latest_generation(storage, INDEX_NAME)
+        toc = TOC.read(storage, INDEX_NAME, generation)
+    except Exception:  # damage shows as any Whoosh error: leave everything
+        return []
+    current = {TOC._filename(INDEX_NAME, generation)}
+    live = tuple(f"{segment.segment_id()}." for segment in toc.segments)
+    removed = []
+    for entry in path.iterdir():
+        name = entry.name
+        if entry.is_dir():
+            stale = name.startswith(REBUILDING) or name.endswith((".tmp", PARTIAL))
+            if stale and (name.startswith(".") or name.startswith(INDEX_NAME)):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(name)
+            continue
+        ours = name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_"))
+        if ours and name != LOCK_NAME and name not in current and not name.startswith(live):
+            with suppress(OSError):
+                entry.unlink()
+                removed.append(name)
+    return removed
 
 
 def _write_meta(path: Path, meta: dict[str, Any]) -> None:

@@ -78,13 +78,6 @@ def test_exit_codes_follow_grep(run: Run, seeded: Store) -> None:
     assert bad.err.count("\n") == 1 and bad.err.startswith("archive: error: ")
 
 
-def test_a_missing_index_is_an_error_that_says_what_to_do(run: Run, tmp_path: Path) -> None:
-    ran = run("--index-dir", str(tmp_path / "none"), "search", "putin")
-    assert ran.code == 2
-    expected = f"no index at {tmp_path / 'none'}; build one with 'archive index'"
-    assert ran.err == f"archive: error: {expected}\n"
-
-
 def test_usage_errors_exit_2(run: Run) -> None:
     assert run("search").code == 2
     assert run("search", "--limit", "0", "x").code == 2
@@ -128,7 +121,7 @@ def test_stats_names_the_index_and_counts(run: Run, seeded: Store, index_dir: Pa
     text = run("stats").out
     assert str(index_dir) in "".join(text.split())  # in full, perhaps folded, never cut
     assert "from $ARCHIVE_INDEX_DIR" in text
-    assert "6 repeated paragraphs and 1 link lines removed" in " ".join(text.split())
+    assert "6 repeated paragraphs and 1 link line removed" in " ".join(text.split())
     data = json.loads(run("stats", "--json").out)
     assert data["index"] == str(index_dir)
     assert data["articles"] == 2
@@ -236,3 +229,75 @@ print("WORKS", len(variations("rendering")), callable(urllib.request.urlopen))
     assert '"total": 2' in done.stdout  # the search ran
     assert "LOADED []" in done.stdout
     assert "WORKS 16 True" in done.stdout  # and both load when something does use them
+
+
+def test_a_folder_of_other_files_is_not_made_an_index(run: Run, tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "story.txt").write_text("Harbour reopens\n\nThe harbour reopened today.\n")
+    ran = run("--index-dir", str(news), "index", str(news))
+    assert ran.code == 2
+    assert f"{news} holds other files and no index" in ran.err and "--index-dir" in ran.err
+    assert sorted(p.name for p in news.iterdir()) == ["story.txt"]
+    hidden = tmp_path / "fresh"  # a folder with only hidden files (a checkout's index/) is fine
+    hidden.mkdir()
+    (hidden / ".gitignore").write_text("*\n")
+    assert run("--index-dir", str(hidden), "index").code == 0
+
+
+def test_an_unreadable_folder_is_reported_and_the_rest_indexed(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    news = tmp_path / "news"
+    (news / "locked").mkdir(parents=True)
+    (news / "open.txt").write_text("Harbour reopens\n\nThe harbour reopened today.\n")
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    ran = run("index", str(news))
+    assert ran.code == 3
+    assert f"skipped {news / 'locked'}: folder not read: Permission denied" in ran.err
+    assert "1 added" in ran.out
+
+
+def test_a_read_only_index_says_so_in_words(
+    run: Run, seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive import locking
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(locking.os, "open", refuse)
+    ran = run("index")
+    assert ran.code == 2
+    assert ran.err.count("\n") == 1
+    assert f"the index at {seeded.path} is read-only (permission denied)" in ran.err
+    assert "WRITELOCK" not in ran.err and "Errno" not in ran.err
+    assert run("search", "putin").code == 0  # reading still works
+
+
+def test_the_missing_index_hint_names_the_index_dir_given(run: Run, tmp_path: Path) -> None:
+    where = tmp_path / "my index"
+    ran = run("--index-dir", str(where), "search", "putin")
+    assert ran.code == 2
+    assert f"build one with 'archive --index-dir '{where}' index'" in ran.err
+
+
+def test_piped_output_never_wraps_long_lines(run: Run, tmp_path: Path) -> None:
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 4) / "story.txt"
+    deep.parent.mkdir(parents=True)
+    deep.write_text("Harbour reopens\n\n" + "The harbour reopened today after repairs. " * 10)
+    assert run("index", str(deep)).code == 0
+    found = run("search", "harbour")
+    assert any(len(line) > 200 for line in found.out.splitlines())  # one line, not wrapped
+    stats = run("stats")
+    assert any(str(tmp_path / "index") in line for line in stats.out.splitlines())
+    assert all(line == line.rstrip() for line in found.out.splitlines())

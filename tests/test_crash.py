@@ -71,7 +71,7 @@ def wait_until_writing(index: Path, process: subprocess.Popen[bytes]) -> None:
     pid_file = index / "archive-writer.pid"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if pid_file.exists() and pid_file.read_text().strip() == str(process.pid):
+        if pid_file.exists() and pid_file.read_text().split(" ")[0] == str(process.pid):
             return
         time.sleep(0.02)
     raise AssertionError("the indexer never started writing")
@@ -235,7 +235,7 @@ def test_rebuild_recreates_a_damaged_index_from_its_sources(tmp_path: Path) -> N
     after = {fields["id"] for fields in Store.open(index).ix.searcher().all_stored_fields()}
     assert after == before  # nothing lost: re-read from the files, or carried over
     assert "1 hit for zebras" in run_cli(index, "search", "zebras").stdout
-    (kept,) = tmp_path.glob("index.before-rebuild-*")
+    (kept,) = index.glob(".before-rebuild-*")
     assert damaged.name in {path.name for path in kept.iterdir()}  # the old index, kept
 
 
@@ -250,7 +250,7 @@ def test_rebuild_reports_a_source_that_is_gone_and_keeps_its_articles(tmp_path: 
     assert done.returncode == 3
     assert f"{gone}: recorded as a source but gone" in done.stderr
     assert "30 articles from 29 files, 1 carried over" in done.stdout
-    assert "1 recorded files are gone" in done.stdout
+    assert "1 recorded file is gone" in done.stdout
 
 
 def test_rebuild_waits_for_no_writer_with_no_wait(wire: Path, tmp_path: Path) -> None:
@@ -286,3 +286,111 @@ def test_searches_work_during_a_run_and_see_its_articles_once_committed(
     assert code == 0, err
     assert search(store, "bundesbank", searcher=live.get()).total > 0  # the same searcher sees it
     live.close()
+
+
+def wait_until_named(index: Path, process: subprocess.Popen[bytes], doing: str) -> None:
+    pid_file = index / "archive-writer.pid"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if pid_file.exists() and pid_file.read_text() == f"{process.pid} {doing}":
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"process {process.pid} never started to {doing}")
+
+
+def test_an_index_run_waiting_for_a_rebuild_writes_into_the_rebuilt_index(
+    wire: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    assert run_cli(index, "index", str(wire)).returncode == 0
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Zorblaxes cross the high street\n\nA herd of zorblaxes crossed the road.\n")
+    rebuilding = archive(index, "rebuild")
+    wait_until_named(index, rebuilding, "rebuild")
+    waiting = archive(index, "index", str(extra))
+    code, err = finish(waiting)
+    assert code == 0, err
+    assert f"being written by process {rebuilding.pid} (archive rebuild)" in err
+    assert finish(rebuilding)[0] == 0
+    assert "1 hit for zorblaxes" in run_cli(index, "search", "zorblaxes").stdout
+    again = run_cli(index, "index", str(extra))  # it was recorded as read
+    assert "1 unchanged file not read" in again.stdout
+    assert run_cli(index, "check").returncode == 0
+
+
+def test_rebuild_keeps_its_backup_inside_the_index_folder_and_only_the_newest(
+    tmp_path: Path,
+) -> None:
+    index = tmp_path / "index"
+    assert run_cli(index, "index").returncode == 0
+    first = run_cli(index, "rebuild")
+    assert first.returncode == 0, first.stderr
+    (kept,) = index.glob(".before-rebuild-*")
+    assert f"kept in {kept}" in first.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["index"]  # nothing beside it
+    time.sleep(1.1)  # backups are named by the second
+    assert run_cli(index, "rebuild").returncode == 0
+    (newest,) = index.glob(".before-rebuild-*")
+    assert newest != kept
+    assert any(name.name.endswith(".toc") for name in newest.iterdir())  # a whole index
+
+
+def test_rebuild_reads_files_indexed_through_relative_paths_and_links(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    real = tmp_path / "real"
+    shutil.copytree(FIXTURES / "bbc_business", real)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "link").symlink_to(real)
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(index), "index", "link/001.txt"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(index), "rebuild"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 article from 1 file, 0 carried over" in rebuilt.stdout
+    shown = run_cli(index, "search", "--json", "*")
+    assert json.loads(shown.stdout)["hits"][0]["path"] == str(real / "001.txt")
+
+
+def test_rebuild_without_room_says_so_and_leaves_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive import rebuild as rebuilding
+    from archive.errors import ArchiveError
+
+    index = tmp_path / "index"
+    assert run_cli(index, "index").returncode == 0
+    monkeypatch.setattr(
+        rebuilding.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(1, 1, 1024)
+    )  # type: ignore[attr-defined]
+    with pytest.raises(ArchiveError, match="not enough free space to rebuild"):
+        rebuilding.rebuild(index)
+    assert not list(index.glob(".*rebuild*"))
+    assert run_cli(index, "check").returncode == 0
+
+
+def test_leftovers_of_killed_runs_are_cleaned_by_the_next(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    assert run_cli(index, "index").returncode == 0
+    (index / ".rebuilding-99999").mkdir()
+    (index / ".rebuilding-99999" / "MAIN_x.seg").write_bytes(b"half")
+    (index / ".before-rebuild-20250101T000000.partial").mkdir()
+    (index / "MAIN.tmp").mkdir()
+    (index / "MAIN_orphan0123456789.seg").write_bytes(b"x" * 1000)
+    (index / "_MAIN_99.toc.1234.5").write_bytes(b"unfinished")
+    assert run_cli(index, "index").returncode == 0
+    left = sorted(path.name for path in index.iterdir())
+    assert not [name for name in left if "rebuild" in name or "orphan" in name or "tmp" in name]
+    assert "_MAIN_99.toc.1234.5" not in left
+    assert run_cli(index, "check").returncode == 0

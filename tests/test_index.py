@@ -161,7 +161,7 @@ def test_a_second_writer_waits_and_says_for_whom(seeded: Store) -> None:
     timer.start()
     report = seeded.sync(sources.read_seeds(), on_wait=told.append)
     timer.join()
-    assert told == [f"process {os.getpid()}"]
+    assert told == [f"process {os.getpid()} (archive index)"]
     assert report.unchanged == 2
 
 

@@ -101,9 +101,7 @@ def _typing_command() -> bool:
     return app is not None and app.current_buffer.text.lstrip().startswith(":")
 
 
-def _toolbar(
-    state: ShellState, previewer: Previewer | None, buffer: Buffer
-) -> StyleAndTextTuples:
+def _toolbar(state: ShellState, previewer: Previewer | None, buffer: Buffer) -> StyleAndTextTuples:
     """The toolbar for the query line as it stands: while Ctrl-R searches
     history, that is the line found, not the words typed into the search."""
     app = get_app_or_none()

@@ -83,8 +83,12 @@ def find_inputs(paths: Iterable[Path], scan: FolderScan | None = None) -> Iterat
             yield Problem(str(path), "no such file or directory")
 
 
-def _walk(folder: Path, scan: FolderScan | None) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
+def _walk(folder: Path, scan: FolderScan | None) -> Iterator[Path | Problem]:
+    unreadable: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=unreadable.append):
+        while unreadable:
+            err = unreadable.pop()
+            yield Problem(str(err.filename or root), f"folder not read: {err.strerror or err}")
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
@@ -93,6 +97,8 @@ def _walk(folder: Path, scan: FolderScan | None) -> Iterator[Path]:
                 yield Path(root, name)
             elif scan is not None:
                 scan.ignored += 1
+    for err in unreadable:  # the folder given, or the last one walked
+        yield Problem(str(err.filename or folder), f"folder not read: {err.strerror or err}")
 
 
 def read_paths(
@@ -107,16 +113,19 @@ def read_paths(
 
 
 def read_file(path: Path, fields: FieldMap | None = None) -> Iterator[Article | Problem]:
-    """The articles in one file, or why it cannot be read."""
-    shown = str(path)
+    """The articles in one file, or why it cannot be read.
+
+    Articles record the file by its absolute path, symbolic links resolved:
+    the same file has one name, from whatever folder it was indexed.
+    """
+    where = str(path.resolve())
     try:
         stream: IO[bytes] = path.open("rb")
     except OSError as err:
-        yield Problem(shown, err.strerror or str(err))
+        yield Problem(where, err.strerror or str(err))
         return
     with stream:
-        origin = str(path.resolve())
-        yield from read_stream(stream, name=shown, origin=origin, fields=fields)
+        yield from read_stream(stream, name=where, origin=where, fields=fields)
 
 
 def read_stream(
