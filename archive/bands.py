@@ -16,6 +16,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from archive.manifest import sound
+
 BANDS_FILE = "archive-bands.sqlite"
 
 
@@ -33,6 +35,7 @@ class BandTable:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False)  # one user at a time
         try:
+            sound(db)
             db.execute("CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, id TEXT NOT NULL)")
             db.execute("CREATE INDEX IF NOT EXISTS bands_by_key ON bands (key)")
             db.execute("CREATE INDEX IF NOT EXISTS bands_by_id ON bands (id)")
@@ -40,6 +43,23 @@ class BandTable:
             db.close()
             raise
         return db
+
+    @staticmethod
+    def check(index_path: Path) -> list[str]:
+        """What is damaged in the table (read whole, never changed)."""
+        path = index_path / BANDS_FILE
+        if not path.exists():
+            return []
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                sound(db)
+                db.execute("SELECT COUNT(*), MAX(key), MAX(id) FROM bands").fetchall()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as err:
+            return [f"{BANDS_FILE}: {err}"]
+        return []
 
     def members(self, keys: list[int]) -> list[str]:
         """IDs of the articles with any of these keys, most keys shared first."""

@@ -15,10 +15,10 @@ from typing import Any
 
 
 def leaf_readers(reader: Any) -> list[tuple[Any, int]]:
-    """The segment readers of ``reader`` with the article number each starts at."""
-    if reader.is_atomic():
-        return [(reader, 0)]
-    return list(reader.leaf_readers())
+    """The segment readers of ``reader`` with the article number each starts at
+    (none for an index without articles, whose reader has no columns at all)."""
+    leaves = [(reader, 0)] if reader.is_atomic() else list(reader.leaf_readers())
+    return [(leaf, start) for leaf, start in leaves if leaf.doc_count_all()]
 
 
 class Column:

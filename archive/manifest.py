@@ -10,16 +10,18 @@ next run reads the files again and the per-article hashes decide.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MANIFEST_FILE = "archive-files.sqlite"
 SEEDS = "seed:"  # the entry standing for the bundled seed articles
-_COLUMNS = "path, size, mtime_ns, digest, ids, fields"
+_COLUMNS = "path, size, mtime_ns, digest, ids, fields, rowsum"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Manifest:
         self.damaged: str | None = None  # where a damaged manifest was moved, if it was
         try:
             self.db = self._connect()
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, ValueError, TypeError):
             # Only a record of what the index holds: keep the bad file for
             # inspection and start afresh (files are then read again).
             aside = self.path.with_name(MANIFEST_FILE + ".damaged")
@@ -49,14 +51,18 @@ class Manifest:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path)
         try:
+            sound(db)
             db.execute(
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
                 "mtime_ns INTEGER, digest TEXT, ids TEXT, fields TEXT DEFAULT '')"
             )
             columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
-            if "fields" not in columns:  # written by an earlier version
-                db.execute("ALTER TABLE files ADD COLUMN fields TEXT DEFAULT ''")
-        except sqlite3.DatabaseError:
+            for added in ("fields", "rowsum"):  # columns earlier versions did not write
+                if added not in columns:
+                    db.execute(f"ALTER TABLE files ADD COLUMN {added} TEXT DEFAULT ''")
+            for row in db.execute(f"SELECT {_COLUMNS} FROM files"):
+                _entry(row)  # every row readable: damage is found now, not half-way
+        except (sqlite3.DatabaseError, ValueError, TypeError):
             db.close()
             raise
         return db
@@ -67,6 +73,24 @@ class Manifest:
 
     def all(self) -> list[FileEntry]:
         return [_entry(row) for row in self.db.execute(f"SELECT {_COLUMNS} FROM files")]
+
+    @staticmethod
+    def check(index_path: Path) -> list[str]:
+        """What is damaged in the record of files (read whole, never changed)."""
+        path = index_path / MANIFEST_FILE
+        if not path.exists():
+            return []
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                sound(db)
+                for row in db.execute(f"SELECT {_COLUMNS} FROM files"):
+                    _entry(row)
+            finally:
+                db.close()
+        except (sqlite3.DatabaseError, ValueError, TypeError) as err:
+            return [f"{MANIFEST_FILE}: {type(err).__name__}: {err}"]
+        return []
 
     def under(self, folders: Iterable[str]) -> list[FileEntry]:
         """Entries for files inside these folders (or these very files)."""
@@ -83,12 +107,12 @@ class Manifest:
 
     def save(self, entries: Iterable[FileEntry], removed: Iterable[str]) -> None:
         with self.db:
+            rows = [
+                (e.path, e.size, e.mtime_ns, e.digest, json.dumps(e.ids), e.fields) for e in entries
+            ]
             self.db.executemany(
-                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (e.path, e.size, e.mtime_ns, e.digest, json.dumps(e.ids), e.fields)
-                    for e in entries
-                ],
+                f"INSERT OR REPLACE INTO files ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row, _rowsum(row)) for row in rows],
             )
             self.db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
 
@@ -96,5 +120,27 @@ class Manifest:
         self.db.close()
 
 
-def _entry(row: tuple[str, int, int, str, str, str | None]) -> FileEntry:
-    return FileEntry(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5] or "")
+def sound(db: sqlite3.Connection) -> None:
+    """Raise sqlite3.DatabaseError unless SQLite finds the whole file sound.
+
+    Damage inside the file's pages is otherwise met only when they are read,
+    half-way through a run or a rebuild.
+    """
+    found = [row[0] for row in db.execute("PRAGMA quick_check")]
+    if found != ["ok"]:
+        raise sqlite3.DatabaseError(f"damaged: {'; '.join(map(str, found[:3]))}")
+
+
+def _rowsum(row: tuple[Any, ...]) -> str:
+    """A checksum of a row: SQLite checks its pages' structure, not their contents."""
+    text = "\x1f".join(str(value) for value in row)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _entry(row: tuple[Any, ...]) -> FileEntry:
+    if row[6] and row[6] != _rowsum((*row[:5], row[5] or "")):
+        raise ValueError(f"the record of {row[0]!r} fails its checksum")
+    ids = json.loads(row[4])
+    if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        raise ValueError(f"the IDs recorded for {row[0]!r} are not a list of IDs")
+    return FileEntry(row[0], int(row[1]), int(row[2]), str(row[3]), tuple(ids), row[5] or "")

@@ -26,6 +26,7 @@ from archive import (
     locking,
     whoosh_patches,  # noqa: F401  (applied on import)
 )
+from archive.columns import Column
 from archive.errors import (
     ArticleNotFound,
     IndexMissing,
@@ -248,8 +249,12 @@ class Store:
             return to_article(fields)
 
     def check(self) -> list[str]:
-        """Read every segment, stored article and posting list; what is damaged."""
-        damage: list[str] = []
+        """Read every segment, stored article and posting list, and the tables
+        beside the index; what is damaged."""
+        from archive.bands import BandTable
+        from archive.manifest import Manifest
+
+        damage = Manifest.check(self.path) + BandTable.check(self.path)
         with self.ix.searcher() as searcher:
             for reader, _ in searcher.reader().leaf_readers():
                 name = getattr(reader, "segment", lambda: None)()
@@ -598,12 +603,12 @@ def _by_prefix(searcher: Searcher, prefix: str) -> dict[str, Any]:
 
 
 def _column_total(reader: Any, name: str, live: list[int]) -> int:
-    column = reader.column_reader(name)
+    column = Column(reader, name, translate=True)
     return sum(int(column[n] or 0) for n in live)
 
 
 def _count_nonzero(reader: Any, names: tuple[str, ...], live: list[int]) -> int:
-    columns = [reader.column_reader(name) for name in names]
+    columns = [Column(reader, name, translate=True) for name in names]
     return sum(1 for n in live if any(column[n] for column in columns))
 
 
@@ -703,6 +708,11 @@ def split_list(joined: str | None) -> tuple[str, ...]:
 
 def _check_version(path: Path) -> None:
     meta = _read_meta(path)
+    if not meta and (path / META_FILE).exists():
+        raise IndexUnreadable(
+            f"the index at {path} is damaged: {META_FILE} cannot be read",
+            hint="'archive rebuild' re-creates it from its sources",
+        )
     found = meta.get("schema_version")
     if found != SCHEMA_VERSION:
         built = "an unknown schema version" if found is None else f"schema version {found}"

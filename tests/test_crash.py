@@ -394,3 +394,84 @@ def test_leftovers_of_killed_runs_are_cleaned_by_the_next(tmp_path: Path) -> Non
     assert not [name for name in left if "rebuild" in name or "orphan" in name or "tmp" in name]
     assert "_MAIN_99.toc.1234.5" not in left
     assert run_cli(index, "check").returncode == 0
+
+
+def flip_bytes(path: Path, every: int = 97) -> None:
+    data = bytearray(path.read_bytes())
+    for position in range(100, len(data), every):  # past the header: the pages
+        data[position] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("table", ["archive-files.sqlite", "archive-bands.sqlite"])
+def test_check_reads_the_tables_beside_the_index(tmp_path: Path, table: str) -> None:
+    index = tmp_path / "index"
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder)
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    flip_bytes(index / table)
+    checked = run_cli(index, "check")
+    assert checked.returncode == 2
+    assert f"damaged: {table}" in checked.stderr
+    rebuilt = run_cli(index, "rebuild")  # the table is set aside and files are read again
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "30 articles from 30 files" in rebuilt.stdout or table.endswith("bands.sqlite")
+    assert run_cli(index, "check").returncode == 0
+    assert "hits for yukos" in run_cli(index, "search", "yukos").stdout
+
+
+def test_a_damaged_meta_file_is_called_damaged(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    assert run_cli(index, "index").returncode == 0
+    (index / "archive-meta.json").write_bytes(b"\x00\x01{garbage")
+    searched = run_cli(index, "search", "putin")
+    assert searched.returncode == 2
+    assert "is damaged: archive-meta.json cannot be read" in searched.stderr
+    assert "unknown schema version" not in searched.stderr
+    assert run_cli(index, "rebuild").returncode == 0
+    assert run_cli(index, "search", "putin").returncode == 0
+
+
+def test_an_index_without_articles_answers_every_command(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert run_cli(index, "index", str(empty)).returncode == 3
+    for args, code in [
+        (("search", "oil"), 1),
+        (("search", "--facet", "source", "--facet", "date:month", "oil"), 1),
+        (("timeline", "oil"), 1),
+        (("stats",), 0),
+        (("check",), 0),
+    ]:
+        done = run_cli(index, *args)
+        assert done.returncode == code, (args, done.stderr)
+        assert "error" not in done.stderr, args
+
+
+def test_rebuild_survives_any_damage_to_the_record_of_files(tmp_path: Path) -> None:
+    import random
+
+    index = tmp_path / "index"
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder)
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    pristine = tmp_path / "pristine"
+    shutil.copytree(index, pristine)
+    chance = random.Random(8)
+    for trial in range(6):
+        shutil.rmtree(index)
+        shutil.copytree(pristine, index)
+        record = index / "archive-files.sqlite"
+        data = bytearray(record.read_bytes())
+        start = chance.randrange(0, len(data) - 64)
+        if trial % 2:
+            data[start : start + 64] = bytes(64)  # a zeroed run
+        else:
+            for _ in range(8):
+                data[chance.randrange(len(data))] ^= 0xFF  # scattered flips
+        record.write_bytes(bytes(data))
+        rebuilt = run_cli(index, "rebuild")
+        assert rebuilt.returncode == 0, (trial, rebuilt.stderr)
+        assert "30 articles from 30 files" in rebuilt.stdout, (trial, rebuilt.stdout)
+        assert run_cli(index, "check").returncode == 0
