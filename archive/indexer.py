@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG
 from typing import Protocol
 
 from archive import sources
@@ -101,7 +102,7 @@ def index_paths(
                 stream = sources.read_stream(
                     sys.stdin.buffer, name="-", origin="stdin", fields=run.fields
                 )
-                _read(run, stream)
+                _read(run, stream, "-")
             else:
                 _index_file(run, item)
         if prune:
@@ -118,8 +119,8 @@ def index_seeds(
     """Index the bundled seed articles (and record that the index holds them)."""
 
     def work(run: _Run) -> None:
-        ids, _ = _read(run, sources.read_seeds())
-        if not run.stopped:
+        ids, _, whole = _read(run, sources.read_seeds(), "the seed articles")
+        if whole:
             run.entries.append(FileEntry(SEEDS, 0, 0, "", tuple(ids)))
 
     return _in_session(store, work, None, progress, wait, stop)
@@ -169,9 +170,16 @@ def waiting(holder: str) -> None:
 def _index_file(run: _Run, path: Path) -> None:
     key = str(path.resolve())
     report = run.session.report
+    if not utf8(key):
+        shown = os.fsencode(key).decode("utf-8", "backslashreplace")
+        _problem(run, Problem(shown, "the file name is not valid UTF-8: rename the file"))
+        return
     run.progress.file(str(path))
     try:
         stat = path.stat()
+        if not S_ISREG(stat.st_mode):
+            _problem(run, Problem(key, f"not a regular file ({_kind(stat.st_mode)})"))
+            return
         entry = run.manifest.get(key)
         if entry and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             report.files_unchanged += 1
@@ -186,8 +194,8 @@ def _index_file(run: _Run, path: Path) -> None:
         report.unchanged += len(entry.ids)
         run.entries.append(FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, entry.ids))
         return
-    ids, failed = _read(run, sources.read_file(path, run.fields))
-    if run.stopped or (failed and not ids):
+    ids, failed, whole = _read(run, sources.read_file(path, run.fields), key)
+    if not whole or (failed and not ids):
         return  # unfinished, or unreadable now: keep what it held, read it again next time
     if entry and not failed:
         for gone in set(entry.ids) - set(ids):
@@ -197,18 +205,50 @@ def _index_file(run: _Run, path: Path) -> None:
     )
 
 
+def utf8(text: str) -> bool:
+    """Whether a file name decoded by the system is valid UTF-8 (no stray bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((S_ISFIFO, "a pipe"), (S_ISCHR, "a device"), (S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
 def _fields_json(run: _Run) -> str:
     overrides = run.fields.overrides
     return json.dumps(overrides, sort_keys=True) if overrides else ""
 
 
-def _read(run: _Run, items: Iterable[Article | Problem]) -> tuple[list[str], bool]:
-    """Put the articles into the session; their IDs, and whether anything was skipped."""
+def _read(
+    run: _Run, items: Iterable[Article | Problem], where: str
+) -> tuple[list[str], bool, bool]:
+    """Put the articles into the session: their IDs, whether anything was
+    skipped, and whether the input was read to its end.
+
+    If reading fails unexpectedly, that is reported and the rest of the input
+    is not read (the run goes on with the next). Errors of the index itself
+    are not caught here: only the reader runs inside the ``try``.
+    """
     ids: list[str] = []
     failed = False
-    for item in items:
-        if run.stopped:
-            break
+    reading = iter(items)
+    while not run.stopped:
+        try:
+            item = next(reading)
+        except StopIteration:
+            return ids, failed, True
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as err:
+            _problem(run, Problem(where, f"cannot be read ({type(err).__name__}: {err})"))
+            return ids, True, False
         if isinstance(item, Problem):
             _problem(run, item)
             failed = failed or item.skipped
@@ -216,7 +256,7 @@ def _read(run: _Run, items: Iterable[Article | Problem]) -> tuple[list[str], boo
             run.session.put(item)
             ids.append(item.id)
             run.progress.article(run.session.report)
-    return ids, failed
+    return ids, failed, False
 
 
 def _prune(run: _Run, scope: list[Path]) -> None:

@@ -12,18 +12,25 @@ saved). Whoosh's ``MpWriter`` leaves two hazards, fixed here:
   description), so a worker outliving a killed parent would hold the lock
   for ever; here each worker exits as soon as its parent is gone.
 
-Workers ignore Ctrl-C: stopping a run is the parent's decision.
+Workers ignore Ctrl-C: stopping a run is the parent's decision. A worker
+that fails (a full disk, any I/O error) reports why instead of printing a
+traceback, and the parent then fails the commit: Whoosh's own commit went on
+without that worker's segment, so its articles were lost while the run
+reported success.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import threading
 import time
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
+
+from archive.errors import ArchiveError
 
 PROCESSES = 2
 BATCH = 250  # documents handed to a worker at a time
@@ -35,6 +42,11 @@ PARENT_MEMORY_MB = 32
 # Segments smaller than this share of the index are merged into one at a commit.
 SMALL_SHARE = 0.02
 PARENT_CHECK_SECONDS = 0.5
+FAILED = "failed"  # a worker's result that says why it failed
+
+
+class WriteFailed(ArchiveError):
+    """Writing the index failed; nothing of the batch in hand was committed."""
 
 
 class _Worker(SubWriterTask):
@@ -46,7 +58,10 @@ class _Worker(SubWriterTask):
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         threading.Thread(target=self._exit_with_parent, daemon=True).start()
-        super().run()
+        try:
+            super().run()
+        except BaseException as err:  # told to the parent, which fails the run
+            self.resultqueue.put((FAILED, f"{type(err).__name__}: {err}", None))
 
     def _exit_with_parent(self) -> None:
         while True:
@@ -114,3 +129,42 @@ class ParallelWriter(MpWriter):
                 task.join(timeout=5)
         finally:
             super().cancel()
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        """Whoosh's multi-segment commit, failing if any worker failed."""
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results = [self._result(task) for task in self.tasks]
+        for task in self.tasks:
+            task.join()
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def _result(self, task: Any) -> Any:
+        """What one worker wrote; WriteFailed (after cancelling) if it failed."""
+        while True:
+            try:
+                result = self.resultqueue.get(timeout=PARENT_CHECK_SECONDS)
+                break
+            except queue.Empty:
+                if not task.is_alive():
+                    try:  # it may have put its result just before it ended
+                        result = self.resultqueue.get(timeout=1)
+                    except queue.Empty:
+                        result = (FAILED, f"a worker process ended ({task.exitcode})", None)
+                    break
+        if result[0] == FAILED:
+            self.cancel()
+            raise WriteFailed(
+                f"writing the index failed: {result[1]}",
+                hint="what was not committed is read again by the next run once the cause is fixed",
+            )
+        return result

@@ -475,3 +475,64 @@ def test_rebuild_survives_any_damage_to_the_record_of_files(tmp_path: Path) -> N
         assert rebuilt.returncode == 0, (trial, rebuilt.stderr)
         assert "30 articles from 30 files" in rebuilt.stdout, (trial, rebuilt.stdout)
         assert run_cli(index, "check").returncode == 0
+
+
+def test_a_worker_that_cannot_write_fails_the_run_and_loses_nothing(
+    wire: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import resource
+
+    from archive import cli, writer
+
+    index = tmp_path / "index"
+    assert cli.main(["--index-dir", str(index), "index"]) == 0
+    run = writer._Worker.run
+
+    def small_files(self: writer._Worker) -> None:  # in the worker process only
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        run(self)
+
+    monkeypatch.setattr(writer._Worker, "run", small_files)
+    capfd.readouterr()
+    code = cli.main(["--index-dir", str(index), "index", str(wire)])
+    err = capfd.readouterr().err
+    assert code == 2
+    assert "writing the index failed: OSError: [Errno 27] File too large" in err
+    assert err.count("\n") == 1 and "Traceback" not in err and "Process " not in err
+    monkeypatch.undo()
+    assert Store.open(index).ix.doc_count() == 2  # the seeds, nothing half-written
+    again = run_cli(index, "index", str(wire))  # the file was not recorded as read
+    assert again.returncode == 0, again.stderr
+    assert "unchanged files not read" not in again.stdout
+    assert Store.open(index).ix.doc_count() > 1000
+
+
+def test_a_full_disk_fails_the_run_and_the_next_run_completes_it(
+    wire: Path, tmp_path: Path
+) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("this machine does not let tests mount a small filesystem")
+    try:
+        index = disk / "index"
+        assert run_cli(index, "index").returncode == 0
+        filler = disk / "filler"
+        free = shutil.disk_usage(disk).free
+        filler.write_bytes(b"\0" * (free - 300 * 1024))  # about 300 KB left
+        full = run_cli(index, "index", str(wire))
+        assert full.returncode == 2
+        assert "No space left on device" in full.stderr
+        assert full.stderr.count("\n") == 1 and "Traceback" not in full.stderr
+        filler.unlink()
+        assert json.loads(run_cli(index, "stats", "--json").stdout)["articles"] == 2
+        again = run_cli(index, "index", str(wire))
+        assert again.returncode == 0, again.stderr
+        assert "unchanged files not read" not in again.stdout
+        assert run_cli(index, "check").returncode == 0
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)

@@ -273,3 +273,148 @@ def test_a_pattern_is_counted_only_up_to_the_limit(
     assert search(business, "yuk*").articles > 0  # a few words: answered
     with pytest.raises(QueryError, match="'pro\\*' stands for more than 3 words"):
         search(business, "pro*")
+
+
+# -- one bad input never stops a run --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "title: 2024",
+        "title: 2024-03-05",
+        "title: [a, b]",
+        "title: {a: b}",
+        "title: true",
+        "authors: {name: x}",
+        "tags: [1, 2]",
+    ],
+)
+def test_front_matter_that_is_not_text_skips_only_that_file(
+    run: Run, tmp_path: Path, front: str
+) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "bad.md").write_text(f"---\n{front}\n---\nSome text of the story.\n")
+    (news / "good.md").write_text("---\ntitle: Harbour reopens\n---\nThe harbour reopened.\n")
+    ran = run("index", str(news))
+    assert ran.code == 3
+    assert f"skipped {news / 'bad.md'}: front matter" in ran.err and "not text" in ran.err
+    assert "1 added" in ran.out
+
+
+def test_toml_front_matter_that_is_not_text_skips_the_file(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_text("+++\ntitle = 5\n+++\nSome text.\n")
+    ran = run("index", str(bad))
+    assert ran.code == 3 and "front matter 'title' is a number, not text" in ran.err
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(run: Run, tmp_path: Path) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 10):
+        lines.append(
+            f"{chr(97 + level)}: &{chr(97 + level)} [" + ",".join([f"*{chr(96 + level)}"] * 9) + "]"
+        )
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text("---\n" + "\n".join(lines) + "\ntitle: Boom\n---\nText.\n")
+    assert len(bomb.read_bytes()) < 2048
+    started = time.perf_counter()
+    ran = run("index", str(bomb))
+    assert time.perf_counter() - started < 10
+    assert ran.code == 3 and "front matter refused: YAML aliases" in ran.err
+
+
+def test_json_nested_too_deeply_is_reported_and_good_lines_kept(run: Run, tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text(
+        '{"title": "Before", "body": "A normal record."}\n'
+        + deep
+        + '\n{"title": "After", "body": "Another normal record."}\n'
+    )
+    whole = tmp_path / "deep.json"
+    whole.write_text(deep)
+    ran = run("index", str(lines), str(whole))
+    assert ran.code == 3
+    assert f"skipped {lines}:2: JSON nested too deeply" in ran.err
+    assert f"skipped {whole}: JSON nested too deeply" in ran.err
+    assert "2 added" in ran.out
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(
+    run: Run, tmp_path: Path
+) -> None:
+    import os
+
+    news = tmp_path / "news"
+    news.mkdir()
+    with open(os.path.join(os.fsencode(news), b"caf\xe9.txt"), "w") as bad:
+        bad.write("Cafe opens\n\nA new cafe opened on the square.\n")
+    (news / "good.txt").write_text("Harbour reopens\n\nThe harbour reopened today.\n")
+    ran = run("index", str(news))
+    assert ran.code == 3
+    assert "caf\\xe9.txt: the file name is not valid UTF-8" in ran.err
+    assert "1 added" in ran.out
+
+
+def test_only_regular_files_are_read(run: Run, tmp_path: Path) -> None:
+    import os
+
+    news = tmp_path / "news"
+    news.mkdir()
+    os.mkfifo(news / "pipe.txt")
+    (news / "good.txt").write_text("Harbour reopens\n\nThe harbour reopened today.\n")
+    started = time.perf_counter()
+    ran = run("index", str(news), "/dev/zero")
+    assert time.perf_counter() - started < 30
+    assert ran.code == 3
+    assert f"skipped {news / 'pipe.txt'}: not a regular file (a pipe)" in ran.err
+    assert "skipped /dev/zero: not a regular file (a device)" in ran.err
+    assert "1 added" in ran.out
+
+
+def test_a_gzip_bomb_is_refused_and_what_came_before_is_kept(tmp_path: Path) -> None:
+    import gzip
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as out:
+        out.write(b'{"title": "Before", "body": "A normal record."}\n')
+        for _ in range(100):
+            out.write(b"\n" * (1 << 20))  # 100 MB of newlines
+    assert bomb.stat().st_size < 1 << 20
+    items = list(sources.read_file(bomb))
+    assert [i.title for i in items if isinstance(i, Article)] == ["Before"]
+    (problem,) = [i for i in items if isinstance(i, Problem)]
+    assert "inflates to over 100 times its size" in problem.reason and "gzip bomb" in problem.reason
+
+
+def test_csv_lines_and_fields_are_bounded_and_later_rows_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracemalloc
+
+    from archive.sources import records
+
+    monkeypatch.setattr(records, "MAX_LINE_BYTES", 1024 * 1024)
+    data = tmp_path / "wire.csv"
+    with data.open("wb") as out:
+        out.write(b"title,body\nBefore,A normal row.\n")
+        out.write(b"Long line," + b"x" * (32 * 1024 * 1024) + b"\n")  # one line, no quotes
+        out.write(b"Middle,Another normal row.\n")
+        out.write(b'Long field,"' + b"y" * 4000 + b"\n" * 1)  # a quoted field over many lines
+        for _ in range(16_000):
+            out.write(b"z" * 1000 + b"\n")
+        out.write(b'end of the field"\n')
+        out.write(b"After,A last normal row.\n")
+    tracemalloc.start()
+    items = list(sources.read_file(data))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [i.title for i in items if isinstance(i, Article)] == ["Before", "Middle", "After"]
+    reasons = [i.reason for i in items if isinstance(i, Problem)]
+    assert reasons == [
+        "line longer than 1,048,576 bytes; skipped",
+        "record longer than 1,048,576 bytes; skipped",
+    ]
+    assert peak < 12 * 1024 * 1024  # the 32 MB line and the 16 MB field were never held

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -120,6 +121,9 @@ def read_file(path: Path, fields: FieldMap | None = None) -> Iterator[Article | 
     """
     where = str(path.resolve())
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe or a device never ends
+            yield Problem(where, "not a regular file")
+            return
         stream: IO[bytes] = path.open("rb")
     except OSError as err:
         yield Problem(where, err.strerror or str(err))
@@ -138,11 +142,13 @@ def read_stream(
     """The articles in an open binary stream (a file, or standard input)."""
     head = stream.peek(2) if hasattr(stream, "peek") else b""
     if head[:2] == detect.GZIP_MAGIC:
-        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        stream = cast(IO[bytes], _Inflated(stream))
     try:
         yield from _dispatch(stream, name, origin, fields or FieldMap())
     except (EOFError, gzip.BadGzipFile, zlib.error) as err:
         yield Problem(name, f"truncated or corrupt gzip data ({err}); what came before was read")
+    except InflatedTooFar as err:
+        yield Problem(name, f"{err}; refused as a likely gzip bomb (what came before was read)")
 
 
 def _dispatch(
@@ -206,6 +212,74 @@ def _looks_binary(text: str) -> bool:
     head = text[:_SNIFF_BYTES]
     controls = sum(1 for char in head if char < " " and char not in "\n\r\t\f")
     return "\x00" in head or controls > 0.3 * max(len(head), 1)
+
+
+# Compressed news inflates 3-10 times; past this many bytes, and this many times
+# what was read, the data is a decompression bomb (10 MB of newlines is 10 GB).
+INFLATE_FREELY = 64 * 1024 * 1024
+MAX_INFLATION = 100
+
+
+class InflatedTooFar(ValueError):
+    """Gzip data that inflates to far more than anything real."""
+
+
+class _Inflated:
+    """A gzip stream that stops when it inflates beyond any real input."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = _Counted(raw)
+        self._gzip = gzip.GzipFile(fileobj=cast(IO[bytes], self._raw), mode="rb")
+        self._out = 0
+        self._error: Exception | None = None  # met after data that was still returned
+
+    def _count(self, data: bytes) -> bytes:
+        self._out += len(data)
+        if self._out > INFLATE_FREELY and self._out > MAX_INFLATION * max(self._raw.count, 1):
+            raise InflatedTooFar(
+                f"it inflates to over {MAX_INFLATION} times its size "
+                f"({self._raw.count:,} bytes to more than {self._out:,})"
+            )
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes, fewer only at the end; data inflated before a
+        truncation is returned, and the truncation raised by the next read."""
+        if self._error is not None:
+            raise self._error
+        if size is None or size < 0:  # whole-file formats read at most their limit + 1
+            size = INFLATE_FREELY * 4
+        pieces: list[bytes] = []
+        wanted = size
+        while wanted > 0:
+            try:
+                piece = self._gzip.read1(wanted)
+            except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+                if not pieces:
+                    raise
+                self._error = err
+                break
+            if not piece:
+                break
+            pieces.append(self._count(piece))
+            wanted -= len(piece)
+        return b"".join(pieces)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._count(self._gzip.readline(size))
+
+
+class _Counted:
+    """A binary stream that counts the bytes read from it."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.count += len(data)
+        return data
 
 
 class _Peekable:

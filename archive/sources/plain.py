@@ -24,9 +24,16 @@ def read_markdown(text: str, *, path: str, origin: str) -> Iterator[Article | Pr
     if match:
         try:
             meta = _front_matter(match.group(1), match.group(2))
+        except Hostile as err:
+            yield Problem(path, f"front matter refused: {err}")
+            return
         except ValueError as err:
             yield Problem(path, f"front matter ignored: {err}", skipped=False)
         text = text[match.end() :]
+    wrong = _not_text(meta)
+    if wrong is not None:
+        yield Problem(path, wrong)
+        return
     body = markdown_to_text(text)
     yield from build(
         origin=origin,
@@ -42,6 +49,38 @@ def read_markdown(text: str, *, path: str, origin: str) -> Iterator[Article | Pr
     )
 
 
+# Front matter fields that must be text, and those that may also be lists of text.
+TEXT_FIELDS = ("title", "headline", "source", "publisher", "site", "url", "link", "language")
+LIST_FIELDS = ("authors", "author", "tags", "categories", "category")
+
+
+def _not_text(meta: dict[str, Any]) -> str | None:
+    """Why the front matter cannot make an article, if it cannot: a title that
+    is a number, a date, a list or a table is not a title."""
+    for key in TEXT_FIELDS:
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"front matter {key!r} is {_kind(value)}, not text"
+    for key in LIST_FIELDS:
+        value = meta.get(key)
+        items = value if isinstance(value, list) else [value]
+        if value is not None and not all(isinstance(item, str) for item in items):
+            return f"front matter {key!r} is {_kind(value)}, not text or a list of text"
+    return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list of other things" if all(isinstance(v, str) for v in value) else "a list"
+    return f"a {type(value).__name__}"
+
+
 def _front_matter(fence: str, block: str) -> dict[str, Any]:
     if fence == "+++":
         try:
@@ -52,12 +91,32 @@ def _front_matter(fence: str, block: str) -> dict[str, Any]:
         import yaml
 
         try:
-            data = yaml.safe_load(block)
+            data = yaml.load(block, Loader=_loader())
+        except Hostile:
+            raise
         except yaml.YAMLError as err:
             raise ValueError(f"not valid YAML ({str(err).splitlines()[0]})") from err
     if not isinstance(data, dict):
         raise ValueError("not a table of fields")
     return {str(key).lower(): value for key, value in data.items()}
+
+
+class Hostile(ValueError):
+    """Front matter built to exhaust the reader, not to describe an article."""
+
+
+def _loader() -> Any:
+    """PyYAML's safe loader, refusing aliases: front matter never needs them,
+    and a kilobyte of nested aliases (a "billion laughs") expands to gigabytes."""
+    import yaml
+
+    class NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise Hostile("YAML aliases (*name), which expand without bound")
+            return super().compose_node(parent, index)
+
+    return NoAliases
 
 
 def _first(meta: dict[str, Any], *keys: str) -> Any:

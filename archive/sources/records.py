@@ -13,7 +13,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from archive.model import Article, Problem
@@ -58,18 +58,50 @@ FIELDS = tuple(COLUMNS)
 MAX_LINE_BYTES = 16 * 1024 * 1024  # a longer line is skipped, never held whole
 
 
-def bounded_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
-    """The stream's lines; None for a line too long to hold (the rest is skipped)."""
-    while line := stream.readline(MAX_LINE_BYTES + 1):
-        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
-            yield line
+CHUNK_BYTES = 1 << 20
+
+
+def bounded_lines(
+    stream: IO[bytes], skip_blank: Callable[[], bool] = lambda: True
+) -> Iterator[tuple[int, bytes | None]]:
+    """The stream's lines, numbered from 1; None for a line longer than
+    MAX_LINE_BYTES, which is never held whole.
+
+    The stream is read a chunk at a time and split in C, and a chunk of blank
+    lines is passed over at once while ``skip_blank()`` says so (not inside a
+    quoted CSV field): ten megabytes of newlines cost a moment, not an hour.
+    """
+    number = 0
+    partial: list[bytes] = []  # the start of a line that goes on in the next chunk
+    held = 0
+    too_long = False  # inside a line that is being skipped
+    while chunk := stream.read(CHUNK_BYTES):
+        if not (partial or too_long) and not chunk.strip() and skip_blank():
+            number += chunk.count(b"\n")
             continue
-        while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
-            pass
-        yield None
+        *lines, rest = chunk.split(b"\n")
+        for piece in lines:
+            number += 1
+            if too_long:
+                too_long = False
+                yield number, None
+                continue
+            if partial:
+                piece, partial, held = b"".join(partial) + piece, [], 0
+            yield number, (piece + b"\n" if len(piece) <= MAX_LINE_BYTES else None)
+        if rest and not too_long:
+            held += len(rest)
+            if held > MAX_LINE_BYTES:
+                too_long, partial, held = True, [], 0
+            else:
+                partial.append(rest)
+    if too_long:
+        yield number + 1, None
+    elif partial:
+        yield number + 1, b"".join(partial)
 
 
-csv.field_size_limit(64 * 1024 * 1024)
+csv.field_size_limit(MAX_LINE_BYTES + 1)  # records are bounded before csv sees them
 
 
 class FieldMap:
@@ -112,6 +144,9 @@ def read_json(
     except (ValueError, UnicodeDecodeError) as err:
         yield Problem(path, f"not valid JSON ({err})")
         return
+    except RecursionError:
+        yield Problem(path, "JSON nested too deeply to be records")
+        return
     if isinstance(data, dict):
         lists = [value for value in data.values() if isinstance(value, list)]
         data = max(lists, key=len) if lists else [data]
@@ -126,7 +161,7 @@ def read_jsonl(
     stream: IO[bytes], *, path: str, origin: str, fields: FieldMap
 ) -> Iterator[Article | Problem]:
     keys: set[str] = set()
-    for number, raw in enumerate(bounded_lines(stream), 1):
+    for number, raw in bounded_lines(stream):
         if raw is None:
             yield Problem(f"{path}:{number}", f"line longer than {MAX_LINE_BYTES:,} bytes; skipped")
             continue
@@ -138,22 +173,44 @@ def read_jsonl(
         except (ValueError, UnicodeDecodeError) as err:
             yield Problem(f"{path}:{number}", f"not valid JSON ({err})")
             continue
+        except RecursionError:
+            yield Problem(f"{path}:{number}", "JSON nested too deeply to be a record")
+            continue
         yield from _record(record, number, f"line {number}", path, origin, fields, keys)
 
 
 def read_csv(
     stream: IO[bytes], *, path: str, origin: str, fields: FieldMap
 ) -> Iterator[Article | Problem]:
+    """Rows of a CSV or TSV file, each line and each record bounded in size.
+
+    A line or a record (a quoted field may span lines) longer than
+    MAX_LINE_BYTES is skipped without being held, and the rows after it are
+    read; a broken quote ends the file (what follows cannot be told apart).
+    """
     keys: set[str] = set()
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="archive-cp1252", newline="")
-    sample = text.read(64 * 1024) + text.readline()  # whole lines, for the sniffer
+    lines = _CsvLines(stream)
+    sample: list[str] = []
+    skipped: list[RecordTooLong] = []
+    while sum(map(len, sample)) < 64 * 1024:  # whole lines, for the sniffer
+        try:
+            sample.append(next(lines))
+        except StopIteration:
+            break
+        except RecordTooLong as err:
+            skipped.append(err)
+    for too_long in skipped:
+        yield Problem(f"{path}:{too_long.line}", str(too_long))
+    text = "".join(sample)
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        dialect: Any = csv.Sniffer().sniff(text, delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel_tab if path.lower().removesuffix(".gz").endswith(".tsv") else csv.excel
+    lines.quote = (dialect.quotechar or '"').encode("utf-8")
+    source = itertools.chain(sample, lines)
     # Strict: an unclosed quote is an error, not a field that swallows the rest.
-    rows = csv.reader(itertools.chain(io.StringIO(sample, newline=""), text), dialect, strict=True)
-    header = _header(sample, dialect, fields)
+    rows = csv.reader(source, dialect, strict=True)
+    header = _header(text, dialect, fields)
     if header is not None:
         next(rows, None)
     number = 1 if header is not None else 0
@@ -163,8 +220,12 @@ def read_csv(
             row = next(rows)
         except StopIteration:
             return
+        except RecordTooLong as err:
+            yield Problem(f"{path}:{err.line}", str(err))
+            rows = csv.reader(source, dialect, strict=True)  # on from the next line
+            continue
         except csv.Error as err:
-            yield Problem(f"{path}:{rows.line_num}", f"broken CSV ({err}); the rest was not read")
+            yield Problem(f"{path}:{lines.number}", f"broken CSV ({err}); the rest was not read")
             return
         if not any(cell.strip() for cell in row):
             continue
@@ -172,6 +233,62 @@ def read_csv(
         record = dict(zip(columns, row, strict=False))
         mapping = None if header else _guess_headerless(row)
         yield from _record(record, number, f"row {number}", path, origin, fields, keys, mapping)
+
+
+class RecordTooLong(ValueError):
+    """A CSV line or record too long to hold; it was skipped."""
+
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(f"{what} longer than {MAX_LINE_BYTES:,} bytes; skipped")
+        self.line = line
+
+
+class _CsvLines:
+    """The lines of a CSV file as text, for csv.reader, each record bounded.
+
+    A record ends at a line end outside quotes (each quote character toggles;
+    an escaped quote, doubled, toggles twice), so an over-long record is
+    skipped to its end without holding it, and reading goes on after it.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._lines = bounded_lines(stream, skip_blank=lambda: not self._quoted)
+        self.number = 0  # lines read
+        self.quote = b'"'
+        self._record = 0  # bytes of the record in hand
+        self._quoted = False  # inside a quoted field at the last line end
+        self._first = True
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        self.number, raw = next(self._lines)
+        if raw is None:  # one line too long: bounded_lines skipped it
+            self._record, self._quoted = 0, False
+            raise RecordTooLong(self.number, "line")
+        self._take(raw)
+        if self._record > MAX_LINE_BYTES:
+            start = self.number
+            while self._quoted:
+                self.number, more = next(self._lines, (self.number, b""))
+                if more == b"":
+                    break
+                if more is not None:  # a line too long to hold counts no quotes
+                    self._take(more)
+            self._record, self._quoted = 0, False
+            raise RecordTooLong(start, "record")
+        if not self._quoted:
+            self._record = 0
+        text = raw.decode("utf-8", "archive-cp1252")
+        if self._first:
+            text, self._first = text.removeprefix("\ufeff"), False
+        return text
+
+    def _take(self, raw: bytes) -> None:
+        self._record += len(raw)
+        if raw.count(self.quote) % 2:
+            self._quoted = not self._quoted
 
 
 def _header(sample: str, dialect: Any, fields: FieldMap) -> list[str] | None:
