@@ -59,7 +59,7 @@ class BarProgress:
         self.console = Console(stderr=True, highlight=False)
         self.bar = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # file names are data
             TimeElapsedColumn(),
             console=self.console,
             transient=True,

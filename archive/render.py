@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
     from archive.coverage import Facet, Timeline
     from archive.evaluation import Evaluation
 
-from archive.escape import safe
+from archive.escape import safe, safe_line
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
 from archive.wording import counted
@@ -83,8 +83,8 @@ def hit_view(hit: Hit) -> RenderableType:
     parts = [
         hit.id,
         _date(hit.date),
-        hit.source and safe(hit.source),
-        safe(", ".join(hit.authors)) if hit.authors else None,
+        hit.source and safe_line(hit.source),
+        safe_line(", ".join(hit.authors)) if hit.authors else None,
         None if hit.score is None else f"score {hit.score:.2f}",
         f"+{hit.similar} similar" if hit.similar else None,
     ]
@@ -99,10 +99,10 @@ def results_view(results: Results) -> RenderableType:
     head = Text(f"{results.total:,} {noun} for ", style=META)
     if results.like is not None:
         head = Text(f"{counted(results.total, 'article')} like ", style=META)
-        head.append(safe(results.like.title or results.like.id), style="bold")
+        head.append(safe_line(results.like.title or results.like.id), style="bold")
         head.append(" · key terms: " + ", ".join(map(safe, results.key_terms)), style=META)
     else:
-        head.append(safe(results.query), style="bold")
+        head.append(safe_line(results.query), style="bold")
     if results.articles > results.total:
         head.append(f" ({counted(results.articles, 'article')}, copies grouped)", style=META)
     head.append(f" in {results.elapsed * 1000:.0f} ms", style=META)
@@ -113,14 +113,14 @@ def results_view(results: Results) -> RenderableType:
     parts: list[RenderableType] = [head]
     if results.variants:
         also = "; ".join(
-            f"{', '.join(map(safe, others))} for {safe(word)}"
+            f"{', '.join(map(safe_line, others))} for {safe_line(word)}"
             for word, others in results.variants.items()
         )
         parts.append(Text(f"Also matching other spellings: {also}", style=META))
     if results.suggestion is not None:
         corrected, count = results.suggestion
         line = Text("Did you mean ", style=WARNING)
-        line.append(safe(corrected), style="bold")
+        line.append(safe_line(corrected), style="bold")
         line.append(f" ({count:,} {'hit' if count == 1 else 'hits'})?", style=WARNING)
         parts.append(line)
     if results.total and not results.hits:
@@ -138,8 +138,8 @@ def article_view(shown: Highlighted) -> RenderableType:
     parts = [
         article.id,
         _date(article.date),
-        article.source and safe(article.source),
-        safe(", ".join(article.authors)) if article.authors else None,
+        article.source and safe_line(article.source),
+        safe_line(", ".join(article.authors)) if article.authors else None,
     ]
     meta = [Text(" · ".join(p for p in parts if p), style=META)]
     for label, value in (
@@ -148,8 +148,8 @@ def article_view(shown: Highlighted) -> RenderableType:
         ("tags: ", ", ".join(article.tags)),
         ("also in: ", "; ".join(article.copies)),
     ):
-        if value:
-            meta.append(Text(label + safe(value), style=META))
+        if value:  # one line each, whatever a file name holds
+            meta.append(Text(label + safe_line(value), style=META))
     body = highlighted(article.body, shown.body_matches)
     return Group(title, *meta, Text(), body)
 
@@ -158,21 +158,25 @@ def stats_view(stats: IndexStats, location: IndexLocation | None = None) -> Rend
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")  # a path is never cut short
-    table.add_row("Index", safe(stats.path))
-    if location is not None:
-        table.add_row("Chosen by", location.why)
-    table.add_row("Articles", f"{stats.articles:,}")
-    table.add_row("Size on disk", _size(stats.size_bytes))
-    table.add_row("Segments", str(stats.segments))
-    table.add_row("Schema version", str(stats.schema_version))
     last = stats.last_indexed.strftime("%Y-%m-%d %H:%M %Z") if stats.last_indexed else "never"
-    table.add_row("Last indexed", last)
-    table.add_row(
-        "Cleaning",
-        f"{counted(stats.cleaned_articles, 'article')} cleaned: "
-        f"{counted(stats.duplicate_paragraphs, 'repeated paragraph')} and "
-        f"{counted(stats.link_lines, 'link line')} removed",
-    )
+    rows = [
+        ("Index", stats.path),
+        ("Chosen by", location.why if location is not None else None),
+        ("Articles", f"{stats.articles:,}"),
+        ("Size on disk", _size(stats.size_bytes)),
+        ("Segments", str(stats.segments)),
+        ("Schema version", str(stats.schema_version)),
+        ("Last indexed", last),
+        (
+            "Cleaning",
+            f"{counted(stats.cleaned_articles, 'article')} cleaned: "
+            f"{counted(stats.duplicate_paragraphs, 'repeated paragraph')} and "
+            f"{counted(stats.link_lines, 'link line')} removed",
+        ),
+    ]
+    for label, value in rows:
+        if value is not None:  # cells are Text: a path is data, never markup
+            table.add_row(Text(label), Text(safe_line(value)))
     return table
 
 
@@ -193,20 +197,20 @@ MAX_PERIOD_ROWS = 60  # beyond this many periods, empty ones are not drawn
 def facets_view(found: list[Facet]) -> RenderableType:
     tables = []
     for facet in found:
-        table = Table(title=facet.name, title_style="bold", box=None, padding=(0, 1))
+        table = Table(title=Text(facet.name), title_style="bold", box=None, padding=(0, 1))
         table.add_column("value", overflow="fold")
         table.add_column("articles", justify="right", style=META)
         for value, count in facet.counts:
-            table.add_row(safe(value), f"{count:,}")
+            table.add_row(Text(safe_line(value)), Text(f"{count:,}"))
         if facet.missing:
-            table.add_row(Text("(none)", style=META), f"{facet.missing:,}")
+            table.add_row(Text("(none)", style=META), Text(f"{facet.missing:,}"))
         tables.append(table)
     return Group(*tables)
 
 
 def timeline_view(timeline: Timeline) -> RenderableType:
     head = Text(f"{counted(timeline.matched, 'article')} for ", style=META)
-    head.append(safe(timeline.query), style="bold")
+    head.append(safe_line(timeline.query), style="bold")
     head.append(f", by {timeline.by}", style=META)
     if timeline.normalized:
         head.append(" (share of all articles in each period)", style=META)
@@ -234,7 +238,7 @@ def timeline_view(timeline: Timeline) -> RenderableType:
     if timeline.peak is not None and timeline.top_story is not None:
         line = Text("Peak: ", style=META)
         line.append(timeline.peak.start.date().isoformat(), style="bold")
-        line.append(f" · top story: {safe(timeline.top_story[1])} ({timeline.top_story[0]})")
+        line.append(f" · top story: {safe_line(timeline.top_story[1])} ({timeline.top_story[0]})")
         parts.append(line)
     return Group(*parts)
 
@@ -249,7 +253,8 @@ def evaluation_view(found: Evaluation, per_query: bool = False) -> RenderableTyp
         table.add_column(label, justify="right")
     if per_query:
         for topic_id, scores in found.per_query.items():
-            table.add_row(safe(topic_id), *(f"{getattr(scores, name):.4f}" for name, _ in METRICS))
+            values = (Text(f"{getattr(scores, name):.4f}") for name, _ in METRICS)
+            table.add_row(Text(safe_line(topic_id)), *values)
     table.add_row(
         Text(f"all {len(found.per_query)}", style="bold"),
         *(Text(f"{found.mean(name):.4f}", style="bold") for name, _ in METRICS),

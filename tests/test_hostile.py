@@ -8,6 +8,7 @@ longer runs (e.g. ARCHIVE_FUZZ_EXAMPLES=20000 python -m pytest tests/test_hostil
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 from collections.abc import Callable
@@ -418,3 +419,100 @@ def test_csv_lines_and_fields_are_bounded_and_later_rows_read(
         "record longer than 1,048,576 bytes; skipped",
     ]
     assert peak < 12 * 1024 * 1024  # the 32 MB line and the 16 MB field were never held
+
+
+# -- article data never becomes markup or escapes ---------------------------------
+
+HOSTILE_AUTHOR = "[link=http://evil.example/x]Trusted Reporter[/link]"
+
+
+@pytest.fixture
+def marked_up(tmp_path: Path) -> Path:
+    """An index of one record whose every field tries rich markup."""
+    record = {
+        "id": "1",
+        "title": "Harbour [bold]reopens[/bold]",
+        "body": "The harbour reopened today after repairs to the quay.",
+        "date": "2024-03-05",
+        "source": "[reverse]Gazette[/reverse]",
+        "author": HOSTILE_AUTHOR,
+        "tags": "[blink]shipping[/blink]",
+    }
+    path = tmp_path / "marked.jsonl"
+    path.write_text(json.dumps(record))
+    index = tmp_path / "marked-index"
+    store = Store.create(index)
+    store.sync(sources.read_file(path))
+    return index
+
+
+def terminal_output(run: Run, *args: str) -> str:
+    """What a command prints on a colour terminal, escape codes and all."""
+    import io
+
+    from rich.console import Console
+
+    from archive import cli
+    from archive.render import theme
+
+    screen = io.StringIO()
+
+    def console(stderr: bool = False, width: int | None = None) -> Console:
+        return Console(
+            file=screen, force_terminal=True, color_system="truecolor", width=200, theme=theme()
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli.Env, "console", staticmethod(console))
+        ran = run(*args)
+    assert ran.code in (0, 1), ran.err
+    return screen.getvalue()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "--facet", "author", "--facet", "source", "--facet", "tags", "harbour"],
+        ["timeline", "harbour"],
+        ["stats"],
+        ["show", "{id}"],
+        ["similar", "{id}"],
+        ["search", "harbour"],
+    ],
+    ids=lambda a: a[0] + (" --facet" if "--facet" in a else ""),
+)
+def test_article_fields_never_become_markup(run: Run, marked_up: Path, args: list[str]) -> None:
+    article = sources.article_id(f"{marked_up.parent / 'marked.jsonl'}#1")
+    shown = terminal_output(
+        run, "--index-dir", str(marked_up), *(a.format(id=article) for a in args)
+    )
+    assert "\x1b]8;" not in shown  # no live hyperlink
+    assert "\x1b[7m" not in shown and "\x1b[5m" not in shown  # no reverse, no blink
+    if args[0] == "search" and "--facet" in args:
+        assert "[link=http://evil.example/x]Trusted Reporter[/link]" in shown
+        assert "[reverse]Gazette[/reverse]" in shown
+
+
+def test_a_file_name_cannot_forge_output_lines(run: Run, tmp_path: Path) -> None:
+    odd = tmp_path / "news\narchive: error: forged line.txt"
+    odd.write_text("Harbour reopens\n\nThe harbour reopened today.\n")
+    assert run("index", str(odd)).code == 0
+    found = json.loads(run("search", "--json", "harbour").out)
+    shown = run("show", found["hits"][0]["id"]).out
+    assert "\narchive: error: forged line" not in shown
+    assert "news\\narchive: error: forged line.txt" in shown
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16"])
+def test_entity_declarations_are_refused_wherever_they_are(tmp_path: Path, codec: str) -> None:
+    feed = (
+        '<?xml version="1.0"?>\n<!-- ' + "padding " * 20_000 + "-->\n"
+        '<!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>\n'
+        '<rss version="2.0"><channel><title>T</title><item><title>&lol2;</title>'
+        "<description>Body of the item, long enough to be news.</description></item>"
+        "</channel></rss>\n"
+    )
+    path = tmp_path / "feed.xml"
+    path.write_bytes(feed.encode(codec))
+    (problem,) = list(sources.read_file(path))
+    assert isinstance(problem, Problem) and "declares XML entities" in problem.reason
