@@ -446,6 +446,14 @@ def completions(
     store: Store, prefix: str, limit: int = 20, searcher: Searcher | None = None
 ) -> list[str]:
     """Words in the index that start with ``prefix``, most frequent first."""
+    return [word for word, _ in counted_completions(store, prefix, limit, searcher)]
+
+
+def counted_completions(
+    store: Store, prefix: str, limit: int = 20, searcher: Searcher | None = None
+) -> list[tuple[str, int]]:
+    """Words in the index that start with ``prefix``, most frequent first, each
+    with the number of articles that hold it (common words, never searched, aside)."""
     folded = prefix.lower().translate(accent_map)
     if not folded:
         return []
@@ -453,11 +461,15 @@ def completions(
     with _searching(store, searcher) as active:
         reader = active.reader()
         for field in VOCABULARY_FIELDS:
-            for weight, term in reader.most_frequent_terms(field, limit, folded):
+            for weight, term in reader.most_frequent_terms(field, limit + 20, folded):
                 word = term.decode("utf-8") if isinstance(term, bytes) else term
-                counts[word] = counts.get(word, 0.0) + weight
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [word for word, _ in ranked[:limit]]
+                if word not in STOP_WORDS:
+                    counts[word] = counts.get(word, 0.0) + weight
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [
+            (word, max(reader.doc_frequency(field, word) for field in VOCABULARY_FIELDS))
+            for word, _ in ranked
+        ]
 
 
 def _to_hit(hit: WhooshHit, rank: int, top: int) -> Hit:

@@ -154,10 +154,10 @@ def test_fast_typing_is_coalesced_to_the_newest_text(bbc: Store) -> None:
     previewer = Previewer(bbc)
     original = previewer._compute
 
-    def slow(searcher, text, started):  # type: ignore[no-untyped-def]
+    def slow(searcher, text, word, started):  # type: ignore[no-untyped-def]
         seen.append(text)
         gate.wait(5)
-        return original(searcher, text, started)
+        return original(searcher, text, word, started)
 
     previewer._compute = slow  # type: ignore[method-assign]
     for text in ["y", "yu", "yuk", "yuko", "yukos"]:
@@ -223,3 +223,39 @@ def test_sorting_by_date_puts_undated_articles_last(index_dir: Path) -> None:
     assert order("newest") == ["Latest", "Middle", "Earliest", "Undated"]
     assert order("oldest") == ["Earliest", "Middle", "Latest", "Undated"]
     assert sorted(order("relevance")) == ["Earliest", "Latest", "Middle", "Undated"]
+
+
+def toolbar_text(state: ShellState, previewer: Previewer, text: str, word: str) -> list[str]:
+    previewer.submit(text, word)
+    previewer.wait()
+    return "".join(piece[1] for piece in toolbar(state, previewer, text, 200, word)).split("\n")
+
+
+@pytest.fixture
+def shell_state(bbc: Store, index_dir: Path) -> ShellState:
+    return ShellState(
+        store=bbc,
+        location=IndexLocation(index_dir, "test"),
+        console=Console(file=io.StringIO()),
+        settings=Settings(),
+    )
+
+
+def test_mid_word_the_toolbar_shows_what_the_word_can_become(shell_state: ShellState) -> None:
+    previewer = Previewer(shell_state.store)
+    lines = toolbar_text(shell_state, previewer, "yuk", "yuk")
+    assert lines[0] == " 0 hits"
+    words = lines[1]
+    assert words.startswith(" yuk… yukos ")
+    count = int(words.split("yukos ")[1].split()[0])
+    assert count == search(shell_state.store, "yukos", all_copies=True).articles
+    # A lone letter: no error, but what it may become.
+    lone = toolbar_text(shell_state, previewer, "y", "y")
+    assert lone[0] == " keep typing: Tab completes the word"
+    assert lone[1].startswith(" y… ")
+    # After a space there is no word being typed: just the preview.
+    done = toolbar_text(shell_state, previewer, "yukos ", "")
+    assert len(done) == 2
+    assert done[0].startswith(f" {search(shell_state.store, 'yukos').total} hits  1. ")
+    none = toolbar_text(shell_state, previewer, "qqx", "qqx")
+    assert none[1] == " no word in the index starts with 'qqx'"

@@ -70,8 +70,10 @@ def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> 
     )
     term.wait_for(lambda s: "search>" in s and "articles" in s)
 
-    # A partial word and Tab: the index's own word is completed on the line.
-    term.send("kyrgyz", "Tab")
+    # A partial word: the toolbar says what it can become; Tab completes it on the line.
+    term.send("kyrgyz")
+    term.wait_for(lambda s: "kyrgyz… kyrgyzstan 1" in s)
+    term.send("Tab")
     term.wait_for(lambda s: "search> kyrgyzstan" in s)
     term.send("C-u")
 

@@ -10,6 +10,7 @@ from prompt_toolkit.application import get_app_or_none
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory, Suggestion
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import ThreadedCompleter
+from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory
@@ -30,7 +31,7 @@ from archive.shell.commands import ShellState, dispatch
 from archive.shell.completer import ShellCompleter
 from archive.shell.lexer import QueryLexer
 from archive.shell.pager import page
-from archive.shell.preview import Previewer
+from archive.shell.preview import Previewer, word_at_cursor
 from archive.shell.toolbar import toolbar
 from archive.store import Store
 
@@ -92,8 +93,14 @@ def build_session(
         bottom_toolbar=lambda: _toolbar(state, previewer, session.default_buffer),
     )
     if previewer is not None:
-        session.default_buffer.on_text_changed += lambda buffer: previewer.submit(buffer.text)
+        session.default_buffer.on_text_changed += lambda buffer: previewer.submit(
+            buffer.text, _typing(buffer.document)
+        )
     return session
+
+
+def _typing(document: Document) -> str:
+    return word_at_cursor(document.text_before_cursor, document.text_after_cursor)
 
 
 def _typing_command() -> bool:
@@ -106,16 +113,16 @@ def _toolbar(state: ShellState, previewer: Previewer | None, buffer: Buffer) -> 
     history, that is the line found, not the words typed into the search."""
     app = get_app_or_none()
     width = app.output.get_size().columns if app else 100
-    line = buffer.text
+    line, word = buffer.text, _typing(buffer.document)
     target = app.layout.search_target_buffer_control if app is not None else None
     if target is not None and target.search_buffer_control is not None:
         # As prompt_toolkit draws the line while searching (BufferControl.create_content).
         typed, searching = target.search_buffer_control.buffer.text, target.search_state
         found = SearchState(typed, direction=searching.direction, ignore_case=searching.ignore_case)
-        line = target.buffer.document_for_search(found).text
+        line, word = target.buffer.document_for_search(found).text, ""
     if previewer is not None:
-        previewer.submit(line, again=False)  # history search changes the line quietly
-    return toolbar(state, previewer, line, width)
+        previewer.submit(line, word, again=False)  # history search changes the line quietly
+    return toolbar(state, previewer, line, width, word)
 
 
 def banner(state: ShellState) -> Text:

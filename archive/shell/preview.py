@@ -8,6 +8,7 @@ at once. When a result is ready the prompt is asked to redraw.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -15,20 +16,24 @@ from dataclasses import dataclass, replace
 
 from archive.errors import ArchiveError
 from archive.model import Preview, SearchRequest
-from archive.search import preview
+from archive.search import counted_completions, preview
 from archive.store import LiveSearcher, Store
 
 PREVIEW_TITLES = 3
+COMPLETIONS = 4  # words shown for the word being typed
 
 
 @dataclass(frozen=True)
 class Shown:
-    """What the toolbar shows for one query text: hits, or why there are none."""
+    """What the toolbar shows for one query text: hits, or why there are none,
+    and what the word being typed can complete to."""
 
     text: str
     preview: Preview | None = None
     error: str | None = None
     latency: float = 0.0  # seconds from the keystroke to this result
+    word: str = ""  # the word being typed, if the cursor is in one
+    completions: tuple[tuple[str, int], ...] = ()  # words it can become, with articles
 
 
 class Previewer:
@@ -48,26 +53,27 @@ class Previewer:
         # Kept open between keystrokes: opening a searcher costs more than a search.
         # Only one worker runs at a time, so it is never used by two threads at once.
         self._searcher = LiveSearcher(store)
-        self._pending: tuple[str, float] | None = None
-        self._submitted: str | None = None
+        self._pending: tuple[str, str, float] | None = None
+        self._submitted: tuple[str, str] | None = None
         self._busy = False
         self._lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
 
-    def submit(self, text: str, again: bool = True) -> None:
-        """Preview ``text`` as soon as the worker is free (newest text wins).
+    def submit(self, text: str, word: str = "", again: bool = True) -> None:
+        """Preview ``text`` as soon as the worker is free (newest text wins),
+        and find what ``word``, the word being typed, can complete to.
 
-        With ``again=False`` nothing is done if ``text`` was the last submitted.
+        With ``again=False`` nothing is done if these were the last submitted.
         """
-        if not again and text == self._submitted:
+        if not again and (text, word) == self._submitted:
             return
-        self._submitted = text
+        self._submitted = (text, word)
         if not wanted(text):
             self.latest = None
             return
         with self._lock:
-            self._pending = (text, time.perf_counter())
+            self._pending = (text, word, time.perf_counter())
             if self._busy:
                 return
             self._busy = True
@@ -89,22 +95,36 @@ class Previewer:
                     self._busy = False
                     self._idle.set()
                     return
-                text, started = self._pending
+                text, word, started = self._pending
                 self._pending = None
-            self.latest = self._compute(self._searcher, text, started)
+            self.latest = self._compute(self._searcher, text, word, started)
             self.latencies.append(self.latest.latency)
             self.redraw()
 
-    def _compute(self, searcher: LiveSearcher, text: str, started: float) -> Shown:
+    def _compute(self, searcher: LiveSearcher, text: str, word: str, started: float) -> Shown:
+        found: Preview | None = None
+        error: str | None = None
+        words: tuple[tuple[str, int], ...] = ()
         try:
+            if word:
+                words = tuple(counted_completions(self.store, word, COMPLETIONS, searcher.get()))
             request = replace(self.request(), query=text)
             found = preview(self.store, request, searcher.get(), top=PREVIEW_TITLES)
         except ArchiveError as err:
-            return Shown(text, error=err.message, latency=time.perf_counter() - started)
+            error = err.message
         except Exception as err:  # the worker must live on: the next key may succeed
             error = f"{type(err).__name__}: {err}"
-            return Shown(text, error=error, latency=time.perf_counter() - started)
-        return Shown(text, preview=found, latency=time.perf_counter() - started)
+        latency = time.perf_counter() - started
+        return Shown(text, found, error, latency, word, words)
+
+
+def word_at_cursor(before: str, after: str) -> str:
+    """The word the cursor is in or at the end of: the part of it before the cursor."""
+    typed = _WORD_END.search(before)
+    return typed.group() if typed else ""
+
+
+_WORD_END = re.compile(r"[^\W\d_][\w']*$")
 
 
 def wanted(text: str) -> bool:

@@ -10,21 +10,43 @@ from archive.shell.preview import Previewer, wanted
 
 
 def toolbar(
-    state: ShellState, previewer: Previewer | None, text: str, width: int
+    state: ShellState, previewer: Previewer | None, text: str, width: int, word: str = ""
 ) -> StyleAndTextTuples:
     lines: StyleAndTextTuples = []
     if previewer is not None:
-        lines += [*_fit(_preview_line(previewer, text), width), ("", "\n")]
+        lines += [*_fit(_preview_line(previewer, text, word), width), ("", "\n")]
+        completing = _completions_line(previewer, text, word)
+        if completing:
+            lines += [*_fit(completing, width), ("", "\n")]
     return lines + _fit(_status_line(state), width)
 
 
-def _preview_line(previewer: Previewer, text: str) -> StyleAndTextTuples:
+def _completions_line(previewer: Previewer, text: str, word: str) -> StyleAndTextTuples:
+    """What the word being typed can become, with how many articles hold each."""
+    shown = previewer.latest
+    if not word or shown is None or (shown.text, shown.word) != (text, word):
+        return []
+    if not shown.completions:
+        return [("class:toolbar.dim", f" no word in the index starts with {safe(word)!r}")]
+    pieces: StyleAndTextTuples = [("class:toolbar.dim", f" {safe(word)}… ")]
+    for number, (completion, count) in enumerate(shown.completions):
+        pieces += [
+            ("class:toolbar.dim", " · " if number else ""),
+            ("", safe(completion)),
+            ("class:toolbar.dim", f" {count:,}"),
+        ]
+    return pieces
+
+
+def _preview_line(previewer: Previewer, text: str, word: str = "") -> StyleAndTextTuples:
     shown = previewer.latest
     if not wanted(text):
         return [("class:toolbar.dim", " type to search; results preview here")]
     if shown is None:
         return [("class:toolbar.dim", " searching…")]
     stale = shown.text != text
+    if shown.error is not None and word and shown.completions:
+        return [("class:toolbar.dim", " keep typing: Tab completes the word")]
     if shown.error is not None:
         return [("class:toolbar.warning", f" {safe(shown.error)}")]
     assert shown.preview is not None
