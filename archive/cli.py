@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from archive.store import Store
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-UNWRAPPED = 1_000_000  # columns of piped output: lines are never wrapped
 
 
 @dataclass
@@ -67,24 +66,23 @@ class Env:
         return shlex.join(["archive", *chosen, *args])
 
     @staticmethod
-    def console(stderr: bool = False, width: int | None = None) -> Console:
+    def console(stderr: bool = False) -> Console:
         from rich.console import Console
 
         from archive.render import theme
 
-        return Console(stderr=stderr, highlight=False, emoji=False, theme=theme(), width=width)
+        return Console(stderr=stderr, highlight=False, emoji=False, theme=theme())
 
     def emit(self, renderable: Any) -> None:
         """Print for people; when piped, plain text: no line is wrapped (a path or a
         URL is never cut in two), and no line carries trailing padding."""
         console = self.console()
-        if console.is_terminal:
-            console.print(renderable)
-            return
-        console = self.console(width=UNWRAPPED)
-        with console.capture() as captured:
-            console.print(renderable)
-        click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
+        if not console.is_terminal:
+            from archive.render import plain_console
+
+            console = plain_console(sys.stdout)
+        console.print(renderable)
+        console.file.flush()
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -723,12 +721,19 @@ def shell(env: Env) -> int:
     """The interactive search shell (the default on a terminal).
 
     Each line is a query; ':help' lists the shell's commands. If the index is
-    missing or empty, it is first built from the bundled seed articles.
+    missing or empty, it is first built from the bundled seed articles. With
+    standard input not a terminal, each line read is run and only the results
+    are printed (exit status 2 if any line failed).
 
     \b
-    Example:
+    Examples:
       archive --index-dir /tmp/idx shell
+      printf 'putin\\n:sort newest\\n' | archive shell
     """
+    if not sys.stdin.isatty():
+        from archive.shell import run_lines
+
+        return run_lines(env.location, sys.stdin, env.config_file, traceback=env.traceback)
     from archive.shell import main as shell_main
 
     return shell_main(env.location, env.config_file, traceback=env.traceback)

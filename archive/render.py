@@ -7,12 +7,13 @@ Functions here return renderables; they never print.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -39,6 +40,42 @@ MATCH, TITLE, META, RANK, WARNING = (f"archive.{name}" for name in DEFAULT_THEME
 TITLE_MATCH = MATCH
 ELLIPSIS = "…"
 _BREAK = re.compile(r"\s*\n\s*")
+
+
+UNWRAPPED = 1_000_000  # columns of output that is not for a terminal: never wrapped
+
+
+class _Unpadded(io.TextIOBase):
+    """A text stream that writes whole lines without their trailing spaces."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            self._out.write(line.rstrip() + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._out.write(self._pending.rstrip())
+            self._pending = ""
+        self._out.flush()
+
+
+def plain_console(out: IO[str], styles: dict[str, str] | None = None) -> Console:
+    """A console for output that is not a terminal (a pipe, a file): no colour,
+    no line ever wrapped (a path or a URL is never cut in two), no padding."""
+    return Console(
+        file=cast(IO[str], _Unpadded(out)),
+        width=UNWRAPPED,
+        color_system=None,
+        highlight=False,
+        emoji=False,
+        theme=theme(styles),
+    )
 
 
 def theme(styles: dict[str, str] | None = None) -> Theme:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -385,3 +387,22 @@ def test_open_takes_an_article_id(seeded: Store) -> None:
     pages = out.split("<<pager")[1:]
     assert len(pages) == 2
     assert all("Russia Seeks Starting Point" in page for page in pages)
+
+
+def test_without_a_terminal_the_shell_runs_each_line_and_prints_only_results(
+    seeded: Store,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(seeded.path), "shell"],
+        input="putin\n:sort newest\n:frobnicate\nquit\nnever run\n",
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2  # one line failed
+    assert done.stdout.count("2 hits for putin") == 2
+    assert "newest first" in done.stdout
+    assert "search>" not in done.stdout and "Input is not a terminal" not in done.stderr
+    assert "news-archive" not in done.stdout and "Goodbye" not in done.stdout
+    assert "unknown command :frobnicate" in done.stderr and done.stderr.count("\n") == 1
+    assert "never run" not in done.stdout
+    assert all(line == line.rstrip() for line in done.stdout.splitlines())

@@ -5,7 +5,7 @@
 serve the prompt, and ``pager`` shows long articles.
 """
 
-from archive.shell.app import build_session, main
+from archive.shell.app import build_session, main, run_lines
 from archive.shell.commands import COMMANDS
 
-__all__ = ["COMMANDS", "build_session", "main"]
+__all__ = ["COMMANDS", "build_session", "main", "run_lines"]

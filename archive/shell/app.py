@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -24,7 +25,7 @@ from rich.text import Text
 from archive import __version__, config
 from archive.indexer import index_seeds
 from archive.locations import IndexLocation, history_file
-from archive.render import META, WARNING, safe, theme
+from archive.render import META, WARNING, plain_console, safe, theme
 from archive.schema import QUERY_FIELDS
 from archive.search import completions
 from archive.shell.commands import ShellState, dispatch
@@ -208,3 +209,45 @@ def main(
         state.searcher.close()
         if previewer is not None:
             previewer.close()
+
+
+def run_lines(
+    location: IndexLocation,
+    lines: Iterable[str],
+    config_file: Path | None = None,
+    console: Console | None = None,
+    errors: Console | None = None,
+    traceback: bool = False,
+) -> int:
+    """The shell without a terminal, as ``psql < file`` runs: one query or
+    command per line, only the results on standard output (notices and errors
+    on standard error), no prompt. Exit status 2 if any line failed, else 0."""
+    settings, warnings = config.load(config.config_path(config_file))
+    if console is None:
+        console = Console(highlight=False, emoji=False)
+        if not console.is_terminal:
+            console = plain_console(sys.stdout)
+    errors = errors or Console(stderr=True, highlight=False, emoji=False)
+    for each in (console, errors):
+        each.push_theme(theme(settings.theme))
+    for warning in warnings:
+        errors.print(Text(safe(warning), style=WARNING))
+    store = open_or_seed(location, errors)
+    state = ShellState(
+        store=store,
+        location=location,
+        console=console,
+        settings=settings,
+        pager=lambda out, renderable: out.print(renderable),  # no pager without a terminal
+        traceback=traceback,
+        errors=errors,
+    )
+    try:
+        for line in lines:
+            dispatch(state, line.rstrip("\n"))
+            if state.done:
+                break
+    finally:
+        state.searcher.close()
+        console.file.flush()
+    return 2 if state.failures else 0

@@ -47,6 +47,8 @@ class ShellState:
     request: SearchRequest = field(default_factory=lambda: SearchRequest(""))
     results: Results | None = None
     done: bool = False
+    errors: Console | None = None  # where hints and errors go (default: the console)
+    failures: int = 0  # lines that ended in an error
     searcher: LiveSearcher = field(init=False)
     articles: int = 0  # articles in the index when it was last searched
 
@@ -106,12 +108,13 @@ class ShellState:
         raise CommandError(f"there is no result {number} in the current list")
 
     def hint(self, message: str) -> None:
-        self.console.print(Text(safe(message), style=WARNING))
+        (self.errors or self.console).print(Text(safe(message), style=WARNING))
 
     def fail(self, err: Exception) -> None:
         """An unexpected error: one line, the traceback only when asked for."""
+        self.failures += 1
         if self.traceback:
-            self.console.print_exception()
+            (self.errors or self.console).print_exception()
         message = f"error: {type(err).__name__}: {err}"
         if not self.traceback:
             message += " (start the shell with 'archive --traceback' for details)"
@@ -173,6 +176,7 @@ def dispatch(state: ShellState, line: str) -> None:
         else:
             state.run_query(line)
     except ArchiveError as err:
+        state.failures += 1
         state.hint(str(err))
     except KeyboardInterrupt:
         raise
