@@ -122,7 +122,8 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
     except QueryError:
         raise
     except Exception as err:  # Whoosh's parser raises several kinds on odd input
-        raise QueryError(f"cannot parse the query {shown(text)}: {err}") from err
+        reason = " ".join(str(err).split())  # one line, whatever the parser said
+        raise QueryError(f"cannot parse the query {shown(text)}: {reason}") from err
     query = query.accept(_no_fuzzy_numbers).accept(_bounded_patterns)
     if query is NullQuery or isinstance(query, type(NullQuery)):
         raise QueryError(
@@ -415,7 +416,8 @@ def _split_range(inner: str) -> tuple[str, str, str]:
     parts = re.split(r"(?:^|\s+)to(?:\s+|$)", inner, maxsplit=1, flags=re.I)
     if len(parts) != 2:
         raise QueryError(
-            f"a date range needs 'to': [{inner}]", hint="date:[2025-11-01 to 2025-11-30]"
+            f"a date range needs 'to': {shown('[' + inner + ']')}",
+            hint="date:[2025-11-01 to 2025-11-30]",
         )
     return parts[0].strip(), "to", parts[1].strip()
 

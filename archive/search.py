@@ -112,7 +112,7 @@ def date_filter(since: str | None, until: str | None) -> Query | None:
     start = query_language.span(since)[0] if since else None
     end = query_language.span(until)[1] if until else None
     if start and end and start > end:
-        raise QueryError(f"--since {since} is after --until {until}")
+        raise QueryError(f"--since {since!r} is after --until {until!r}")
     return DateRange("date", start, end)
 
 

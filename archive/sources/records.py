@@ -211,13 +211,15 @@ def read_csv(
     # Strict: an unclosed quote is an error, not a field that swallows the rest.
     rows = csv.reader(source, dialect, strict=True)
     header = _header(text, dialect, fields)
-    if header is not None:
-        next(rows, None)
-    number = 1 if header is not None else 0
+    skip = header is not None  # the header row, read like any other
+    number = 0
     while True:
         number += 1
         try:
             row = next(rows)
+            if skip:
+                skip = False
+                continue
         except StopIteration:
             return
         except RecordTooLong as err:
