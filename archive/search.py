@@ -68,10 +68,24 @@ class SpanFormatter(highlight.Formatter):
         )
 
 
+class EarlierFirstScorer(highlight.BasicFragmentScorer):
+    """Whoosh's fragment score, ties going to the earlier fragment.
+
+    Whoosh breaks ties between equally scored fragments by comparing their
+    memory addresses, so one query showed other snippets from one process to
+    the next. Scores are whole numbers: a fraction under one, larger the
+    earlier the fragment starts, orders only the ties.
+    """
+
+    def __call__(self, fragment: highlight.Fragment) -> float:
+        return float(super().__call__(fragment)) + 1 / (2 + fragment.startchar)
+
+
 _SNIPPETS = highlight.Highlighter(
     fragmenter=highlight.ContextFragmenter(
         maxchars=SNIPPET_CHARS, surround=SNIPPET_CONTEXT, charlimit=None
     ),
+    scorer=EarlierFirstScorer(),
     formatter=SpanFormatter(),
 )
 _WHOLE = highlight.Highlighter(

@@ -137,7 +137,7 @@ class ParallelWriter(MpWriter):
         for _ in self.tasks:
             self.jobqueue.put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
-        results = [self._result(task) for task in self.tasks]
+        results = self._results()
         for task in self.tasks:
             task.join()
         finalsegments += [segment for _, _, segment in results]
@@ -148,23 +148,25 @@ class ParallelWriter(MpWriter):
         self._commit_toc(finalsegments)
         self._finish()
 
-    def _result(self, task: Any) -> Any:
-        """What one worker wrote; WriteFailed (after cancelling) if it failed."""
-        while True:
+    def _results(self) -> list[Any]:
+        """What the workers wrote; WriteFailed (after cancelling) if one failed."""
+        results: list[Any] = []
+        while len(results) < len(self.tasks):
             try:
                 result = self.resultqueue.get(timeout=PARENT_CHECK_SECONDS)
-                break
             except queue.Empty:
-                if not task.is_alive():
-                    try:  # it may have put its result just before it ended
-                        result = self.resultqueue.get(timeout=1)
-                    except queue.Empty:
-                        result = (FAILED, f"a worker process ended ({task.exitcode})", None)
-                    break
-        if result[0] == FAILED:
-            self.cancel()
-            raise WriteFailed(
-                f"writing the index failed: {result[1]}",
-                hint="what was not committed is read again by the next run once the cause is fixed",
-            )
-        return result
+                if any(task.is_alive() for task in self.tasks):
+                    continue
+                try:  # the last may have put its result just before it ended
+                    result = self.resultqueue.get(timeout=1)
+                except queue.Empty:
+                    result = (FAILED, "a worker process ended without writing its segment", None)
+            if result[0] == FAILED:
+                self.cancel()
+                raise WriteFailed(
+                    f"writing the index failed: {result[1]}",
+                    hint="what was not committed is read again by the next run once the cause "
+                    "is fixed",
+                )
+            results.append(result)
+        return results

@@ -66,3 +66,79 @@ def test_mypy_is_clean() -> None:
     pytest.importorskip("mypy")
     done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- the README's examples are real output ---------------------------------------
+
+EXAMPLE = re.compile(r"^```(?:text|json)\n(\$ archive [^\n]*)\n(.*?)^```", re.M | re.S)
+# What an example says about where it was run (a comment on its command line).
+ARCHIVES = {
+    "": "seeds",
+    "# on the Reuters-21578 corpus": "reuters",
+    "# into a new index": "new",
+}
+VOLATILE = [
+    (re.compile(r"in \d+ ms"), "in N ms"),
+    (re.compile(r"\(\d+\.\d+ s\)"), "(N s)"),
+    (re.compile(r'"elapsed_ms": [\d.]+'), '"elapsed_ms": N'),
+]
+
+
+def examples() -> list[tuple[str, str]]:
+    return [(command, output) for command, output in EXAMPLE.findall(README)]
+
+
+def normal(text: str, index: Path) -> list[str]:
+    text = text.replace(str(index), "~/.local/share/news-archive/index")
+    text = text.replace(str(Path(shell.__file__).parents[1] / "seeds"), ".../archive/seeds")
+    for pattern, placeholder in VOLATILE:
+        text = pattern.sub(placeholder, text)
+    return [line.rstrip() for line in text.rstrip("\n").split("\n")]
+
+
+@pytest.fixture(scope="session")
+def reuters_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from conftest import SHARED
+
+    corpus = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
+    if not corpus.exists():
+        pytest.skip("needs ../shared/corpora")
+    index = tmp_path_factory.mktemp("reuters") / "index"
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(index), "index", str(corpus)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode in (0, 3), done.stderr
+    return index
+
+
+def test_the_readme_has_examples() -> None:
+    assert len(examples()) >= 4
+
+
+@pytest.mark.parametrize(("command", "output"), examples(), ids=[c for c, _ in examples()])
+def test_readme_example_is_what_the_command_prints(
+    command: str,
+    output: str,
+    run: Callable[..., Ran],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    import shlex
+
+    line, _, comment = command.partition("  #")
+    where = ARCHIVES["#" + comment.rstrip() if comment else ""]
+    args = shlex.split(line.removeprefix("$ archive "))
+    if where == "reuters":
+        index = request.getfixturevalue("reuters_index")
+    else:
+        index = tmp_path / "index"
+        if where == "seeds":
+            assert run("--index-dir", str(index), "index").code == 0
+    ran = run("--index-dir", str(index), *args)
+    printed = normal(ran.err + ran.out, index)
+    expected = normal(output, index)
+    if expected[-1] == "...":  # the rest of the output is left out
+        expected, printed = expected[:-1], printed[: len(expected) - 1]
+    assert printed == expected
