@@ -189,3 +189,19 @@ def test_the_preview_shows_what_enter_finds(grown: Path, text: str, options: dic
     assert shown.total == found.total
     assert list(shown.titles) == [hit.title for hit in found.hits[:3]]
     assert len(set(shown.titles)) == len(shown.titles) or options.get("all_copies")
+
+
+def shell_examples() -> list[str]:
+    from archive.shell import COMMANDS
+
+    return sorted({entry.example for entry in COMMANDS.values() if entry.name != "quit"})
+
+
+@pytest.mark.parametrize("example", shell_examples())
+def test_shell_command(grown: Path, example: str) -> None:
+    from test_shell import session
+
+    code, out = session(f"oil\n{example}\n:q\n", grown)
+    assert code == 0
+    assert "error: " not in out, out
+    assert "Goodbye." in out
