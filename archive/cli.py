@@ -22,14 +22,14 @@ import click
 
 from archive.errors import ArchiveError
 from archive.escape import safe_line
-from archive.wording import counted
+from archive.present.wording import counted
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from archive.index.store import Store
     from archive.locations import IndexLocation
     from archive.model import Results, SyncReport
-    from archive.store import Store
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -50,7 +50,7 @@ class Env:
 
     def open_store(self) -> Store:
         from archive.errors import IndexMissing
-        from archive.store import Store
+        from archive.index.store import Store
 
         try:
             return Store.open(self.location.path)
@@ -69,7 +69,7 @@ class Env:
     def console(stderr: bool = False) -> Console:
         from rich.console import Console
 
-        from archive.render import theme
+        from archive.present.render import theme
 
         return Console(stderr=stderr, highlight=False, emoji=False, theme=theme())
 
@@ -78,7 +78,7 @@ class Env:
         URL is never cut in two), and no line carries trailing padding."""
         console = self.console()
         if not console.is_terminal:
-            from archive.render import plain_console
+            from archive.present.render import plain_console
 
             console = plain_console(sys.stdout)
         console.print(renderable)
@@ -182,8 +182,8 @@ def index(
       archive index --prune ~/news           # also drop articles whose file is gone
     """
     from archive import sources
-    from archive.indexer import Stop, index_paths, index_seeds
-    from archive.store import Store
+    from archive.index.indexer import Stop, index_paths, index_seeds
+    from archive.index.store import Store
 
     started = time.perf_counter()
     fields = sources.FieldMap(_field_map(field_map))
@@ -276,7 +276,7 @@ def _summary(report: SyncReport, where: Path, elapsed: float) -> str:
 
 
 def _progress() -> Any:
-    from archive.progress import for_stderr
+    from archive.present.progress import for_stderr
 
     return for_stderr()
 
@@ -385,7 +385,7 @@ def search(
       archive search --any what did putin say about the peace plan
     """
     from archive.model import SearchRequest
-    from archive.search import search as run_search
+    from archive.search.run import search as run_search
 
     request = SearchRequest(
         " ".join(words),
@@ -417,7 +417,7 @@ def _explain(results: Results) -> None:
 
 
 def _facets(store: Store, request: Any, names: tuple[str, ...]) -> Any:
-    from archive.coverage import facets
+    from archive.search.coverage import facets
 
     with store.searcher() as searcher:
         return facets(store, request, list(names), searcher)
@@ -425,13 +425,13 @@ def _facets(store: Store, request: Any, names: tuple[str, ...]) -> Any:
 
 def _print_results(env: Env, results: Results, output: str, found_facets: Any = None) -> None:
     if output == "text":
-        from archive.render import facets_view, results_view
+        from archive.present.render import facets_view, results_view
 
         env.emit(results_view(results))
         if found_facets:
             env.emit(facets_view(found_facets))
         return
-    from archive import formats
+    from archive.present import formats
 
     if output == "json":
         data = formats.results_json(results)
@@ -469,7 +469,7 @@ def similar(env: Env, article_id: str, limit: int, output: str) -> int:
       archive similar f951e8f88038
       archive similar f951 --format json | jq '.key_terms'
     """
-    from archive.search import similar as more_like
+    from archive.search.run import similar as more_like
 
     results = more_like(env.open_store(), article_id, pagelen=limit)
     _print_results(env, results, output)
@@ -489,15 +489,15 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
       archive show 3f2a9c81d0b4
       archive show 3f2a --query withdrawal
     """
-    from archive.search import highlight_article
+    from archive.search.run import highlight_article
 
     shown = highlight_article(env.open_store(), article_id, query)
     if as_json:
-        from archive.formats import article_json, dumps
+        from archive.present.formats import article_json, dumps
 
         click.echo(dumps(article_json(shown.article)))
     else:
-        from archive.render import article_view
+        from archive.present.render import article_view
 
         env.emit(article_view(shown))
     return EXIT_OK
@@ -543,8 +543,8 @@ def timeline(
       archive timeline coffee --normalize --since 1987-03 --until 1987-06
       archive timeline oil --csv > oil.csv
     """
-    from archive.coverage import timeline as build_timeline
     from archive.model import SearchRequest
+    from archive.search.coverage import timeline as build_timeline
 
     request = SearchRequest(
         " ".join(words), any_words=any_words, exact=exact, since=since, until=until
@@ -553,13 +553,13 @@ def timeline(
     with store.searcher() as searcher:
         found = build_timeline(store, request, searcher, by=by, normalized=normalize)
     if as_json or as_csv:
-        from archive import formats
+        from archive.present import formats
 
         click.echo(
             formats.dumps(formats.timeline_json(found)) if as_json else formats.timeline_csv(found)
         )
     else:
-        from archive.render import timeline_view
+        from archive.present.render import timeline_view
 
         env.emit(timeline_view(found))
     return EXIT_OK if found.matched else EXIT_NONE
@@ -603,7 +603,7 @@ def evaluate(
       archive --index-dir /tmp/cacm index cacm_docs.jsonl
       archive --index-dir /tmp/cacm eval cacm_queries.tsv cacm_qrels.trec --run-out run.txt
     """
-    from archive import evaluation
+    from archive.search import evaluation
 
     found = evaluation.evaluate(
         evaluation.run_topics(env.open_store(), evaluation.read_topics(topics), id_field),
@@ -612,11 +612,11 @@ def evaluate(
     if run_out is not None:
         run_out.write_text(evaluation.trec_run(found.runs), encoding="utf-8")
     if as_json:
-        from archive import formats
+        from archive.present import formats
 
         click.echo(formats.dumps(formats.evaluation_json(found)))
     else:
-        from archive.render import evaluation_view
+        from archive.present.render import evaluation_view
 
         env.emit(evaluation_view(found, per_query))
     return EXIT_OK
@@ -670,8 +670,8 @@ def rebuild(env: Env, no_wait: bool) -> int:
     Example:
       archive rebuild
     """
-    from archive.indexer import waiting
-    from archive.rebuild import problems, rebuild
+    from archive.index.indexer import waiting
+    from archive.index.rebuild import problems, rebuild
 
     started = time.perf_counter()
     progress = _progress()
@@ -705,11 +705,11 @@ def stats(env: Env, as_json: bool) -> int:
     """
     figures = env.open_store().stats()
     if as_json:
-        from archive.formats import dumps, stats_json
+        from archive.present.formats import dumps, stats_json
 
         click.echo(dumps(stats_json(figures, env.location)))
     else:
-        from archive.render import stats_view
+        from archive.present.render import stats_view
 
         env.emit(stats_view(figures, env.location))
     return EXIT_OK

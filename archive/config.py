@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.locations import APP_NAME
-from archive.render import DEFAULT_THEME
+from archive.present.render import DEFAULT_THEME
 
 ENV_CONFIG = "ARCHIVE_CONFIG"
 

@@ -2,7 +2,7 @@
 
 All three index the same 3,204 CACM documents (title and abstract), run the
 same 64 queries (52 judged) as any-word queries, and are scored by the same
-code (archive.evaluation: MAP, P@10, nDCG@10, recall@100).
+code (archive.search.evaluation: MAP, P@10, nDCG@10, recall@100).
 
     python bench/eval_cacm.py
 """
@@ -20,8 +20,8 @@ from whoosh import fields, index, qparser
 from whoosh.analysis import StemmingAnalyzer
 
 from archive import sources
-from archive.evaluation import Evaluation, evaluate, read_qrels, read_topics, run_topics
-from archive.store import Store
+from archive.index.store import Store
+from archive.search.evaluation import Evaluation, evaluate, read_qrels, read_topics, run_topics
 
 CACM = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "cacm"
 DOCS, TOPICS, QRELS = (

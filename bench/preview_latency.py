@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from archive.index.store import Store
 from archive.model import Article
 from archive.shell.preview import Previewer
-from archive.store import Store
 
 HERE = Path(__file__).resolve().parent
 REUTERS = HERE.parents[1] / "shared" / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"

@@ -155,8 +155,8 @@ def query_latencies(system: str, index: Path, rounds: int) -> dict[str, list[flo
             return bare_whoosh.run_query(searcher, parse, text)
 
     else:
-        from archive.search import search
-        from archive.store import LiveSearcher, Store
+        from archive.index.store import LiveSearcher, Store
+        from archive.search.run import search
 
         store = Store.open(index)
         live = LiveSearcher(store)
@@ -209,7 +209,7 @@ def update(system: str, index: Path, files: list[Path]) -> float:
 def preview_latency(index: Path) -> list[float]:
     import preview_latency
 
-    from archive.store import Store
+    from archive.index.store import Store
 
     latencies, _ = preview_latency.type_queries(Store.open(index), 0.120, 1)
     return latencies

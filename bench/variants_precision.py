@@ -21,7 +21,7 @@ from pathlib import Path
 
 from whoosh.support.charset import accent_map
 
-from archive.variants import CURATED, variant_key
+from archive.query.variants import CURATED, variant_key
 
 HERE = Path(__file__).resolve().parent
 CORPORA = HERE.parents[1] / "shared" / "corpora"

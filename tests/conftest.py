@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive import cli, sources
-from archive.store import Store
+from archive.index.store import Store
 
 SEED_000 = "000_44eb2994a6798eda.txt"  # headline first; whole body pasted twice
 SEED_001 = "001_dcd564552b84d477.txt"  # no headline; trailing "Also Read:" line

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED_000, SEED_001, Ran, seed_id
 
-from archive.store import Store
+from archive.index.store import Store
 
 Run = Callable[..., Ran]
 
@@ -90,7 +90,7 @@ def test_unexpected_errors_are_one_line_unless_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("archive.search.search", broken)
+    monkeypatch.setattr("archive.search.run.search", broken)
     ran = run("search", "putin")
     assert ran.code == 2
     expected = "RuntimeError: disk on fire (run with --traceback for details)"
@@ -178,9 +178,9 @@ def test_whoosh_compile_warnings_never_reach_the_user(tmp_path: Path) -> None:
 def test_ctrl_c_exits_130(index_dir: Path, tmp_path: Path) -> None:
     slow = tmp_path / "slow.py"
     slow.write_text(
-        "import time, archive.search\n"
+        "import time, archive.search.run\n"
         "def crawl(*a, **k):\n    time.sleep(30)\n"
-        "archive.search.search = crawl\n"
+        "archive.search.run.search = crawl\n"
         "from archive.cli import run\nrun()\n",
         encoding="utf-8",
     )
@@ -270,7 +270,7 @@ def test_an_unreadable_folder_is_reported_and_the_rest_indexed(
 def test_a_read_only_index_says_so_in_words(
     run: Run, seeded: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import locking
+    from archive.index import locking
 
     def refuse(*args: object, **kwargs: object) -> int:
         raise PermissionError(13, "Permission denied")

@@ -13,10 +13,10 @@ import pytest
 from conftest import SHARED, Ran
 
 from archive import sources
-from archive.coverage import facets, timeline
+from archive.index.store import Store
 from archive.model import Article, Problem
-from archive.search import search
-from archive.store import Store
+from archive.search.coverage import facets, timeline
+from archive.search.run import search
 
 REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
 Run = Callable[..., Ran]
@@ -121,7 +121,7 @@ def test_counts_are_exact_with_dates_in_the_query(reuters: Store) -> None:
     assert in_query.articles == as_options.articles == every.total
     assert in_query.total <= in_query.articles
     with reuters.searcher() as searcher:
-        from archive.search import parse
+        from archive.search.run import parse
 
         query = parse(reuters, "oil date:[1987-03-01 to 1987-06-30]")
         assert every.total == len(list(searcher.search(query, limit=None)))

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, SHARED
 
-from archive.search import search
-from archive.store import Store
+from archive.index.store import Store
+from archive.search.run import search
 
 REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
 pytestmark = pytest.mark.skipif(not REUTERS.exists(), reason="needs ../shared/corpora")
@@ -268,7 +268,7 @@ def test_rebuild_waits_for_no_writer_with_no_wait(wire: Path, tmp_path: Path) ->
 def test_searches_work_during_a_run_and_see_its_articles_once_committed(
     wire: Path, tmp_path: Path
 ) -> None:
-    from archive.store import LiveSearcher
+    from archive.index.store import LiveSearcher
 
     index = tmp_path / "index"
     finish(archive(index, "index"))
@@ -366,8 +366,8 @@ def test_rebuild_reads_files_indexed_through_relative_paths_and_links(tmp_path: 
 def test_rebuild_without_room_says_so_and_leaves_the_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import rebuild as rebuilding
     from archive.errors import ArchiveError
+    from archive.index import rebuild as rebuilding
 
     index = tmp_path / "index"
     assert run_cli(index, "index").returncode == 0
@@ -482,7 +482,8 @@ def test_a_worker_that_cannot_write_fails_the_run_and_loses_nothing(
 ) -> None:
     import resource
 
-    from archive import cli, writer
+    from archive import cli
+    from archive.whoosh_ext import multiproc as writer
 
     index = tmp_path / "index"
     assert cli.main(["--index-dir", str(index), "index"]) == 0

@@ -11,7 +11,7 @@ import pytest
 from conftest import Ran
 
 from archive.errors import ArchiveError
-from archive.evaluation import evaluate, read_qrels, read_topics, score, trec_run
+from archive.search.evaluation import evaluate, read_qrels, read_topics, score, trec_run
 
 Run = Callable[..., Ran]
 

@@ -105,9 +105,9 @@ def test_rebuild_keeps_every_article(run: Run, grown: Path) -> None:
 
 
 def test_timeline_counts_are_the_date_searches_counts(grown: Path) -> None:
-    from archive.coverage import timeline
-    from archive.search import search
-    from archive.store import Store
+    from archive.index.store import Store
+    from archive.search.coverage import timeline
+    from archive.search.run import search
 
     store = Store.open(grown)
     with store.searcher() as searcher:
@@ -177,9 +177,9 @@ def test_a_page_past_the_last_has_no_hits_and_says_so(run: Run, grown: Path) -> 
 )
 @pytest.mark.parametrize("text", ["oil", "bank rates", "title:oil", "yukos", "oil prices"])
 def test_the_preview_shows_what_enter_finds(grown: Path, text: str, options: dict) -> None:
+    from archive.index.store import Store
     from archive.model import SearchRequest
-    from archive.search import preview, search
-    from archive.store import Store
+    from archive.search.run import preview, search
 
     store = Store.open(grown)
     request = SearchRequest(text, **options)

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from archive import sources
 from archive.errors import QueryError
+from archive.index.store import Store
 from archive.model import Article, Problem
-from archive.search import search
-from archive.store import Store
+from archive.search.run import search
 
 Run = Callable[..., Ran]
 EXAMPLES = int(os.environ.get("ARCHIVE_FUZZ_EXAMPLES", "200"))
@@ -346,7 +346,7 @@ def test_a_lone_star_is_every_article_and_fuzziness_is_capped(business: Store) -
 def test_a_pattern_is_counted_only_up_to_the_limit(
     business: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import query as query_language
+    from archive.query import parse as query_language
 
     monkeypatch.setattr(query_language, "MAX_EXPANSION", 3)
     assert search(business, "yuk*").articles > 0  # a few words: answered
@@ -531,7 +531,7 @@ def terminal_output(run: Run, *args: str) -> str:
     from rich.console import Console
 
     from archive import cli
-    from archive.render import theme
+    from archive.present.render import theme
 
     screen = io.StringIO()
 

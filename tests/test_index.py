@@ -13,9 +13,9 @@ from conftest import SEED_000, SEED_001, SEEDS, seed_id
 
 from archive import sources
 from archive.errors import IndexLocked, IndexMissing, SchemaMismatch
+from archive.index.rebuild import rebuild
+from archive.index.store import META_FILE, Store
 from archive.model import Article, Problem
-from archive.rebuild import rebuild
-from archive.store import META_FILE, Store
 
 ARTICLE = "Harbour reopens after storm\n\nThe harbour reopened on Friday after repairs.\n"
 
@@ -174,7 +174,7 @@ def test_stats_count_what_cleaning_removed(seeded: Store) -> None:
 
 
 def test_a_damaged_band_table_is_set_aside_and_indexing_goes_on(seeded: Store) -> None:
-    from archive.bands import BANDS_FILE
+    from archive.index.bands import BANDS_FILE
 
     (seeded.path / BANDS_FILE).write_bytes(b"not a database" * 100)
     path = SEEDS / SEED_000

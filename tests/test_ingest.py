@@ -18,11 +18,11 @@ import pytest
 from conftest import FIXTURES, Ran
 
 from archive import sources
-from archive.indexer import index_paths
+from archive.index.indexer import index_paths
+from archive.index.store import Store
 from archive.model import Article, Problem
-from archive.search import search
+from archive.search.run import search
 from archive.sources import FieldMap
-from archive.store import Store
 
 INGEST = Path(__file__).parent / "fixtures" / "ingest"
 Run = Callable[..., Ran]
@@ -339,7 +339,7 @@ def test_a_run_committed_in_batches_indexes_the_same_as_one_commit(
 
     def indexed(batch: int | None) -> list[tuple[str, str, str]]:
         if batch:
-            monkeypatch.setattr("archive.store.CHECKPOINT_ARTICLES", batch)
+            monkeypatch.setattr("archive.index.store.CHECKPOINT_ARTICLES", batch)
         store = Store.create(tmp_path / f"index-{batch}")
         report = index_paths(store, [folder])
         assert (report.added, report.duplicates) == (30, 30)
@@ -458,7 +458,7 @@ def test_a_copy_that_changes_becomes_its_own_article(run: Run, tmp_path: Path) -
 
 
 def test_progress_lines_when_piped(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("archive.progress.QUIET_EVERY", 10)
+    monkeypatch.setattr("archive.present.progress.QUIET_EVERY", 10)
     ran = run("index", str(INGEST / "records" / "cacm_first40.jsonl"))
     assert ran.err.splitlines() == [f"archive: {n} articles read…" for n in (10, 20, 30, 40)]
 

@@ -12,8 +12,8 @@ import pytest
 from conftest import Ran
 
 from archive import sources
-from archive.search import search, similar
-from archive.store import Store
+from archive.index.store import Store
+from archive.search.run import search, similar
 
 FIXTURES = Path(__file__).parent / "fixtures"
 Run = Callable[..., Ran]

@@ -12,10 +12,10 @@ from conftest import Ran
 
 from archive import sources
 from archive.errors import QueryError
+from archive.index.store import Store
 from archive.model import Article
-from archive.query import date_query, span
-from archive.search import search
-from archive.store import Store
+from archive.query.parse import date_query, span
+from archive.search.run import search
 
 RECORDS = Path(__file__).parent / "fixtures" / "ingest" / "records"
 Run = Callable[..., Ran]

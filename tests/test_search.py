@@ -11,9 +11,9 @@ from rich.console import Console
 
 from archive import sources
 from archive.errors import QueryError
-from archive.render import article_view, results_view
-from archive.search import highlight_article, search
-from archive.store import Store
+from archive.index.store import Store
+from archive.present.render import article_view, results_view
+from archive.search.run import highlight_article, search
 
 
 def matched_words(text: str, spans: tuple[tuple[int, int], ...]) -> list[str]:
@@ -186,9 +186,9 @@ def segmented(seeded: Store) -> Store:
 
 
 def test_exact_counts_agree_with_whoosh_for_every_kind_of_query(segmented: Store) -> None:
-    from archive import docsets
-    from archive.query import ALL_WORDS
-    from archive.search import prepare
+    from archive.query.parse import ALL_WORDS
+    from archive.search.run import prepare
+    from archive.whoosh_ext import postings as docsets
 
     with segmented.searcher() as searcher:
         reader = searcher.reader()
@@ -207,8 +207,8 @@ def test_counts_shown_are_whooshs_counts(segmented: Store) -> None:
     for text in ["oil", "profits shares", "econom* NOT china"]:
         results = search(segmented, text, all_copies=True)
         with segmented.searcher() as searcher:
-            from archive.query import ALL_WORDS
-            from archive.search import prepare
+            from archive.query.parse import ALL_WORDS
+            from archive.search.run import prepare
 
             query, _ = prepare(segmented, text, searcher, ALL_WORDS)
             assert results.total == len(searcher.search(query, limit=None, scored=False).docs())
@@ -232,9 +232,9 @@ def test_exact_counts_agree_with_whoosh_for_random_boolean_queries(segmented: St
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from archive import docsets
-    from archive.query import ALL_WORDS
-    from archive.search import prepare
+    from archive.query.parse import ALL_WORDS
+    from archive.search.run import prepare
+    from archive.whoosh_ext import postings as docsets
 
     leaf = st.sampled_from(WORDS)
     tree = st.recursive(
@@ -259,7 +259,7 @@ def test_exact_counts_agree_with_whoosh_for_random_boolean_queries(segmented: St
 def test_the_fast_field_lengths_rank_exactly_as_whoosh_does(
     segmented: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import ranking
+    from archive.search import ranking
 
     queries = ["oil", "profits shares", "goverment~ OR economy", '"chief executive"']
 

@@ -14,9 +14,9 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from archive import shell, sources
+from archive.index.store import Store
 from archive.locations import IndexLocation, history_file
-from archive.search import search
-from archive.store import Store
+from archive.search.run import search
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -339,7 +339,7 @@ def test_nothing_but_quit_closes_the_shell(seeded: Store, monkeypatch: pytest.Mo
         raise RuntimeError("a bug in one command")
 
     monkeypatch.setattr(commands, "timeline", broken, raising=False)
-    monkeypatch.setattr("archive.coverage.timeline", broken)
+    monkeypatch.setattr("archive.search.coverage.timeline", broken)
     code, out = session(
         ":any on\n:limit 1\nputin bishkek nato\n:open 2\n:timeline\nputin\n:q\n", seeded.path
     )

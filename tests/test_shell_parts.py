@@ -14,16 +14,16 @@ from rich.console import Console
 
 from archive import sources
 from archive.config import Settings
+from archive.index.schema import QUERY_FIELDS
+from archive.index.store import Store
 from archive.locations import IndexLocation
 from archive.model import Article
-from archive.schema import QUERY_FIELDS
-from archive.search import completions, search
+from archive.search.run import completions, search
 from archive.shell.commands import ShellState
 from archive.shell.completer import ShellCompleter
 from archive.shell.lexer import COMMAND, FIELD, OPERATOR, PATTERN, PHRASE, WARNING, tokens
 from archive.shell.preview import Previewer
 from archive.shell.toolbar import toolbar
-from archive.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TAB = CompleteEvent(completion_requested=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.store import Store
+from archive.index.store import Store
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tmux") is None or shutil.which("less") is None,

@@ -9,10 +9,10 @@ from datetime import datetime
 import pytest
 from conftest import SEED_001, Ran, seed_id
 
+from archive.index.store import Store
 from archive.model import Article
-from archive.search import search
-from archive.store import Store
-from archive.variants import variant_key
+from archive.query.variants import variant_key
+from archive.search.run import search
 
 Run = Callable[..., Ran]
 

@@ -23,18 +23,18 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from archive import __version__, config
-from archive.indexer import index_seeds
+from archive.index.indexer import index_seeds
+from archive.index.schema import QUERY_FIELDS
+from archive.index.store import Store
 from archive.locations import IndexLocation, history_file
-from archive.render import META, WARNING, plain_console, safe, theme
-from archive.schema import QUERY_FIELDS
-from archive.search import completions
+from archive.present.render import META, WARNING, plain_console, safe, theme
+from archive.search.run import completions
 from archive.shell.commands import ShellState, dispatch
 from archive.shell.completer import ShellCompleter
 from archive.shell.lexer import QueryLexer
 from archive.shell.pager import page
 from archive.shell.preview import Previewer, word_at_cursor
 from archive.shell.toolbar import toolbar
-from archive.store import Store
 
 PROMPT = "search> "
 STYLE = Style.from_dict(

@@ -17,12 +17,12 @@ from rich.text import Text
 
 from archive.config import Settings
 from archive.errors import ArchiveError
+from archive.index.store import MIN_ID_PREFIX, LiveSearcher, Store
 from archive.locations import IndexLocation
 from archive.model import SORTS, Hit, Results, SearchRequest
-from archive.render import WARNING, article_view, results_view, safe, stats_view
-from archive.search import highlight_article, search, similar
+from archive.present.render import WARNING, article_view, results_view, safe, stats_view
+from archive.search.run import highlight_article, search, similar
 from archive.shell.pager import page
-from archive.store import MIN_ID_PREFIX, LiveSearcher, Store
 
 MAX_LIMIT = 100
 # Whole lines that run a command without its colon, as in psql and pgcli.
@@ -313,8 +313,8 @@ def _all(state: ShellState, arg: str) -> None:
     arguments=("day", "week", "month"),
 )
 def _timeline(state: ShellState, arg: str) -> None:
-    from archive.coverage import timeline
-    from archive.render import timeline_view
+    from archive.present.render import timeline_view
+    from archive.search.coverage import timeline
 
     if state.query is None:
         raise CommandError("no query yet: search for something first")

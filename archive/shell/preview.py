@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from archive.errors import ArchiveError
+from archive.index.store import LiveSearcher, Store
 from archive.model import Preview, SearchRequest
-from archive.search import counted_completions, preview
-from archive.store import LiveSearcher, Store
+from archive.search.run import counted_completions, preview
 
 PREVIEW_TITLES = 3
 COMPLETIONS = 4  # words shown for the word being typed

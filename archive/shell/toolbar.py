@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from archive.render import safe
+from archive.present.render import safe
 from archive.shell.commands import ShellState
 from archive.shell.preview import Previewer, wanted
 

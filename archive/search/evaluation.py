@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.errors import ArchiveError
-from archive.query import Options
-from archive.search import prepare
-from archive.store import Store
+from archive.index.store import Store
+from archive.query.parse import Options
+from archive.search.run import prepare
 
 DEPTH = 1000  # documents retrieved per topic, as in TREC runs
 ANY_WORDS = Options(any_words=True)

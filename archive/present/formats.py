@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from archive.escape import safe
 from archive.locations import IndexLocation
 from archive.model import Article, Hit, IndexStats, Results, Snippet
-from archive.wording import counted
+from archive.present.wording import counted
 
 if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
-    from archive.coverage import Facet, Timeline
-    from archive.evaluation import Evaluation
+    from archive.search.coverage import Facet, Timeline
+    from archive.search.evaluation import Evaluation
 
 
 def _date(value: datetime | None) -> str | None:

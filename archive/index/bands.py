@@ -1,7 +1,7 @@
 """Near-duplicate candidates: each article's LSH band keys, beside the index.
 
 An article's MinHash signature gives BANDS keys; articles that share a key
-are candidates for being the same story (archive.similarity decides). The
+are candidates for being the same story (archive.index.similarity decides). The
 keys live in a small SQLite table next to Whoosh's files rather than in the
 index: nearly every key is unique, and as index terms they cost about a
 fifth of the build and of the index size. The table is committed just
@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from archive.manifest import sound
+from archive.index.manifest import sound
 
 BANDS_FILE = "archive-bands.sqlite"
 

@@ -24,10 +24,10 @@ from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG
 from typing import Protocol
 
 from archive import sources
-from archive.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
+from archive.index.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
+from archive.index.store import Session, Store
 from archive.model import Article, Problem, SyncReport
 from archive.sources import FieldMap, FolderScan
-from archive.store import Session, Store
 
 STDIN = Path("-")
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from whoosh.query import Or, Query, Term
 
-from archive.schema import DEFAULT_FIELDS, VOCABULARY_FIELDS
+from archive.index.schema import DEFAULT_FIELDS, VOCABULARY_FIELDS
 
 MIN_LENGTH = 4  # shorter words have no variants
 

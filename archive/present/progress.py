@@ -14,7 +14,7 @@ from typing import Any
 
 from archive.escape import safe_line
 from archive.model import Problem, SyncReport
-from archive.wording import counted
+from archive.present.wording import counted
 
 QUIET_EVERY = 5000  # articles between progress lines when not on a terminal
 

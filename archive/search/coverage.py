@@ -18,12 +18,12 @@ from whoosh import sorting
 from whoosh.query import DateRange, Every, Query
 from whoosh.searching import Searcher
 
-from archive import docsets
-from archive.columns import Column
 from archive.errors import QueryError
+from archive.index.store import Store
 from archive.model import SearchRequest
-from archive.search import as_request, options_of, prepare, request_dates
-from archive.store import Store
+from archive.search.run import as_request, options_of, prepare, request_dates
+from archive.whoosh_ext import postings as docsets
+from archive.whoosh_ext.columns import Column
 
 FACETS = ("source", "author", "tags", "date:month", "date:week")
 PERIODS = ("day", "week", "month")

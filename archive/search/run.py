@@ -23,13 +23,13 @@ from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
-from archive import docsets
-from archive import query as query_language
-from archive.columns import Column
 from archive.errors import QueryError
+from archive.index.schema import VOCABULARY_FIELDS
+from archive.index.store import Store, split_list
 from archive.model import SORTS, Highlighted, Hit, Preview, Results, SearchRequest, Snippet
-from archive.schema import VOCABULARY_FIELDS
-from archive.store import Store, split_list
+from archive.query import parse as query_language
+from archive.whoosh_ext import postings as docsets
+from archive.whoosh_ext.columns import Column
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
@@ -94,7 +94,7 @@ _WHOLE = highlight.Highlighter(
 
 
 def parse(store: Store, text: str, options: query_language.Options | None = None) -> Query:
-    """The query for ``text`` in the archive's query language (see archive.query)."""
+    """The query for ``text`` in the archive's query language (see archive.query.parse)."""
     return query_language.parse(store.ix.schema, text, options or query_language.Options())
 
 
@@ -107,7 +107,7 @@ def prepare(
     query_language.check_cost(query, searcher.reader())
     if options.exact:
         return query, {}
-    from archive import variants
+    from archive.query import variants
 
     words = [match.group(1) for match in _QUERY_WORD.finditer(text)]
     words = [w for w in words if w not in query_language.OPERATORS]

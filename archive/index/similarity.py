@@ -3,7 +3,7 @@
 Syndicated copies of a story (another headline, a dateline, a trimmed last
 paragraph) share most of the word shingles of the shorter text. Each
 article's MinHash signature is cut into bands whose keys are kept in a
-table (archive.bands), so any article sharing a band is a candidate.
+table (archive.index.bands), so any article sharing a band is a candidate.
 A candidate is the same story when the estimated share of the smaller
 text's shingles found in the larger is at least ``MIN_CONTAINMENT``, and the
 smaller is at least ``MIN_SIZE_RATIO`` of the larger (a brief that quotes a

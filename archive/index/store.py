@@ -22,20 +22,18 @@ from whoosh import index as whoosh_index
 from whoosh.query import Prefix
 from whoosh.searching import Searcher
 
-from archive import (
-    locking,
-    whoosh_patches,  # noqa: F401  (applied on import)
-)
-from archive.columns import Column
 from archive.errors import (
     ArticleNotFound,
     IndexMissing,
     IndexUnreadable,
     SchemaMismatch,
 )
+from archive.index import locking
+from archive.index.schema import LIST_SEPARATOR, SCHEMA_VERSION, build_schema
 from archive.model import Article, Cleaning, IndexStats, Problem, SyncReport
-from archive.ranking import WEIGHTING
-from archive.schema import LIST_SEPARATOR, SCHEMA_VERSION, build_schema
+from archive.search.ranking import WEIGHTING
+from archive.whoosh_ext import patches  # noqa: F401  (applied on import)
+from archive.whoosh_ext.columns import Column
 
 META_FILE = "archive-meta.json"
 # An ID prefix must be at least this long to name an article.
@@ -135,7 +133,7 @@ class Store:
         on_wait: Callable[[str], None] | None = None,
         doing: str = "index",
     ) -> Iterator[None]:
-        """Hold the archive's write lock for the block (see archive.locking).
+        """Hold the archive's write lock for the block (see archive.index.locking).
 
         Once it is held, what interrupted runs left is cleaned away, and the
         index is opened afresh: a rebuild may have replaced it meanwhile.
@@ -192,7 +190,7 @@ class Store:
     def _writer(self, parallel: bool = False) -> Any:
         """Whoosh's writer (the archive's lock is held): worker processes for a
         run, or a plain one for small edits."""
-        from archive.writer import ParallelWriter
+        from archive.whoosh_ext.multiproc import ParallelWriter
 
         def attempt() -> Any:
             try:
@@ -215,7 +213,7 @@ class Store:
             return self._carry_over(docs)
 
     def _carry_over(self, docs: Iterable[dict[str, Any]]) -> int:
-        from archive.bands import BandTable
+        from archive.index.bands import BandTable
 
         writer = self._writer()
         bands = BandTable(self.path)
@@ -251,8 +249,8 @@ class Store:
     def check(self) -> list[str]:
         """Read every segment, stored article and posting list, and the tables
         beside the index; what is damaged."""
-        from archive.bands import BandTable
-        from archive.manifest import Manifest
+        from archive.index.bands import BandTable
+        from archive.index.manifest import Manifest
 
         damage = Manifest.check(self.path) + BandTable.check(self.path)
         with self.ix.searcher() as searcher:
@@ -319,7 +317,7 @@ class Session:
         self._removed: set[str] = set()
         self._copies_to_add: dict[str, dict[str, list[Any]]] = {}
         self._copies_to_drop: dict[str, set[str]] = {}
-        from archive.bands import BandTable
+        from archive.index.bands import BandTable
 
         self.bands = BandTable(store.path)
         # Fingerprint and cluster of each article written this run.
@@ -450,7 +448,7 @@ class Session:
 
     def _cluster(self, article: Article) -> dict[str, Any]:
         """Band keys and fingerprint for the article, and the story cluster it joins."""
-        from archive.similarity import fingerprint
+        from archive.index.similarity import fingerprint
 
         self.bands.drop(article.id)  # its keys of an earlier version, if any
         mine = fingerprint(article.body)
@@ -463,7 +461,7 @@ class Session:
         return {"fingerprint": mine.stored(), "cluster": cluster}
 
     def _matching_cluster(self, own_id: str, mine: Any, keys: list[int]) -> str | None:
-        from archive.similarity import Fingerprint, same_story
+        from archive.index.similarity import Fingerprint, same_story
 
         candidates = [c for c in self.bands.members(keys) if c != own_id and c not in self._removed]
         for other in candidates[:MAX_NEAR_CANDIDATES]:
@@ -471,7 +469,7 @@ class Session:
                 theirs, cluster = self._fingerprints[other]
             else:
                 stored = self.before.document(id=other)
-                if stored is None:  # not in the index (see archive.bands)
+                if stored is None:  # not in the index (see archive.index.bands)
                     continue
                 theirs = Fingerprint.from_stored(stored.get("fingerprint"))
                 cluster = str(stored.get("cluster") or other)
@@ -654,7 +652,7 @@ def _without_none(doc: dict[str, Any]) -> dict[str, Any]:
 
 def band_keys(fields: dict[str, Any]) -> list[int]:
     """The LSH band keys of a stored article (none if it is too short to have any)."""
-    from archive.similarity import Fingerprint
+    from archive.index.similarity import Fingerprint
 
     mine = Fingerprint.from_stored(fields.get("fingerprint"))
     return mine.band_keys if mine is not None else []

@@ -25,14 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive import locking
-from archive.bands import BANDS_FILE
 from archive.errors import ArchiveError, IndexMissing
-from archive.indexer import Progress, index_paths, index_seeds
-from archive.manifest import MANIFEST_FILE, SEEDS, Manifest
-from archive.model import Problem, SyncReport
-from archive.sources import FieldMap
-from archive.store import (
+from archive.index import locking
+from archive.index.bands import BANDS_FILE
+from archive.index.indexer import Progress, index_paths, index_seeds
+from archive.index.manifest import MANIFEST_FILE, SEEDS, Manifest
+from archive.index.store import (
     BACKUP,
     INDEX_NAME,
     LOCK_NAME,
@@ -43,6 +41,8 @@ from archive.store import (
     clean_leftovers,
     stored_to_doc,
 )
+from archive.model import Problem, SyncReport
+from archive.sources import FieldMap
 
 SEED_ORIGIN = "seed:"
 # Free space a rebuild wants before it starts: the new index is about as large

@@ -20,13 +20,13 @@ from rich.text import Text
 from rich.theme import Theme
 
 if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
-    from archive.coverage import Facet, Timeline
-    from archive.evaluation import Evaluation
+    from archive.search.coverage import Facet, Timeline
+    from archive.search.evaluation import Evaluation
 
 from archive.escape import safe, safe_line
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
-from archive.wording import counted
+from archive.present.wording import counted
 
 # Renderables use these style names; the console's theme says what they look like.
 DEFAULT_THEME = {

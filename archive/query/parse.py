@@ -42,7 +42,7 @@ from whoosh.query import (
 )
 
 from archive.errors import QueryError
-from archive.schema import DEFAULT_FIELDS, FIELD_BOOSTS
+from archive.index.schema import DEFAULT_FIELDS, FIELD_BOOSTS
 
 # What users type -> the schema field it searches.
 FIELD_NAMES = {

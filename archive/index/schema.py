@@ -154,7 +154,7 @@ def build_schema() -> fields.Schema:
         copy_ids=fields.KEYWORD(stored=True),
         copies=fields.STORED(),
         # Near duplicates: the MinHash signature (its band keys are kept beside
-        # the index, see archive.bands) and the story cluster the article
+        # the index, see archive.index.bands) and the story cluster the article
         # belongs to (an article ID).
         fingerprint=fields.STORED(),  # (shingle count, MinHash signature)
         cluster=StoredKey(),
