@@ -38,6 +38,7 @@ class Article:
     language: str | None = None
     record: str | None = None  # which record of the file (line, row, entry), if several
     copies: tuple[str, ...] = ()  # other origins holding exactly the same text
+    title_derived: bool = False  # the title was made from the text: shown, not searched
 
 
 @dataclass(frozen=True)

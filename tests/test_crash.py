@@ -403,7 +403,7 @@ def flip_bytes(path: Path, every: int = 97) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("table", ["archive-files.sqlite", "archive-bands.sqlite"])
+@pytest.mark.parametrize("table", ["archive-files.sqlite", "archive-stories.sqlite"])
 def test_check_reads_the_tables_beside_the_index(tmp_path: Path, table: str) -> None:
     index = tmp_path / "index"
     folder = tmp_path / "news"
@@ -415,7 +415,7 @@ def test_check_reads_the_tables_beside_the_index(tmp_path: Path, table: str) -> 
     assert f"damaged: {table}" in checked.stderr
     rebuilt = run_cli(index, "rebuild")  # the table is set aside and files are read again
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert "30 articles from 30 files" in rebuilt.stdout or table.endswith("bands.sqlite")
+    assert "30 articles from 30 files" in rebuilt.stdout or table.endswith("stories.sqlite")
     assert run_cli(index, "check").returncode == 0
     assert "hits for yukos" in run_cli(index, "search", "yukos").stdout
 
@@ -537,3 +537,17 @@ def test_a_full_disk_fails_the_run_and_the_next_run_completes_it(
         assert run_cli(index, "check").returncode == 0
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_rebuild_moves_an_index_of_an_earlier_version_to_this_one(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(FIXTURES / "index-v9", index)
+    refused = run_cli(index, "search", "zorblax")
+    assert refused.returncode == 2 and "schema version 9" in refused.stderr
+    rebuilt = run_cli(index, "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 carried over" in rebuilt.stdout  # the article read from standard input
+    assert "1 hit for zorblax" in run_cli(index, "search", "zorblax").stdout
+    assert "2 hits for putin" in run_cli(index, "search", "putin").stdout
+    assert not (index / "archive-bands.sqlite").exists()  # an earlier table, moved aside
+    assert run_cli(index, "check").returncode == 0

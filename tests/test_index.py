@@ -174,7 +174,7 @@ def test_stats_count_what_cleaning_removed(seeded: Store) -> None:
 
 
 def test_a_damaged_band_table_is_set_aside_and_indexing_goes_on(seeded: Store) -> None:
-    from archive.index.bands import BANDS_FILE
+    from archive.index.dedup import STORIES_FILE as BANDS_FILE
 
     (seeded.path / BANDS_FILE).write_bytes(b"not a database" * 100)
     path = SEEDS / SEED_000

@@ -339,19 +339,18 @@ def test_a_run_committed_in_batches_indexes_the_same_as_one_commit(
 
     def indexed(batch: int | None) -> list[tuple[str, str, str]]:
         if batch:
-            monkeypatch.setattr("archive.index.store.CHECKPOINT_ARTICLES", batch)
+            monkeypatch.setattr("archive.index.sync.CHECKPOINT_ARTICLES", batch)
         store = Store.create(tmp_path / f"index-{batch}")
         report = index_paths(store, [folder])
         assert (report.added, report.duplicates) == (30, 30)
         with store.ix.searcher() as searcher:
-            return sorted(
-                (f["id"], f["cluster"], f.get("copy_ids", "")) for f in searcher.all_stored_fields()
-            )
+            ids = sorted((f["id"], f["cluster"]) for f in searcher.all_stored_fields())
+        return [(i, cluster, ";".join(store.get(i).copies)) for i, cluster in ids]
 
     whole = indexed(None)
     batched = indexed(7)  # five commits on the way
     assert batched == whole
-    assert all(copy_ids for _, _, copy_ids in whole)  # each article lists its copy
+    assert all(copies for _, _, copies in whole)  # each article lists its copy
 
 
 def test_a_damaged_record_of_files_is_set_aside_and_files_read_again(
@@ -550,3 +549,46 @@ def test_an_export_that_repeats_an_id_loses_no_record(tmp_path: Path) -> None:
     assert [(p.reason, p.skipped) for p in problems] == [
         ("ID '28' is used twice in this file; kept as line 2", False)
     ]
+
+
+@pytest.mark.parametrize("stop_after", ["table", "index"])
+def test_a_run_stopped_between_its_commits_is_completed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop_after: str
+) -> None:
+    """Copies are listed beside the index (committed just before it) and the
+    record of files is written after both: a run stopped between any two of
+    these leaves nothing the next run does not complete."""
+    from archive.index import sync
+    from archive.index.manifest import Manifest
+
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder / "a")
+    shutil.copytree(FIXTURES / "bbc_business", folder / "b")  # exact copies of all 30
+    store = Store.create(tmp_path / "index")
+
+    class Killed(BaseException):
+        pass
+
+    def kill(*args: object, **kwargs: object) -> None:
+        raise Killed
+
+    if stop_after == "table":  # the table committed, the index not
+
+        def table_then_kill(self: sync.Session) -> None:
+            self.stories.commit()
+            raise Killed
+
+        monkeypatch.setattr(sync.Session, "_write", table_then_kill)
+    else:  # both committed, the record of files not
+        monkeypatch.setattr(Manifest, "save", kill)
+    with pytest.raises(Killed):
+        index_paths(store, [folder])
+    monkeypatch.undo()
+    report = index_paths(store, [folder])
+    assert report.skipped == 0
+    with store.ix.searcher() as searcher:
+        ids = [fields["id"] for fields in searcher.all_stored_fields()]
+    assert len(ids) == 30
+    assert all(len(store.get(article).copies) == 1 for article in ids)
+    again = index_paths(store, [folder])
+    assert again.files_unchanged == 60 and again.added == again.duplicates == 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SEED_000, SEED_001, seed_id
+from conftest import SEED_000, SEED_001, Ran, seed_id
 from rich.console import Console
 
 from archive import sources
@@ -282,3 +283,17 @@ def test_the_fast_field_lengths_rank_exactly_as_whoosh_does(
     monkeypatch.setattr(ranking, "_field_lengths", lambda reader, fieldname: None)
     assert ranked() == fast
     assert all(fast)
+
+
+def test_a_derived_title_is_shown_but_not_searched_as_a_headline(
+    run: Callable[..., Ran], seeded: Store
+) -> None:
+    import json
+
+    made_up = json.loads(run("show", "--json", seed_id(SEED_001)).out)
+    given = json.loads(run("show", "--json", seed_id(SEED_000)).out)
+    assert made_up["title_derived"] is True and given["title_derived"] is False
+    assert made_up["title"].startswith("Russian President Vladimir Putin on Thursday asserted")
+    assert search(seeded, "title:asserted").total == 0  # the lede's words are not a headline
+    assert search(seeded, "asserted").total == 1  # they are found in the body, once
+    assert search(seeded, "title:conflict").total == 1  # a real headline is searched

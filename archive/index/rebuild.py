@@ -27,7 +27,7 @@ from typing import Any
 
 from archive.errors import ArchiveError, IndexMissing
 from archive.index import locking
-from archive.index.bands import BANDS_FILE
+from archive.index.dedup import STORIES_FILE
 from archive.index.indexer import Progress, index_paths, index_seeds
 from archive.index.manifest import MANIFEST_FILE, SEEDS, Manifest
 from archive.index.store import (
@@ -39,7 +39,6 @@ from archive.index.store import (
     REBUILDING,
     Store,
     clean_leftovers,
-    stored_to_doc,
 )
 from archive.model import Problem, SyncReport
 from archive.sources import FieldMap
@@ -178,29 +177,55 @@ def source_file(doc: dict[str, Any]) -> str | None:
     return origin.rsplit("#", 1)[0] if doc.get("record") else origin
 
 
+# Tables beside the index that earlier versions kept (moved into the backup).
+EARLIER_SIDECARS = ("archive-bands.sqlite",)
+# Whoosh pickles the schema into the index, naming the classes of its
+# analyzers and columns by module: where earlier versions kept them.
+EARLIER_SCHEMA_MODULES = ("archive.schema",)
+
+
+@contextmanager
+def _earlier_module_names() -> Iterator[None]:
+    """While reading an index of an earlier version, its schema's classes are
+    found under the module names that version used."""
+    import sys
+
+    from archive.index import schema
+
+    added = [name for name in EARLIER_SCHEMA_MODULES if name not in sys.modules]
+    for name in added:
+        sys.modules[name] = schema
+    try:
+        yield
+    finally:
+        for name in added:
+            del sys.modules[name]
+
+
 def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Every stored article that can still be read, segment by segment, and the damage."""
     from whoosh import index as whoosh_index
     from whoosh.reading import SegmentReader
 
-    try:  # Whoosh's own opening: an index of an older schema version is read too
-        ix = whoosh_index.open_dir(str(path))
-    except Exception as err:
-        return [], [f"{type(err).__name__}: {err}"]
-    docs: list[dict[str, Any]] = []
-    damage: list[str] = []
-    try:
-        for segment in ix._segments():
-            try:
-                reader = SegmentReader(ix.storage, ix.schema, segment)
+    with _earlier_module_names():  # Whoosh reads the schema lazily, more than once
+        try:  # Whoosh's own opening: an index of an older schema version is read too
+            ix = whoosh_index.open_dir(str(path))
+        except Exception as err:
+            return [], [f"{type(err).__name__}: {err}"]
+        docs: list[dict[str, Any]] = []
+        damage: list[str] = []
+        try:
+            for segment in ix._segments():
                 try:
-                    docs.extend(stored_to_doc(fields) for fields in reader.all_stored_fields())
-                finally:
-                    reader.close()
-            except Exception as err:  # a damaged segment: keep what the others hold
-                damage.append(f"segment {segment.segment_id()}: {type(err).__name__}: {err}")
-    finally:
-        ix.close()
+                    reader = SegmentReader(ix.storage, ix.schema, segment)
+                    try:
+                        docs.extend(dict(fields) for fields in reader.all_stored_fields())
+                    finally:
+                        reader.close()
+                except Exception as err:  # a damaged segment: keep what the others hold
+                    damage.append(f"segment {segment.segment_id()}: {type(err).__name__}: {err}")
+        finally:
+            ix.close()
     return docs, damage
 
 
@@ -251,8 +276,11 @@ def _swap(path: Path, new: Path) -> Path:
     from whoosh.index import TOC
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    backup = path / f"{BACKUP}{stamp}"
-    partial = path / f"{BACKUP}{stamp}{PARTIAL}"
+    name, number = f"{BACKUP}{stamp}", 1
+    while (path / name).exists():  # two rebuilds within a second
+        number += 1
+        name = f"{BACKUP}{stamp}.{number}"
+    backup, partial = path / name, path / f"{name}{PARTIAL}"
     partial.mkdir()
     storage, incoming = FileStorage(str(path)), FileStorage(str(new))
     old_files = [name for name in storage.list() if _index_file(name)]
@@ -262,12 +290,12 @@ def _swap(path: Path, new: Path) -> Path:
         if _index_file(name) and not name.startswith(f"_{INDEX_NAME}_"):
             os.replace(new / name, path / name)
     toc.write(storage, INDEX_NAME)  # the switch
-    for sidecar in (META_FILE, MANIFEST_FILE, BANDS_FILE):
+    for sidecar in (META_FILE, MANIFEST_FILE, STORIES_FILE):
         if (path / sidecar).exists():
             os.replace(path / sidecar, partial / sidecar)
         if (new / sidecar).exists():
             os.replace(new / sidecar, path / sidecar)
-    for name in old_files:
+    for name in [*old_files, *EARLIER_SIDECARS]:
         with suppress(FileNotFoundError):
             os.replace(path / name, partial / name)
     os.replace(partial, backup)

@@ -23,7 +23,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -131,6 +131,8 @@ def build_schema() -> fields.Schema:
         # spelling=True also indexes the unstemmed words (spell_title, spell_body):
         # the vocabulary that completion and spelling suggestions draw from.
         title=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
+        # A title made from the lede is stored (shown) but not indexed.
+        title_derived=fields.STORED(),
         body=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
         # Publication date: a DATETIME so that filters can be exact to the day.
         date=fields.DATETIME(stored=True, sortable=True),
@@ -149,12 +151,11 @@ def build_schema() -> fields.Schema:
         path=fields.STORED(),
         record=fields.STORED(),
         content_hash=fields.STORED(),
-        # Exact duplicates: one article keeps the IDs and places of its copies.
+        # Exact duplicates are found by this; the copies an article stands for
+        # are listed beside the index (archive.index.dedup).
         text_hash=fields.ID(stored=True),
-        copy_ids=fields.KEYWORD(stored=True),
-        copies=fields.STORED(),
         # Near duplicates: the MinHash signature (its band keys are kept beside
-        # the index, see archive.index.bands) and the story cluster the article
+        # the index, see archive.index.dedup) and the story cluster the article
         # belongs to (an article ID).
         fingerprint=fields.STORED(),  # (shingle count, MinHash signature)
         cluster=StoredKey(),

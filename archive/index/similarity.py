@@ -100,3 +100,9 @@ def same_story(a: Fingerprint, b: Fingerprint) -> bool:
 
 def _values(print_: Fingerprint) -> memoryview:
     return memoryview(print_.signature).cast("I")
+
+
+def band_keys(fields: dict[str, Any]) -> list[int]:
+    """The LSH band keys of a stored article (none if it is too short to have any)."""
+    mine = Fingerprint.from_stored(fields.get("fingerprint"))
+    return mine.band_keys if mine is not None else []

@@ -77,6 +77,7 @@ def article_json(article: Article) -> dict[str, Any]:
         "tags": list(article.tags),
         "language": article.language,
         "copies": list(article.copies),
+        "title_derived": article.title_derived,
     }
 
 

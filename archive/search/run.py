@@ -24,8 +24,9 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
 from archive.errors import QueryError
+from archive.index.documents import split_list
 from archive.index.schema import VOCABULARY_FIELDS
-from archive.index.store import Store, split_list
+from archive.index.store import Store
 from archive.model import SORTS, Highlighted, Hit, Preview, Results, SearchRequest, Snippet
 from archive.query import parse as query_language
 from archive.whoosh_ext import postings as docsets

@@ -38,10 +38,11 @@ def build(
     where = f"{path or origin}{f' ({record})' if record else ''}"
     if title and title.strip():
         text, cleaning = clean_body(body)
-        heading = clean_title(title)
+        heading, derived = clean_title(title), False
     else:
         clean = clean_article(body)
         text, cleaning, heading = clean.body, clean.cleaning, clean.title
+        derived = clean.title_derived
     if not text and heading:
         text = heading  # a headline-only item is still news
     if not text:
@@ -55,6 +56,7 @@ def build(
     yield Article(
         id=article_id(origin),
         title=heading,
+        title_derived=derived,
         body=text,
         origin=origin,
         path=path,

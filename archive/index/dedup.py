@@ -1,0 +1,166 @@
+"""Copies and stories: exact duplicates and near duplicates, beside the index.
+
+One SQLite file next to Whoosh's holds what changes after an article is
+written, so that documents are written once, in one commit:
+
+- ``copies``: the same cleaned headline and text read from another file or
+  feed is not indexed twice; the first article stands for it, and its copies
+  are listed here (with where each came from). If the first goes, a copy
+  takes its place.
+- ``bands``: each article's LSH band keys. Articles that share a key are
+  candidates for one story (archive.index.similarity decides); nearly every
+  key is unique, and as index terms they cost a fifth of a build.
+
+The table is committed just before the index. A run killed between the two
+leaves rows that name articles the index lacks: they are passed over when
+read, and since the record of files is written after both, the next run
+reads those files again and writes them afresh.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from archive.index.manifest import sound
+
+STORIES_FILE = "archive-stories.sqlite"
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, id TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS bands_by_key ON bands (key)",
+    "CREATE INDEX IF NOT EXISTS bands_by_id ON bands (id)",
+    "CREATE TABLE IF NOT EXISTS copies (id TEXT PRIMARY KEY, of TEXT NOT NULL, "
+    "origin TEXT NOT NULL, path TEXT, record TEXT)",
+    "CREATE INDEX IF NOT EXISTS copies_by_of ON copies (of)",
+)
+
+
+class Copy(NamedTuple):
+    """An article not indexed because another holds exactly its text."""
+
+    id: str
+    origin: str
+    path: str | None
+    record: str | None
+
+    def where(self) -> str:
+        return f"{self.path or self.origin}{f' ({self.record})' if self.record else ''}"
+
+
+class StoryTable:
+    def __init__(self, index_path: Path) -> None:
+        self.path = index_path / STORIES_FILE
+        self.damaged: str | None = None
+        try:
+            self.db = self._connect()
+        except sqlite3.DatabaseError:
+            # Set aside: copies and story candidates of articles indexed before
+            # are then unknown until 'archive rebuild' reads every file again.
+            aside = self.path.with_name(STORIES_FILE + ".damaged")
+            os.replace(self.path, aside)
+            self.damaged = str(aside)
+            self.db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False)  # one user at a time
+        try:
+            sound(db)
+            for statement in _TABLES:
+                db.execute(statement)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def check(index_path: Path) -> list[str]:
+        """What is damaged in the table (read whole, never changed)."""
+        path = index_path / STORIES_FILE
+        if not path.exists():
+            return []
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                sound(db)
+                db.execute("SELECT COUNT(*), MAX(key), MAX(id) FROM bands").fetchall()
+                db.execute("SELECT COUNT(*), MAX(id), MAX(of) FROM copies").fetchall()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as err:
+            return [f"{STORIES_FILE}: {err}"]
+        return []
+
+    @staticmethod
+    def copies_in(index_path: Path, article_id: str) -> list[Copy]:
+        """The copies an article stands for, read without writing anything
+        (a read-only index is read too); none if the table is missing or damaged."""
+        path = index_path / STORIES_FILE
+        if not path.exists():
+            return []
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                rows = db.execute(
+                    "SELECT id, origin, path, record FROM copies WHERE of = ? ORDER BY rowid",
+                    (article_id,),
+                ).fetchall()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError:
+            return []
+        return [Copy(*row) for row in rows]
+
+    # -- near duplicates ---------------------------------------------------------
+
+    def members(self, keys: list[int]) -> list[str]:
+        """IDs of the articles with any of these keys, most keys shared first."""
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT id FROM bands WHERE key IN ({marks}) GROUP BY id ORDER BY COUNT(*) DESC",
+            keys,
+        )
+        return [row[0] for row in rows]
+
+    def put_bands(self, article_id: str, keys: Iterable[int]) -> None:
+        self.db.executemany("INSERT INTO bands VALUES (?, ?)", [(k, article_id) for k in keys])
+
+    def drop_bands(self, article_id: str) -> None:
+        self.db.execute("DELETE FROM bands WHERE id = ?", (article_id,))
+
+    # -- exact copies --------------------------------------------------------------
+
+    def copies_of(self, article_id: str) -> list[Copy]:
+        rows = self.db.execute(
+            "SELECT id, origin, path, record FROM copies WHERE of = ? ORDER BY rowid",
+            (article_id,),
+        )
+        return [Copy(*row) for row in rows]
+
+    def copy_of(self, copy_id: str) -> str | None:
+        """The article that stands for this copy, if it is one."""
+        row = self.db.execute("SELECT of FROM copies WHERE id = ?", (copy_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_copy(self, article_id: str, copy: Copy) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO copies (id, of, origin, path, record) VALUES (?, ?, ?, ?, ?)",
+            (copy.id, article_id, copy.origin, copy.path, copy.record),
+        )
+
+    def drop_copy(self, copy_id: str) -> bool:
+        """Forget a copy; whether it was one."""
+        return self.db.execute("DELETE FROM copies WHERE id = ?", (copy_id,)).rowcount > 0
+
+    def move_copies(self, article_id: str, heir: str) -> None:
+        """The heir now stands for the copies the article stood for."""
+        self.db.execute("UPDATE copies SET of = ? WHERE of = ?", (heir, article_id))
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.rollback()  # anything not committed was not committed to the index either
+        self.db.close()
