@@ -254,3 +254,29 @@ def test_fuzzy_terms_match_words_as_typed_not_their_stems(index_dir: Path) -> No
     assert [h.title for h in search(store, "finacial~").hits] == ["Markets"]
     assert [h.title for h in search(store, "inflaton~ markts~2").hits] == ["Markets"]
     assert search(store, "title:cabnet~").total == 1
+
+
+def test_one_tokenizer_tells_every_reader_what_each_piece_is() -> None:
+    from archive.query import tokens
+    from archive.shell.lexer import FIELD, OPERATOR
+    from archive.shell.lexer import tokens as coloured
+
+    line = 'title:budgt "peace talks" OR kiev* id:abcd date:[2025 to 2026] https://x.org'
+    pieces = tokens.tokenize(line)
+    assert "".join(piece.text for piece in pieces) == line
+    # The colours are the tokenizer's kinds...
+    assert (FIELD, "title:") in coloured(line) and (OPERATOR, "OR") in coloured(line)
+    assert ("", "https://x.org") in coloured(line)  # a URL is not a field
+    # ...the parser's field check reads the same fields...
+    assert [t.text for t in tokens.fields(line)] == ["title:", "id:", "date:"]
+    # ...and spelling help the same words: not patterns, not IDs or dates, but phrases.
+    assert [t.text for t in tokens.words(line)] == ["budgt", "peace", "talks"]
+    assert tokens.word_at("title:gor") == "gor" and tokens.word_at("gor ") == ""
+
+
+def test_every_field_the_parser_accepts_is_shown_and_completed() -> None:
+    from archive.query import tokens
+
+    searchable = set(tokens.FIELDS.values())
+    assert searchable == {tokens.FIELDS[name] for name in tokens.SHOWN_FIELDS}
+    assert "url" not in tokens.FIELDS  # stored, not indexed: it would find nothing

@@ -14,10 +14,10 @@ from rich.console import Console
 
 from archive import sources
 from archive.config import Settings
-from archive.index.schema import QUERY_FIELDS
 from archive.index.store import Store
 from archive.locations import IndexLocation
 from archive.model import Article
+from archive.query.tokens import SHOWN_FIELDS as QUERY_FIELDS
 from archive.search.run import completions, search
 from archive.shell.commands import ShellState
 from archive.shell.completer import ShellCompleter

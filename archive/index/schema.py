@@ -27,8 +27,6 @@ SCHEMA_VERSION = 10
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
-# Fields a user may name in a query (the rest are internal).
-QUERY_FIELDS = ("title", "body", "source", "author", "tags", "date", "id")
 # Where the words of articles, unstemmed, can be looked up.
 VOCABULARY_FIELDS = ("spell_title", "spell_body")
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}

@@ -43,23 +43,8 @@ from whoosh.query import (
 
 from archive.errors import QueryError
 from archive.index.schema import DEFAULT_FIELDS, FIELD_BOOSTS
+from archive.query import tokens
 
-# What users type -> the schema field it searches.
-FIELD_NAMES = {
-    "title": "title",
-    "body": "body",
-    "source": "outlet",
-    "author": "authors",
-    "authors": "authors",
-    "tag": "tags",
-    "tags": "tags",
-    "date": "date",
-    "id": "id",
-    "url": "url",
-    "language": "language",
-}
-OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
-SHOWN_FIELDS = ("title", "body", "source", "author", "tags", "date", "id")
 FUZZY_MIN_CHARS = 4  # shorter words are never fuzzed
 # Longer queries are refused: Whoosh's parser takes seconds on 10,000 ORs,
 # and no one types them (a pasted paragraph is a few hundred words).
@@ -74,7 +59,6 @@ MAX_NESTING = 50  # brackets inside brackets
 SHOWN_CHARS = 60  # of a query quoted in an error message
 ANY_WORDS_BONUS = 0.9  # OrGroup factor: articles with more of the words rank higher
 
-_FIELD_PREFIX = re.compile(r'"[^"]*"|(?<![\w:])([A-Za-z_][\w]*):(?!//)')
 _NUMBERISH = re.compile(r"[\d.,\-/]+")
 
 
@@ -93,7 +77,7 @@ def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
         list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group
     )
     aliases: dict[str, list[str]] = {}
-    for typed, field in FIELD_NAMES.items():
+    for typed, field in tokens.FIELDS.items():
         if typed != field:
             aliases.setdefault(field, []).append(typed)
     found.add_plugin(qparser.FieldAliasPlugin(aliases))
@@ -160,25 +144,22 @@ _BRACKETS = re.compile(r'"[^"]*"|([()])')
 
 def check_fields(text: str) -> None:
     """Refuse ``nosuch:word``: Whoosh would search for the word 'nosuch'."""
-    for match in _FIELD_PREFIX.finditer(text):
-        name = match.group(1)
-        if name is not None and name.lower() not in FIELD_NAMES:
+    for token in tokens.fields(text):
+        name = token.text[:-1]
+        if name.lower() not in tokens.FIELDS:
             raise QueryError(
                 f"unknown field {name!r}",
-                hint=f"fields are: {', '.join(f + ':' for f in SHOWN_FIELDS)}",
+                hint=f"fields are: {', '.join(f + ':' for f in tokens.SHOWN_FIELDS)}",
             )
 
 
 def plain_colons(text: str) -> str:
     """``word:`` where the word is no field becomes the plain word."""
-
-    def unfield(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name is not None and name.lower() not in FIELD_NAMES:
-            return name + " "
-        return match.group(0)
-
-    return _FIELD_PREFIX.sub(unfield, text)
+    pieces = []
+    for token in tokens.tokenize(text):
+        unknown = token.kind == tokens.FIELD and token.text[:-1].lower() not in tokens.FIELDS
+        pieces.append(token.text[:-1] + " " if unknown else token.text)
+    return "".join(pieces)
 
 
 class TypedFuzzyTermPlugin(qparser.FuzzyTermPlugin):

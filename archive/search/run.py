@@ -8,7 +8,6 @@ character spans, so that no caller ever re-matches query words itself.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from archive.index.schema import VOCABULARY_FIELDS
 from archive.index.store import Store
 from archive.model import SORTS, Highlighted, Hit, Preview, Results, SearchRequest, Snippet
 from archive.query import parse as query_language
+from archive.query import tokens
 from archive.whoosh_ext import postings as docsets
 from archive.whoosh_ext.columns import Column
 
@@ -110,8 +110,7 @@ def prepare(
         return query, {}
     from archive.query import variants
 
-    words = [match.group(1) for match in _QUERY_WORD.finditer(text)]
-    words = [w for w in words if w not in query_language.OPERATORS]
+    words = [token.text for token in tokens.words(text)]
     reader = searcher.reader()
     token = (str(store.path), reader.generation())  # this version of this index
     expanded, expansion = variants.expand(
@@ -131,7 +130,6 @@ def date_filter(since: str | None, until: str | None) -> Query | None:
     return DateRange("date", start, end)
 
 
-_QUERY_WORD = re.compile(r"(?<![\w~^*?\-])([^\W\d_][\w']*)(?![\w:*?~])")
 # A word the index holds is taken for a typo only when a word one edit away
 # (same first letter) is this many times as common: "goverment" (8 articles of
 # Reuters) beside "government" (over 2,000), never "busch" beside "bush".
@@ -166,16 +164,10 @@ def suggest(
     def frequency(word: str) -> int:
         return max(reader.doc_frequency(field, word) for field in VOCABULARY_FIELDS)
 
-    def fix(match: re.Match[str]) -> str:
+    def fix(word: str) -> str:
         nonlocal changed
-        word = match.group(1)
         folded = word.lower()
-        if (
-            word in query_language.OPERATORS
-            or folded in STOP_WORDS
-            or folded in variants
-            or len(folded) < MIN_WORD
-        ):
+        if folded in STOP_WORDS or folded in variants or len(folded) < MIN_WORD:
             return word
         own = frequency(folded)
         if own > rare:
@@ -197,14 +189,19 @@ def suggest(
         changed = True
         return best[2]
 
-    corrected = _QUERY_WORD.sub(fix, text)
+    corrected, done = [], 0
+    for token in tokens.words(text):  # each word replaced where it stands
+        corrected += [text[done : token.start], fix(token.text)]
+        done = token.end
+    corrected.append(text[done:])
     if not changed:
         return None
+    corrected_text = "".join(corrected)
     try:
-        query = parse(store, corrected, options)
+        query = parse(store, corrected_text, options)
     except QueryError:
         return None
-    return corrected, count(searcher, query)
+    return corrected_text, count(searcher, query)
 
 
 def count(searcher: Searcher, query: Query, only: Query | None = None) -> int:

@@ -24,16 +24,16 @@ from rich.text import Text
 
 from archive import __version__, config
 from archive.index.indexer import index_seeds
-from archive.index.schema import QUERY_FIELDS
 from archive.index.store import Store
 from archive.locations import IndexLocation, history_file
 from archive.present.render import META, WARNING, plain_console, safe, theme
+from archive.query.tokens import SHOWN_FIELDS, word_at
 from archive.search.run import completions
 from archive.shell.commands import ShellState, dispatch
 from archive.shell.completer import ShellCompleter
 from archive.shell.lexer import QueryLexer
 from archive.shell.pager import page
-from archive.shell.preview import Previewer, word_at_cursor
+from archive.shell.preview import Previewer
 from archive.shell.toolbar import toolbar
 
 PROMPT = "search> "
@@ -83,7 +83,7 @@ def build_session(
         input=input,
         output=output,
         lexer=QueryLexer(),
-        completer=ThreadedCompleter(ShellCompleter(lambda p: completions(store, p), QUERY_FIELDS)),
+        completer=ThreadedCompleter(ShellCompleter(lambda p: completions(store, p), SHOWN_FIELDS)),
         # As-you-type completion only for :commands. On a query line it would
         # race Tab: prompt_toolkit drops a Tab lookup while another one runs.
         complete_while_typing=Condition(_typing_command),
@@ -101,7 +101,7 @@ def build_session(
 
 
 def _typing(document: Document) -> str:
-    return word_at_cursor(document.text_before_cursor, document.text_after_cursor)
+    return word_at(document.text_before_cursor)
 
 
 def _typing_command() -> bool:

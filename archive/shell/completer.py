@@ -8,17 +8,13 @@ index does not hold.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from archive.query.tokens import FIELD, WORD, tokenize
 from archive.shell.commands import unique_commands
-from archive.shell.lexer import OPERATORS
-
-# The word being typed: what follows the last space, bracket, quote or operator mark.
-_CURRENT = re.compile(r"""[^\s()"'+\-]*$""")
 
 
 class ShellCompleter(Completer):
@@ -50,15 +46,14 @@ class ShellCompleter(Completer):
                         yield Completion(word, -len(arg))
 
     def _query(self, text: str) -> Iterable[Completion]:
-        current = _CURRENT.search(text)
-        token = current.group() if current else ""
-        _field, colon, prefix = token.rpartition(":")
-        if not colon:
-            prefix = token
+        pieces = tokenize(text)
+        last = pieces[-1] if pieces else None
+        if last is None or last.kind != WORD or last.end != len(text):
+            return  # a space, an operator, a phrase or a pattern: nothing to complete
+        prefix = last.text
+        if last.field is None and not (len(pieces) > 1 and pieces[-2].kind == FIELD):
             for name in self.fields:
-                if prefix and name.startswith(prefix.lower()):
+                if name.startswith(prefix.lower()):
                     yield Completion(f"{name}:", -len(prefix), display_meta="field")
-        if not prefix or prefix in OPERATORS:
-            return
         for word in self.words(prefix):
             yield Completion(word, -len(prefix), display_meta="word")

@@ -4,26 +4,14 @@ wildcards and fuzzy marks, and a warning colour for what does not balance.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.lexers import Lexer
 
-_TOKENS = re.compile(
-    r"""
-      (?P<space>\s+)
-    | (?P<phrase>"[^"]*"(?:~\d+)?)
-    | (?P<open_quote>"[^"]*$)
-    | (?P<field>[A-Za-z_]\w*:)
-    | (?P<paren>[()])
-    | (?P<range>[\[\]{}])
-    | (?P<word>[^\s()"\[\]{}]+)
-    """,
-    re.VERBOSE,
-)
-OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+from archive.query import tokens as query_tokens
+from archive.query.tokens import tokenize
 
 COMMAND = "class:query.command"
 OPERATOR = "class:query.operator"
@@ -35,42 +23,34 @@ WARNING = "class:query.warning"
 
 def tokens(line: str) -> StyleAndTextTuples:
     """The styled pieces of one query line (``""`` style for plain words)."""
-    if line.lstrip().startswith(":"):
-        name, space, rest = line.partition(" ")
-        return [(COMMAND, name), ("", space + rest)]
     pieces: StyleAndTextTuples = []
     open_parens: list[int] = []
-    for match in _TOKENS.finditer(line):
-        kind, text = match.lastgroup, match.group()
-        if kind == "paren":
-            if text == "(":
+    for token in tokenize(line):
+        if token.kind == query_tokens.PAREN:
+            if token.text == "(":
                 open_parens.append(len(pieces))
-                pieces.append((OPERATOR, text))
+                pieces.append((OPERATOR, token.text))
             elif open_parens:
                 open_parens.pop()
-                pieces.append((OPERATOR, text))
+                pieces.append((OPERATOR, token.text))
             else:
-                pieces.append((WARNING, text))  # a ")" with no "("
+                pieces.append((WARNING, token.text))  # a ")" with no "("
             continue
-        pieces.append((_style(kind, text), text))
+        pieces.append((_STYLES.get(token.kind, ""), token.text))
     for index in open_parens:  # a "(" never closed
         pieces[index] = (WARNING, pieces[index][1])
     return pieces
 
 
-def _style(kind: str | None, text: str) -> str:
-    if kind == "open_quote":
-        return WARNING
-    if kind == "phrase":
-        return PHRASE
-    if kind in ("field", "range"):
-        return FIELD
-    if kind == "word":
-        if text in OPERATORS:
-            return OPERATOR
-        if any(mark in text for mark in "*?~^"):
-            return PATTERN
-    return ""
+_STYLES = {
+    query_tokens.COMMAND: COMMAND,
+    query_tokens.OPEN_QUOTE: WARNING,
+    query_tokens.PHRASE: PHRASE,
+    query_tokens.FIELD: FIELD,
+    query_tokens.RANGE: FIELD,
+    query_tokens.OPERATOR: OPERATOR,
+    query_tokens.PATTERN: PATTERN,
+}
 
 
 class QueryLexer(Lexer):

@@ -8,7 +8,6 @@ at once. When a result is ready the prompt is asked to redraw.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -116,15 +115,6 @@ class Previewer:
             error = f"{type(err).__name__}: {err}"
         latency = time.perf_counter() - started
         return Shown(text, found, error, latency, word, words)
-
-
-def word_at_cursor(before: str, after: str) -> str:
-    """The word the cursor is in or at the end of: the part of it before the cursor."""
-    typed = _WORD_END.search(before)
-    return typed.group() if typed else ""
-
-
-_WORD_END = re.compile(r"[^\W\d_][\w']*$")
 
 
 def wanted(text: str) -> bool:
