@@ -3,8 +3,9 @@
 Imports stay lazy so that a one-shot search starts fast: rich is loaded only
 to print for people, prompt_toolkit only for the shell.
 
-Exit codes: 0 success (search: hits found), 1 no hits / no such article,
-2 error, 3 some inputs could not be indexed (the rest were), 130 interrupted.
+Exit codes are archive.errors.ExitCode: 0 success (search: hits found), 1 no
+hits / no such article, 2 error, 3 some inputs could not be read (the rest
+were), 4 another process is writing (with --no-wait), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, ExitCode
 from archive.escape import safe_line
 from archive.present.wording import counted
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from archive.locations import IndexLocation
     from archive.model import Results, SyncReport
 
-EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 @dataclass
@@ -137,7 +137,7 @@ def cli(
     if sys.stdin.isatty() and sys.stdout.isatty():
         return ctx.invoke(shell)
     click.echo(ctx.get_help())
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @cli.command()
@@ -210,8 +210,8 @@ def index(
             "run the same command again to index the rest",
             err=True,
         )
-        return EXIT_INTERRUPTED
-    return EXIT_PARTIAL if report.skipped else EXIT_OK
+        return ExitCode.INTERRUPTED
+    return ExitCode.PARTIAL if report.skipped else ExitCode.OK
 
 
 @contextmanager
@@ -404,7 +404,7 @@ def search(
         _explain(results)
     found_facets = _facets(store, request, facet_names) if facet_names else None
     _print_results(env, results, "json" if as_json else output, found_facets)
-    return EXIT_OK if results.hits else EXIT_NONE
+    return ExitCode.OK if results.hits else ExitCode.NONE
 
 
 def _explain(results: Results) -> None:
@@ -473,7 +473,7 @@ def similar(env: Env, article_id: str, limit: int, output: str) -> int:
 
     results = more_like(env.open_store(), article_id, pagelen=limit)
     _print_results(env, results, output)
-    return EXIT_OK if results.total else EXIT_NONE
+    return ExitCode.OK if results.total else ExitCode.NONE
 
 
 @cli.command()
@@ -500,7 +500,7 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
         from archive.present.render import article_view
 
         env.emit(article_view(shown))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @cli.command()
@@ -562,7 +562,7 @@ def timeline(
         from archive.present.render import timeline_view
 
         env.emit(timeline_view(found))
-    return EXIT_OK if found.matched else EXIT_NONE
+    return ExitCode.OK if found.matched else ExitCode.NONE
 
 
 @cli.command("eval")
@@ -619,7 +619,7 @@ def evaluate(
         from archive.present.render import evaluation_view
 
         env.emit(evaluation_view(found, per_query))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @cli.command()
@@ -643,10 +643,10 @@ def check(env: Env) -> int:
             f"The index at {env.location.path} is damaged ({counted(len(damage), 'problem')}); "
             "'archive rebuild' re-creates it from its sources."
         )
-        return EXIT_ERROR
+        return ExitCode.ERROR
     articles = counted(store.ix.doc_count(), "article")
     click.echo(f"The index at {env.location.path} is sound: {articles}.")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @cli.command()
@@ -690,7 +690,7 @@ def rebuild(env: Env, no_wait: bool) -> int:
         gone = counted(len(report.missing), "recorded file")
         click.echo(f"{gone} {'is' if len(report.missing) == 1 else 'are'} gone (listed above).")
     click.echo(f"The old index is kept in {report.kept_at}; delete it when satisfied.")
-    return EXIT_PARTIAL if report.skipped or report.missing else EXIT_OK
+    return ExitCode.PARTIAL if report.skipped or report.missing else ExitCode.OK
 
 
 @cli.command()
@@ -712,7 +712,7 @@ def stats(env: Env, as_json: bool) -> int:
         from archive.present.render import stats_view
 
         env.emit(stats_view(figures, env.location))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @cli.command()
@@ -748,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
         return done.exit_code
     except click.ClickException as err:
         err.show()
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except click.Abort as stopped:
         if isinstance(stopped.__cause__, EOFError):  # click turns EOFError into Abort
             click.echo(
@@ -756,12 +756,12 @@ def main(argv: list[str] | None = None) -> int:
                 "run 'archive check', then 'archive rebuild'",
                 err=True,
             )
-            return EXIT_ERROR
+            return ExitCode.ERROR
         click.echo("archive: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         click.echo("archive: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except ArchiveError as err:
         if "--traceback" in args:
             raise
@@ -778,8 +778,8 @@ def main(argv: list[str] | None = None) -> int:
             ),
             err=True,
         )
-        return EXIT_ERROR
-    return result if isinstance(result, int) else EXIT_OK
+        return ExitCode.ERROR
+    return result if isinstance(result, int) else ExitCode.OK
 
 
 def run() -> None:
@@ -792,5 +792,5 @@ def run() -> None:
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = EXIT_OK
+        code = ExitCode.OK
     sys.exit(code)

@@ -1,8 +1,8 @@
-"""The shell's settings: a commented TOML file in the per-user config folder.
+"""The shell's settings: one table that makes the commented file and checks it.
 
-The file is ``--config PATH``, else ``$ARCHIVE_CONFIG``, else
-``config.toml`` in the per-user config directory. It is created with
-comments the first time the shell runs. A bad value never stops the shell:
+The file is ``--config PATH``, else ``$ARCHIVE_CONFIG``, else ``config.toml``
+in the per-user config directory. It is created, with a comment for every
+setting, the first time the shell runs. A bad value never stops the shell:
 it is reported in one line and its default is used.
 """
 
@@ -10,46 +10,99 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from archive.locations import APP_NAME
-from archive.present.render import DEFAULT_THEME
 
 ENV_CONFIG = "ARCHIVE_CONFIG"
 
-TEMPLATE = """\
-# news-archive shell settings. Delete a line to get its default back.
 
-# Hits per page of results (1-100).
-page_size = 10
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    about: str  # the comment above it in the file
+    allowed: str  # in words, for the file and for messages
+    check: Callable[[Any], bool] = lambda value: True
 
-# Snippets shown under each hit (0-5).
-snippets = 3
 
-# Key bindings for the prompt: "emacs" or "vi".
-key_bindings = "emacs"
+PAGE_SIZES = range(1, 101)
+SETTINGS = (
+    Setting(
+        "page_size",
+        10,
+        "Hits per page of results",
+        "1-100",
+        lambda v: type(v) is int and v in PAGE_SIZES,
+    ),
+    Setting(
+        "snippets",
+        3,
+        "Snippets shown under each hit",
+        "0-5",
+        lambda v: type(v) is int and 0 <= v <= 5,
+    ),
+    Setting(
+        "key_bindings",
+        "emacs",
+        "Key bindings for the prompt",
+        '"emacs" or "vi"',
+        lambda v: v in ("emacs", "vi"),
+    ),
+    Setting(
+        "preview",
+        True,
+        "Show the hit count and the top titles while you type",
+        "true or false",
+        lambda v: type(v) is bool,
+    ),
+)
+# Colours, in rich's style syntax: style name -> (default, what it colours).
+THEME = {
+    "match": ("bold black on yellow", "matched words"),
+    "title": ("bold", "article titles"),
+    "meta": ("dim", "IDs, dates, scores"),
+    "rank": ("bold cyan", "result numbers"),
+    "warning": ("yellow", "hints and errors"),
+}
+DEFAULT_THEME = {name: style for name, (style, _) in THEME.items()}
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
-# Show the hit count and the top titles while you type.
-preview = true
 
-# Colours, in rich's style syntax (https://rich.readthedocs.io/en/latest/style.html).
-[theme]
-match = "bold black on yellow"   # matched words
-title = "bold"                   # article titles
-meta = "dim"                     # IDs, dates, scores
-rank = "bold cyan"               # result numbers
-warning = "yellow"               # hints and errors
-"""
+def template() -> str:
+    """The commented settings file written on first run."""
+    lines = ["# news-archive shell settings. Delete a line to get its default back.", ""]
+    for setting in SETTINGS:
+        lines += [
+            f"# {setting.about} ({setting.allowed}).",
+            f"{setting.name} = {_toml(setting.default)}",
+            "",
+        ]
+    lines.append(
+        "# Colours, in rich's style syntax (https://rich.readthedocs.io/en/latest/style.html)."
+    )
+    lines.append("[theme]")
+    width = max(len(f"{name} = {_toml(style)}") for name, (style, _) in THEME.items())
+    for name, (style, about) in THEME.items():
+        lines.append(f"{f'{name} = {_toml(style)}':<{width}}   # {about}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 @dataclass(frozen=True)
 class Settings:
-    page_size: int = 10
-    snippets: int = 3
-    key_bindings: str = "emacs"
-    preview: bool = True
+    page_size: int = _BY_NAME["page_size"].default
+    snippets: int = _BY_NAME["snippets"].default
+    key_bindings: str = _BY_NAME["key_bindings"].default
+    preview: bool = _BY_NAME["preview"].default
     theme: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_THEME))
     path: Path | None = None
 
@@ -70,7 +123,7 @@ def load(path: Path) -> tuple[Settings, list[str]]:
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(TEMPLATE, encoding="utf-8")
+            path.write_text(template(), encoding="utf-8")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         return Settings(path=path), [f"config {path}: cannot be read ({err}); using defaults"]
@@ -80,36 +133,27 @@ def load(path: Path) -> tuple[Settings, list[str]]:
 
 
 def _apply(data: dict[str, Any], path: Path) -> tuple[Settings, list[str]]:
-    settings = Settings(path=path)
     warnings: list[str] = []
 
     def bad(key: str, why: str) -> None:
         warnings.append(f"config {path}: {key} {why}; using the default")
 
-    checks: dict[str, tuple[type, Any]] = {
-        "page_size": (int, lambda v: 1 <= v <= 100),
-        "snippets": (int, lambda v: 0 <= v <= 5),
-        "key_bindings": (str, lambda v: v in ("emacs", "vi")),
-        "preview": (bool, lambda v: True),
-    }
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key == "theme":
             continue
-        if key not in checks:
+        setting = _BY_NAME.get(key)
+        if setting is None:
             bad(key, "is not a setting")
-            continue
-        kind, valid = checks[key]
-        if type(value) is not kind or not valid(value):
-            bad(key, f"= {value!r} is not allowed")
-            continue
-        values[key] = value
-    theme = dict(DEFAULT_THEME)
-    theme.update(_theme(data.get("theme", {}), bad))
-    return replace(settings, theme=theme, **values), warnings
+        elif not setting.check(value):
+            bad(key, f"= {value!r} is not allowed ({setting.allowed})")
+        else:
+            values[key] = value
+    theme = {**DEFAULT_THEME, **_theme(data.get("theme", {}), bad)}
+    return replace(Settings(path=path), theme=theme, **values), warnings
 
 
-def _theme(table: Any, bad: Any) -> dict[str, str]:
+def _theme(table: Any, bad: Callable[[str, str], None]) -> dict[str, str]:
     from rich.errors import StyleSyntaxError
     from rich.style import Style
 
@@ -118,7 +162,7 @@ def _theme(table: Any, bad: Any) -> dict[str, str]:
         return {}
     theme = {}
     for name, style in table.items():
-        if name not in DEFAULT_THEME:
+        if name not in THEME:
             bad(f"theme.{name}", "is not a style name")
             continue
         try:

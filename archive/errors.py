@@ -6,11 +6,24 @@ saying what to do next. The command line turns them into one line on stderr.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What the command line's exit status means (grep's, for searches)."""
+
+    OK = 0  # success; a search found something
+    NONE = 1  # a search found nothing (or a page past the last); no such article
+    ERROR = 2  # bad usage, a bad query, a missing or damaged index, a failed write
+    PARTIAL = 3  # some inputs could not be read and were skipped; the rest was done
+    LOCKED = 4  # --no-wait, and another process is writing the index
+    INTERRUPTED = 130  # Ctrl-C
+
 
 class ArchiveError(Exception):
     """Base class: ``str(err)`` is the line shown to the user."""
 
-    exit_code = 2
+    exit_code = ExitCode.ERROR
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -28,7 +41,7 @@ class IndexMissing(ArchiveError):
 class IndexLocked(ArchiveError):
     """Another process holds the index's write lock."""
 
-    exit_code = 4
+    exit_code = ExitCode.LOCKED
 
 
 class IndexReadOnly(ArchiveError):
@@ -50,4 +63,4 @@ class QueryError(ArchiveError):
 class ArticleNotFound(ArchiveError):
     """No article has the requested ID."""
 
-    exit_code = 1
+    exit_code = ExitCode.NONE

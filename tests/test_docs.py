@@ -142,3 +142,17 @@ def test_readme_example_is_what_the_command_prints(
     if expected[-1] == "...":  # the rest of the output is left out
         expected, printed = expected[:-1], printed[: len(expected) - 1]
     assert printed == expected
+
+
+def test_the_readme_shows_the_settings_file_as_it_is_written() -> None:
+    from archive.config import template
+
+    assert f"```toml\n{template()}```" in README
+
+
+def test_every_exit_code_is_in_the_readme() -> None:
+    from archive.errors import ExitCode
+
+    table = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    for code in ExitCode:
+        assert f"| {int(code)} |" in table, code

@@ -203,7 +203,7 @@ def test_a_bad_config_is_reported_and_defaults_used(seeded: Store, tmp_path: Pat
     config.write_text('page_size = "many"\ncolour = 3\n[theme]\nmatch = "not a style!"\n', "utf-8")
     code, out = session("putin\n:q\n", seeded.path, config)
     assert code == 0
-    assert "page_size = 'many' is not allowed; using the default" in flat(out)
+    assert "page_size = 'many' is not allowed (1-100); using the default" in flat(out)
     assert "colour is not a setting" in flat(out)
     assert "theme.match = 'not a style!' is not a style" in flat(out)
     assert ranks(out) == [1, 2]

@@ -23,19 +23,14 @@ if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
     from archive.search.coverage import Facet, Timeline
     from archive.search.evaluation import Evaluation
 
+from archive.config import DEFAULT_THEME
 from archive.escape import safe, safe_line
 from archive.locations import IndexLocation
 from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
 from archive.present.wording import counted
 
-# Renderables use these style names; the console's theme says what they look like.
-DEFAULT_THEME = {
-    "match": "bold black on yellow",
-    "title": "bold",
-    "meta": "dim",
-    "rank": "bold cyan",
-    "warning": "yellow",
-}
+# Renderables use these style names; the console's theme says what they look like
+# (the defaults, and what the settings file may change, are archive.config's).
 MATCH, TITLE, META, RANK, WARNING = (f"archive.{name}" for name in DEFAULT_THEME)
 TITLE_MATCH = MATCH
 ELLIPSIS = "…"

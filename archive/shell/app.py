@@ -23,6 +23,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from archive import __version__, config
+from archive.errors import ExitCode
 from archive.index.indexer import index_seeds
 from archive.index.store import Store
 from archive.locations import IndexLocation, history_file
@@ -165,7 +166,7 @@ def loop(session: PromptSession[str], state: ShellState) -> int:
         except KeyboardInterrupt:
             state.console.print(Text("(interrupted)", style=META))
     state.console.print(Text("Goodbye.", style=META))
-    return 0
+    return ExitCode.OK
 
 
 def _offer_suggestion(session: PromptSession[str], state: ShellState) -> None:
@@ -250,4 +251,4 @@ def run_lines(
     finally:
         state.searcher.close()
         console.file.flush()
-    return 2 if state.failures else 0
+    return ExitCode.ERROR if state.failures else ExitCode.OK

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from archive.config import Settings
+from archive.config import PAGE_SIZES, Settings
 from archive.errors import ArchiveError
 from archive.index.store import MIN_ID_PREFIX, LiveSearcher, Store
 from archive.locations import IndexLocation
@@ -24,7 +24,6 @@ from archive.present.render import WARNING, article_view, results_view, safe, st
 from archive.search.run import highlight_article, search, similar
 from archive.shell.pager import page
 
-MAX_LIMIT = 100
 # Whole lines that run a command without its colon, as in psql and pgcli.
 BARE_COMMANDS = {"quit": "quit", "exit": "quit", "help": "help"}
 
@@ -266,7 +265,7 @@ def _sort(state: ShellState, arg: str) -> None:
 
 @command("limit", "results per page", ":limit 20")
 def _limit(state: ShellState, arg: str) -> None:
-    limit = _number(arg, "a number of results per page", 1, MAX_LIMIT)
+    limit = _number(arg, "a number of results per page", PAGE_SIZES.start, PAGE_SIZES.stop - 1)
     state.change(f"{limit} results per page", limit=limit)
 
 
