@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from archive.model import Results, SyncReport
 
 
-
 @dataclass
 class Env:
     """What every command needs: where the index is, and how to print."""

@@ -13,8 +13,9 @@ from conftest import SEED_000, SEED_001, SEEDS, seed_id
 
 from archive import sources
 from archive.errors import IndexLocked, IndexMissing, SchemaMismatch
+from archive.index.files import META_FILE
 from archive.index.rebuild import rebuild
-from archive.index.store import META_FILE, Store
+from archive.index.store import Store
 from archive.model import Article, Problem
 
 ARTICLE = "Harbour reopens after storm\n\nThe harbour reopened on Friday after repairs.\n"

@@ -270,17 +270,17 @@ def test_the_fast_field_lengths_rank_exactly_as_whoosh_does(
         ]
 
     used = []
-    fast_lengths = ranking._field_lengths
+    fast_lengths = ranking.field_lengths
 
     def spy(reader: object, fieldname: str) -> object:
         found = fast_lengths(reader, fieldname)
         used.append(found is not None)
         return found
 
-    monkeypatch.setattr(ranking, "_field_lengths", spy)
+    monkeypatch.setattr(ranking, "field_lengths", spy)
     fast = ranked()
     assert used and all(used)
-    monkeypatch.setattr(ranking, "_field_lengths", lambda reader, fieldname: None)
+    monkeypatch.setattr(ranking, "field_lengths", lambda reader, fieldname: None)
     assert ranked() == fast
     assert all(fast)
 

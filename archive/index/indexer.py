@@ -25,7 +25,8 @@ from typing import Protocol
 
 from archive import sources
 from archive.index.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
-from archive.index.store import Session, Store
+from archive.index.store import Store
+from archive.index.sync import Session
 from archive.model import Article, Problem, SyncReport
 from archive.sources import FieldMap, FolderScan
 

@@ -28,20 +28,20 @@ from typing import Any
 from archive.errors import ArchiveError, IndexMissing
 from archive.index import locking
 from archive.index.dedup import STORIES_FILE
-from archive.index.indexer import Progress, index_paths, index_seeds
-from archive.index.manifest import MANIFEST_FILE, SEEDS, Manifest
-from archive.index.store import (
+from archive.index.files import (
     BACKUP,
-    INDEX_NAME,
-    LOCK_NAME,
     META_FILE,
     PARTIAL,
     REBUILDING,
-    Store,
     clean_leftovers,
+    is_index_file,
 )
+from archive.index.indexer import Progress, index_paths, index_seeds
+from archive.index.manifest import MANIFEST_FILE, SEEDS, Manifest
+from archive.index.store import Store
 from archive.model import Problem, SyncReport
 from archive.sources import FieldMap
+from archive.whoosh_ext.segments import INDEX_NAME, LOCK_NAME, segments, switch_to
 
 SEED_ORIGIN = "seed:"
 # Free space a rebuild wants before it starts: the new index is about as large
@@ -215,7 +215,7 @@ def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
         docs: list[dict[str, Any]] = []
         damage: list[str] = []
         try:
-            for segment in ix._segments():
+            for segment in segments(ix):
                 try:
                     reader = SegmentReader(ix.storage, ix.schema, segment)
                     try:
@@ -273,7 +273,6 @@ def _swap(path: Path, new: Path) -> Path:
     which is named complete only once all are in.
     """
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     name, number = f"{BACKUP}{stamp}", 1
@@ -283,13 +282,11 @@ def _swap(path: Path, new: Path) -> Path:
     backup, partial = path / name, path / f"{name}{PARTIAL}"
     partial.mkdir()
     storage, incoming = FileStorage(str(path)), FileStorage(str(new))
-    old_files = [name for name in storage.list() if _index_file(name)]
-    toc = TOC.read(incoming, INDEX_NAME)
-    toc.generation = max(TOC._latest_generation(storage, INDEX_NAME), 0) + 1
+    old_files = [name for name in storage.list() if is_index_file(name)]
     for name in incoming.list():
-        if _index_file(name) and not name.startswith(f"_{INDEX_NAME}_"):
+        if is_index_file(name) and not name.startswith(f"_{INDEX_NAME}_"):
             os.replace(new / name, path / name)
-    toc.write(storage, INDEX_NAME)  # the switch
+    switch_to(incoming, storage)  # the switch
     for sidecar in (META_FILE, MANIFEST_FILE, STORIES_FILE):
         if (path / sidecar).exists():
             os.replace(path / sidecar, partial / sidecar)
@@ -300,11 +297,6 @@ def _swap(path: Path, new: Path) -> Path:
             os.replace(path / name, partial / name)
     os.replace(partial, backup)
     return backup
-
-
-def _index_file(name: str) -> bool:
-    """Whether a file of the index folder is one of Whoosh's (lock aside)."""
-    return name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_")) and name != LOCK_NAME
 
 
 def problems(report: RebuildReport) -> list[Problem]:

@@ -8,12 +8,8 @@ archive.index.sync.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,18 +22,18 @@ from archive.errors import (
     ArticleNotFound,
     IndexMissing,
     IndexUnreadable,
-    SchemaMismatch,
 )
 from archive.index import locking
 from archive.index.documents import rewritten, to_article
+from archive.index.files import check_version, clean_leftovers, read_meta, write_meta
 from archive.index.schema import SCHEMA_VERSION, build_schema
 from archive.index.sync import Session
 from archive.model import Article, IndexStats, Problem, SyncReport
 from archive.search.ranking import WEIGHTING
 from archive.whoosh_ext import patches  # noqa: F401  (applied on import)
 from archive.whoosh_ext.columns import Column
+from archive.whoosh_ext.segments import segments
 
-META_FILE = "archive-meta.json"
 # An ID prefix must be at least this long to name an article.
 MIN_ID_PREFIX = 4
 WRITER_MEMORY_MB = 128
@@ -63,7 +59,7 @@ class Store:
         """Open an existing index, or say clearly why it cannot be opened."""
         if not cls.exists(path):
             raise IndexMissing(f"no index at {path}", hint="build one with 'archive index'")
-        _check_version(path)
+        check_version(path)
         try:
             ix = whoosh_index.open_dir(str(path))
         except Exception as err:  # Whoosh raises many kinds for a damaged index
@@ -87,7 +83,7 @@ class Store:
             ix = whoosh_index.create_in(str(path), build_schema())
         except OSError as err:
             raise IndexUnreadable(f"cannot create an index at {path}: {err.strerror}") from err
-        _write_meta(path, {"schema_version": SCHEMA_VERSION})
+        write_meta(path, {"schema_version": SCHEMA_VERSION})
         return cls(path, ix)
 
     @classmethod
@@ -120,7 +116,7 @@ class Store:
             self._writing = True
             try:
                 clean_leftovers(self.path)
-                _check_version(self.path)
+                check_version(self.path)
                 self.ix = whoosh_index.open_dir(str(self.path))
                 yield
             finally:
@@ -233,7 +229,7 @@ class Store:
     def stamp(self) -> None:
         """Record when the index was last written."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        _write_meta(self.path, {**_read_meta(self.path), "last_indexed": stamp})
+        write_meta(self.path, {**read_meta(self.path), "last_indexed": stamp})
 
     def check(self) -> list[str]:
         """Read every segment, stored article and posting list, and the tables
@@ -266,14 +262,14 @@ class Store:
             }
             cleaned = _count_nonzero(reader, ("removed_paragraphs", "removed_links"), live)
             articles = searcher.doc_count()
-        meta = _read_meta(self.path)
+        meta = read_meta(self.path)
         last = meta.get("last_indexed")
         return IndexStats(
             path=str(self.path),
             articles=articles,
             schema_version=int(meta.get("schema_version", SCHEMA_VERSION)),
             size_bytes=sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()),
-            segments=len(self.ix._segments()),
+            segments=len(segments(self.ix)),
             last_indexed=datetime.fromisoformat(last) if last else None,
             cleaned_articles=cleaned,
             duplicate_paragraphs=totals["removed_paragraphs"],
@@ -328,82 +324,3 @@ def _column_total(reader: Any, name: str, live: list[int]) -> int:
 def _count_nonzero(reader: Any, names: tuple[str, ...], live: list[int]) -> int:
     columns = [Column(reader, name, translate=True) for name in names]
     return sum(1 for n in live if any(column[n] for column in columns))
-
-
-def _check_version(path: Path) -> None:
-    meta = _read_meta(path)
-    if not meta and (path / META_FILE).exists():
-        raise IndexUnreadable(
-            f"the index at {path} is damaged: {META_FILE} cannot be read",
-            hint="'archive rebuild' re-creates it from its sources",
-        )
-    found = meta.get("schema_version")
-    if found != SCHEMA_VERSION:
-        built = "an unknown schema version" if found is None else f"schema version {found}"
-        raise SchemaMismatch(
-            f"the index at {path} was built with {built}; this archive uses version "
-            f"{SCHEMA_VERSION}",
-            hint="'archive rebuild' re-creates it from its sources",
-        )
-
-
-def _read_meta(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-INDEX_NAME = "MAIN"  # Whoosh's default index name: its files start so
-LOCK_NAME = f"{INDEX_NAME}_WRITELOCK"
-REBUILDING = ".rebuilding-"  # a rebuild's new index, inside the index folder
-BACKUP = ".before-rebuild-"  # the index a rebuild replaced, inside the index folder
-PARTIAL = ".partial"  # a backup still being put together
-
-
-def clean_leftovers(path: Path) -> list[str]:
-    """Remove what interrupted runs left in the index folder; what was removed.
-
-    Only with the index's write lock held: no other process is then writing.
-    Left by a killed run or rebuild: segment files no table of contents names,
-    unfinished tables of contents, Whoosh's temporary folders, a rebuild's
-    half-built index and a half-moved backup. Nothing is removed when the
-    table of contents cannot be read (the index may be damaged: rebuild reads it).
-    """
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC
-
-    storage = FileStorage(str(path))
-    try:
-        generation = TOC._latest_generation(storage, INDEX_NAME)
-        toc = TOC.read(storage, INDEX_NAME, generation)
-    except Exception:  # damage shows as any Whoosh error: leave everything
-        return []
-    current = {TOC._filename(INDEX_NAME, generation)}
-    live = tuple(f"{segment.segment_id()}." for segment in toc.segments)
-    removed = []
-    for entry in path.iterdir():
-        name = entry.name
-        if entry.is_dir():
-            stale = name.startswith(REBUILDING) or name.endswith((".tmp", PARTIAL))
-            if stale and (name.startswith(".") or name.startswith(INDEX_NAME)):
-                shutil.rmtree(entry, ignore_errors=True)
-                removed.append(name)
-            continue
-        ours = name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_"))
-        if ours and name != LOCK_NAME and name not in current and not name.startswith(live):
-            with suppress(OSError):
-                entry.unlink()
-                removed.append(name)
-    return removed
-
-
-def _write_meta(path: Path, meta: dict[str, Any]) -> None:
-    """Write the sidecar atomically: a crash leaves the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path, prefix=".meta-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(meta, out, indent=2, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path / META_FILE)

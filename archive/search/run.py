@@ -31,6 +31,7 @@ from archive.query import parse as query_language
 from archive.query import tokens
 from archive.whoosh_ext import postings as docsets
 from archive.whoosh_ext.columns import Column
+from archive.whoosh_ext.results import highlight_terms
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
@@ -381,8 +382,7 @@ def _record_terms(found: Any, query: Query, searcher: Searcher) -> None:
                     continue
                 if term in reader:
                     terms.add(term)
-    found.termdocs = dict.fromkeys(terms, ())
-    found.docterms = {}
+    highlight_terms(found, terms)
 
 
 def _positive(query: Query) -> Query:

@@ -31,6 +31,22 @@ from typing import Any
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from archive.errors import ArchiveError
+from archive.whoosh_ext import Internal, uses
+
+uses(
+    *(
+        Internal("whoosh.multiproc:MpWriter", name, "method")
+        for name in ("_enqueue", "_merge_segments", "_finalize_segment", "_close_segment")
+    ),
+    Internal("whoosh.multiproc:MpWriter", "_commit", "method", ("mergetype", "optimize", "merge")),
+    Internal("whoosh.writing:SegmentWriter", "_commit_toc", "method", ("segments",)),
+    Internal("whoosh.writing:SegmentWriter", "_finish", "method"),
+    *(
+        Internal("whoosh.multiproc:MpWriter", name, "attribute")
+        for name in ("docbuffer", "_added", "tasks", "jobqueue", "resultqueue", "subargs")
+    ),
+    Internal("whoosh.multiproc:SubWriterTask", "run", "method"),
+)
 
 PROCESSES = 2
 BATCH = 250  # documents handed to a worker at a time

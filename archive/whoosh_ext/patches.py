@@ -23,6 +23,20 @@ from typing import Any
 from whoosh.codec import whoosh3
 from whoosh.filedb import compound, structfile
 
+from archive.whoosh_ext import Internal, uses
+
+uses(
+    Internal(
+        "whoosh.codec.whoosh3:W3PerDocReader", "_cached_reader", "method", ("fieldname", "column")
+    ),
+    Internal("whoosh.codec.whoosh3:W3PerDocReader", "_readers", "attribute"),
+    Internal("whoosh.filedb.compound:CompoundStorage", "open_file", "method", ("name",)),
+    Internal("whoosh.filedb.compound:CompoundStorage", "_source", "attribute"),
+    Internal("whoosh.filedb.compound:CompoundStorage", "range", "method", ("name",)),
+    Internal("whoosh.filedb.compound:CompoundStorage", "is_closed", "attribute"),
+    Internal("whoosh.filedb.structfile:BufferFile", "_buf", "attribute"),
+)
+
 
 def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
     readers = self._readers

@@ -29,6 +29,16 @@ from whoosh.query import (
 )
 from whoosh.searching import Searcher
 
+from archive.whoosh_ext import Internal, uses
+
+uses(
+    Internal("whoosh.query.terms:MultiTerm", "_btexts", "method", ("ixreader",)),
+    Internal("whoosh.codec.whoosh3:W3LeafMatcher", "_next_block", "method"),
+    Internal("whoosh.codec.whoosh3:W3LeafMatcher", "_read_ids", "method"),
+    Internal("whoosh.codec.whoosh3:W3LeafMatcher", "_ids", "attribute"),
+    Internal("whoosh.codec.whoosh3:W3LeafMatcher", "_i", "attribute"),
+)
+
 
 def matching(searcher: Searcher, query: Query, only: Query | None = None) -> set[int]:
     """Document numbers of the live articles matching ``query`` (and ``only``)."""
