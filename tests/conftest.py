@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+import archive
 from archive import cli, sources
 from archive.index.store import Store
 
 SEED_000 = "000_44eb2994a6798eda.txt"  # headline first; whole body pasted twice
 SEED_001 = "001_dcd564552b84d477.txt"  # no headline; trailing "Also Read:" line
-SEEDS = Path(cli.__file__).parent / "seeds"
+SEEDS = Path(archive.__file__).parent / "seeds"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -154,6 +154,10 @@ def test_one_shot_search_does_not_load_the_shell_or_rich_for_json(seeded: Store)
     assert "rich" not in loaded
 
 
+# What the command line's entry point (archive.cli.run) does before anything else.
+STARTED = "from archive.whoosh_ext.startup import prepare; prepare(); "
+
+
 def test_whoosh_compile_warnings_never_reach_the_user(tmp_path: Path) -> None:
     # Whoosh 2.7.4 has invalid escape sequences; Python 3.12+ warns when compiling them.
     fake = tmp_path / "site" / "whoosh"
@@ -166,13 +170,13 @@ def test_whoosh_compile_warnings_never_reach_the_user(tmp_path: Path) -> None:
     )
     assert "invalid escape sequence" in bare.stderr  # the warning is real...
     ours = subprocess.run(
-        [sys.executable, "-c", script.format("import archive; ")],
+        [sys.executable, "-c", script.format(STARTED)],
         capture_output=True,
         text=True,
         env=env,
     )
     assert ours.returncode == 0
-    assert ours.stderr == ""  # ...and importing archive silences it
+    assert ours.stderr == ""  # ...and the command line's start silences it
 
 
 def test_ctrl_c_exits_130(index_dir: Path, tmp_path: Path) -> None:
@@ -214,6 +218,7 @@ def test_python_dash_m_works() -> None:
 def test_a_search_does_not_load_what_whoosh_imports_but_never_uses(seeded: Store) -> None:
     script = f"""
 import sys
+{STARTED}
 from archive.cli import main
 main(["--index-dir", {str(seeded.path)!r}, "search", "--json", "putin"])
 loaded = [name for name in ("urllib.request", "whoosh.lang.morph_en")
@@ -301,3 +306,19 @@ def test_piped_output_never_wraps_long_lines(run: Run, tmp_path: Path) -> None:
     stats = run("stats")
     assert any(str(tmp_path / "index") in line for line in stats.out.splitlines())
     assert all(line == line.rstrip() for line in found.out.splitlines())
+
+
+def test_importing_the_library_changes_nothing_global() -> None:
+    code = (
+        "import sys, warnings\n"
+        "before = list(warnings.filters)\n"
+        "from whoosh.codec import whoosh3\n"
+        "original = whoosh3.W3PerDocReader._cached_reader\n"
+        "import archive, archive.index.store, archive.search.run, archive.cli\n"
+        "assert warnings.filters == before, 'warning filters changed'\n"
+        "assert type(sys.modules['urllib.request']).__name__ == 'module'\n"
+        "assert whoosh3.W3PerDocReader._cached_reader is original, 'Whoosh patched on import'\n"
+        "import urllib.request; assert hasattr(urllib.request, 'Request')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

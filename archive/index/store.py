@@ -30,7 +30,7 @@ from archive.index.schema import SCHEMA_VERSION, build_schema
 from archive.index.sync import Session
 from archive.model import Article, IndexStats, Problem, SyncReport
 from archive.search.ranking import WEIGHTING
-from archive.whoosh_ext import patches  # noqa: F401  (applied on import)
+from archive.whoosh_ext import patches
 from archive.whoosh_ext.columns import Column
 from archive.whoosh_ext.segments import segments
 
@@ -57,6 +57,7 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open an existing index, or say clearly why it cannot be opened."""
+        patches.apply()
         if not cls.exists(path):
             raise IndexMissing(f"no index at {path}", hint="build one with 'archive index'")
         check_version(path)
@@ -73,6 +74,7 @@ class Store:
     @classmethod
     def create(cls, path: Path) -> Store:
         """A new, empty index in a new or empty folder (hidden files aside)."""
+        patches.apply()
         if path.is_dir() and any(not entry.name.startswith(".") for entry in path.iterdir()):
             raise IndexUnreadable(
                 f"{path} holds other files and no index; an index is not made among them",

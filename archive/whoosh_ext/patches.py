@@ -1,4 +1,4 @@
-"""Small corrections to Whoosh 2.7, applied once when the index is first used.
+"""Small corrections to Whoosh 2.7, applied when an index is first opened or made.
 
 Lengths. Whoosh caches the per-segment reader of a field's length column, but not the
 fact that a field has no such column (ID, KEYWORD and stored-only fields).
@@ -115,8 +115,7 @@ _copying_open = compound.CompoundStorage.open_file
 
 
 def apply() -> None:
+    """Correct Whoosh (once): the archive does so when it opens or creates an
+    index, not when it is imported."""
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
     compound.CompoundStorage.open_file = _open_in_place
-
-
-apply()
