@@ -13,7 +13,8 @@ from conftest import Ran
 
 from archive import sources
 from archive.index.store import Store
-from archive.search.run import search, similar
+from archive.search.run import search
+from archive.search.similar import similar
 
 FIXTURES = Path(__file__).parent / "fixtures"
 Run = Callable[..., Ran]

@@ -14,7 +14,8 @@ from archive import sources
 from archive.errors import QueryError
 from archive.index.store import Store
 from archive.present.render import article_view, results_view
-from archive.search.run import highlight_article, search
+from archive.search.run import search
+from archive.search.show import highlight_article
 
 
 def matched_words(text: str, spans: tuple[tuple[int, int], ...]) -> list[str]:

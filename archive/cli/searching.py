@@ -173,7 +173,7 @@ def similar(env: Env, article_id: str, limit: int, output: str) -> int:
       archive similar f951e8f88038
       archive similar f951 --format json | jq '.key_terms'
     """
-    from archive.search.run import similar as more_like
+    from archive.search.similar import similar as more_like
 
     results = more_like(env.open_store(), article_id, pagelen=limit)
     _print_results(env, results, output)
@@ -193,7 +193,7 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
       archive show 3f2a9c81d0b4
       archive show 3f2a --query withdrawal
     """
-    from archive.search.run import highlight_article
+    from archive.search.show import highlight_article
 
     shown = highlight_article(env.open_store(), article_id, query)
     if as_json:

@@ -21,7 +21,9 @@ from archive.index.store import MIN_ID_PREFIX, LiveSearcher, Store
 from archive.locations import IndexLocation
 from archive.model import SORTS, Hit, Results, SearchRequest
 from archive.present.render import WARNING, article_view, results_view, safe, stats_view
-from archive.search.run import highlight_article, search, similar
+from archive.search.run import search
+from archive.search.show import highlight_article
+from archive.search.similar import similar
 from archive.shell.pager import page
 
 # Whole lines that run a command without its colon, as in psql and pgcli.

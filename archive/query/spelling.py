@@ -1,0 +1,86 @@
+"""Spelling help: a corrected query when a word looks like a typo, and the
+index's words that a word being typed can become. Both read only the index's
+vocabulary of words as written (not stems)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.analysis import STOP_WORDS
+from whoosh.support.charset import accent_map
+
+from archive.index.schema import VOCABULARY_FIELDS
+from archive.query import tokens
+
+# A word the index holds is taken for a typo only when a word one edit away
+# (same first letter) is this many times as common: "goverment" (8 articles of
+# Reuters) beside "government" (over 2,000), never "busch" beside "bush".
+MUCH_MORE_FREQUENT = 50
+MIN_WORD = 3  # shorter words are never corrected
+
+
+def frequency(reader: Any, word: str) -> int:
+    """Articles that hold ``word`` as written."""
+    return max(reader.doc_frequency(field, word) for field in VOCABULARY_FIELDS)
+
+
+def correct(text: str, reader: Any, variants: dict[str, list[str]] | None = None) -> str | None:
+    """The query with each word that looks like a typo replaced, or None.
+
+    A word the index lacks is replaced by the nearest word it holds (at most
+    two edits, fewer edits first, then the more common); a word it holds
+    rarely, by a word one edit away that is far more common (a typo some
+    articles share). Words whose spelling variants matched, operators, common
+    words and short words are never replaced, so a correction holds only
+    words the index has.
+    """
+    variants = variants or {}
+    # Only a word in fewer than 1/50 of the articles can have a neighbour 50 times as common.
+    rare = reader.doc_count() / MUCH_MORE_FREQUENT
+    corrected, done, changed = [], 0, False
+    for token in tokens.words(text):  # each word replaced where it stands
+        folded = token.text.lower()
+        better = None
+        if folded not in STOP_WORDS and folded not in variants and len(folded) >= MIN_WORD:
+            own = frequency(reader, folded)
+            better = _nearest(reader, folded, own) if own <= rare else None
+        corrected += [text[done : token.start], better or token.text]
+        changed = changed or better is not None
+        done = token.end
+    corrected.append(text[done:])
+    return "".join(corrected) if changed else None
+
+
+def _nearest(reader: Any, word: str, own: int) -> str | None:
+    """The likeliest intended word: fewest edits, then most common."""
+    from rapidfuzz.distance import OSA
+
+    best: tuple[int, int, str] | None = None
+    for field in VOCABULARY_FIELDS:
+        for raw in reader.terms_within(field, word, 2, prefix=1):
+            found = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            distance = OSA.distance(word, found)
+            if found == word or (own and distance > 1) or len(found) < MIN_WORD:
+                continue
+            common = frequency(reader, found)
+            if common < max(1, MUCH_MORE_FREQUENT * own) or found in STOP_WORDS:
+                continue
+            if best is None or (distance, -common) < best[:2]:
+                best = (distance, -common, found)
+    return best[2] if best else None
+
+
+def completions(reader: Any, prefix: str, limit: int = 20) -> list[tuple[str, int]]:
+    """Words in the index that start with ``prefix``, most frequent first, each
+    with the number of articles that hold it (common words, never searched, aside)."""
+    folded = prefix.lower().translate(accent_map)
+    if not folded:
+        return []
+    counts: dict[str, float] = {}
+    for field in VOCABULARY_FIELDS:
+        for weight, term in reader.most_frequent_terms(field, limit + 20, folded):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            if word not in STOP_WORDS:
+                counts[word] = counts.get(word, 0.0) + weight
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return [(word, frequency(reader, word)) for word, _ in ranked]
