@@ -14,7 +14,7 @@ from archive import sources
 from archive.errors import QueryError
 from archive.index.store import Store
 from archive.model import Article
-from archive.query.parse import date_query, span
+from archive.query.dates import date_query, span
 from archive.search.run import search
 
 RECORDS = Path(__file__).parent / "fixtures" / "ingest" / "records"

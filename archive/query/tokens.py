@@ -31,6 +31,7 @@ SHOWN_FIELDS = ("title", "body", "source", "author", "tags", "date", "id", "lang
 TEXT_FIELDS = frozenset({"title", "body", "source", "author", "authors", "tag", "tags"})
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 PATTERN_MARKS = "*?~^"
+SHOWN_CHARS = 60  # of a query quoted in an error message
 
 SPACE, PHRASE, OPEN_QUOTE, FIELD, PAREN, RANGE, WORD, OPERATOR, PATTERN, COMMAND = (
     "space",
@@ -127,3 +128,10 @@ def word_at(before: str) -> str:
     to the cursor): the part of it before the cursor, or "" if it is no word."""
     tokens = tokenize(before)
     return tokens[-1].text if tokens and tokens[-1].plain else ""
+
+
+def shown(text: str) -> str:
+    """A query (or a piece of one) as quoted in a message: escaped, and cut if long."""
+    if len(text) <= SHOWN_CHARS:
+        return repr(text)
+    return repr(text[:SHOWN_CHARS]) + f"… ({len(text):,} characters)"

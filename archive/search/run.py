@@ -22,6 +22,7 @@ from archive.index.store import Store
 from archive.model import SORTS, Hit, Preview, Results, SearchRequest
 from archive.query import parse as query_language
 from archive.query import spelling, tokens
+from archive.query.dates import span
 from archive.search.highlight import record_terms, to_hit
 from archive.whoosh_ext import postings as docsets
 from archive.whoosh_ext.columns import Column
@@ -61,8 +62,8 @@ def date_filter(since: str | None, until: str | None) -> Query | None:
     """Articles dated from the start of ``since`` to the end of ``until`` (both kept)."""
     if not (since or until):
         return None
-    start = query_language.span(since)[0] if since else None
-    end = query_language.span(until)[1] if until else None
+    start = span(since)[0] if since else None
+    end = span(until)[1] if until else None
     if start and end and start > end:
         raise QueryError(f"--since {since!r} is after --until {until!r}")
     return DateRange("date", start, end)
