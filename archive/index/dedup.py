@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from archive.index.manifest import sound
 
@@ -164,3 +164,84 @@ class StoryTable:
     def close(self) -> None:
         self.db.rollback()  # anything not committed was not committed to the index either
         self.db.close()
+
+
+class ExactCopies:
+    """Which article already holds an article's exact text, as the index was
+    when the run (or its last commit) began, plus what the run has written.
+
+    Records inside one file are never merged: an export that lists two
+    records is saying they are two (CACM has five "Glossary" entries).
+    """
+
+    def __init__(self, before: Any, removed: Container[str]) -> None:
+        self.before = before  # a searcher
+        self.removed = removed
+        self._holders: dict[str, tuple[str, str | None]] = {}  # text hash -> (ID, path)
+
+    def remember(self, text_hash: str, article: Any) -> None:
+        self._holders.setdefault(text_hash, (article.id, article.path))
+
+    def holder(self, text_hash: str, article: Any) -> str | None:
+        known = self._holders.get(text_hash)
+        if known is not None and self._other(known[0], known[1], article):
+            return known[0]
+        reader = self.before.reader()
+        if ("text_hash", text_hash) not in reader:
+            return None
+        for docnum in reader.postings("text_hash", text_hash).all_ids():
+            stored = self.before.stored_fields(docnum)
+            found, path = str(stored["id"]), stored.get("path")
+            if self._other(found, path, article):
+                self._holders[text_hash] = (found, path)
+                return found
+        return None
+
+    def _other(self, found: str, path: str | None, article: Any) -> bool:
+        return found != article.id and found not in self.removed and path != article.path
+
+
+# Near-duplicate candidates checked per article, at most.
+MAX_NEAR_CANDIDATES = 64
+
+
+class StoryClusters:
+    """The story cluster an article joins: the first candidate sharing a band
+    key that archive.index.similarity calls the same story, else its own."""
+
+    def __init__(self, table: StoryTable, before: Any, removed: Container[str]) -> None:
+        self.table = table
+        self.before = before  # a searcher
+        self.removed = removed
+        self._written: dict[str, tuple[Any, str]] = {}  # ID -> fingerprint, cluster (this run)
+
+    def join(self, article: Any) -> dict[str, Any]:
+        """The article's fingerprint and cluster, as fields of its document."""
+        from archive.index.similarity import fingerprint
+
+        self.table.drop_bands(article.id)  # its keys of an earlier version, if any
+        mine = fingerprint(article.body)
+        if mine is None:
+            return {"cluster": article.id}
+        keys = mine.band_keys
+        cluster = self._matching(article.id, mine, keys) or article.id
+        self.table.put_bands(article.id, keys)
+        self._written[article.id] = (mine, cluster)
+        return {"fingerprint": mine.stored(), "cluster": cluster}
+
+    def _matching(self, own_id: str, mine: Any, keys: list[int]) -> str | None:
+        from archive.index.similarity import Fingerprint, same_story
+
+        candidates = [c for c in self.table.members(keys) if c != own_id]
+        for other in [c for c in candidates if c not in self.removed][:MAX_NEAR_CANDIDATES]:
+            if other in self._written:
+                theirs, cluster = self._written[other]
+            else:
+                stored = self.before.document(id=other)
+                if stored is None:  # not in the index (see the module's note)
+                    continue
+                theirs = Fingerprint.from_stored(stored.get("fingerprint"))
+                cluster = str(stored.get("cluster") or other)
+            if theirs is not None and same_story(mine, theirs):
+                return cluster
+        return None

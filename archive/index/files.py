@@ -106,3 +106,11 @@ def write_meta(path: Path, meta: dict[str, Any]) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path / META_FILE)
+
+
+def stamp(path: Path) -> None:
+    """Record in the meta file when the index was last written."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    write_meta(path, {**read_meta(path), "last_indexed": now})

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +28,7 @@ from typing import Any
 from archive.errors import ArchiveError, IndexMissing
 from archive.index import locking
 from archive.index.dedup import STORIES_FILE
+from archive.index.documents import rewritten
 from archive.index.files import (
     BACKUP,
     META_FILE,
@@ -247,11 +248,45 @@ def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> Rebuild
         report.files += len(paths)  # distinct files: recorded once each
     failed = {problem.path for run in runs for problem in run.problems if problem.skipped}
     carried = [doc for doc in recorded.stored if _not_read_again(doc, failed)]
-    report.carried = store.carry_over(carried)
+    report.carried = carry_over(store, carried)
     report.skipped = sum(run.skipped for run in runs)
     report.articles = store.ix.doc_count()
     store.close()
     return report
+
+
+def carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:
+    """Add stored articles of another index that this one lacks; how many."""
+    with store.writing():
+        return _carry_over(store, docs)
+
+
+def _carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:
+    from archive.index.dedup import Copy, StoryTable
+    from archive.index.similarity import band_keys
+
+    writer = store._writer()
+    stories = StoryTable(store.path)
+    known = set(store.ix.schema.names())  # an older schema may have had other fields
+    added = 0
+    try:
+        with store.ix.searcher() as searcher:
+            for doc in docs:
+                if searcher.document_number(id=doc["id"]) is None:
+                    kept = {name: value for name, value in doc.items() if name in known}
+                    writer.add_document(**rewritten(kept))
+                    stories.put_bands(doc["id"], band_keys(doc))
+                    for listed in doc.get("copies") or []:  # kept in the document, once
+                        stories.put_copy(doc["id"], Copy(*listed))
+                    added += 1
+        if added:
+            stories.commit()
+            writer.commit()
+        else:
+            writer.cancel()
+    finally:
+        stories.close()
+    return added
 
 
 def _not_read_again(doc: dict[str, Any], failed: set[str]) -> bool:

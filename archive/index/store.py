@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,13 @@ from archive.errors import (
     IndexUnreadable,
 )
 from archive.index import locking
-from archive.index.documents import rewritten, to_article
-from archive.index.files import check_version, clean_leftovers, read_meta, write_meta
+from archive.index.documents import to_article
+from archive.index.files import check_version, clean_leftovers, write_meta
 from archive.index.schema import SCHEMA_VERSION, build_schema
 from archive.index.sync import Session
 from archive.model import Article, IndexStats, Problem, SyncReport
 from archive.search.ranking import WEIGHTING
 from archive.whoosh_ext import patches
-from archive.whoosh_ext.columns import Column
-from archive.whoosh_ext.segments import segments
 
 # An ID prefix must be at least this long to name an article.
 MIN_ID_PREFIX = 4
@@ -57,19 +54,9 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open an existing index, or say clearly why it cannot be opened."""
-        patches.apply()
         if not cls.exists(path):
             raise IndexMissing(f"no index at {path}", hint="build one with 'archive index'")
-        check_version(path)
-        try:
-            ix = whoosh_index.open_dir(str(path))
-        except Exception as err:  # Whoosh raises many kinds for a damaged index
-            detail = f"{type(err).__name__}: {err}"
-            raise IndexUnreadable(
-                f"the index at {path} is damaged and cannot be opened ({detail[:100]})",
-                hint="'archive rebuild' re-creates it from its sources",
-            ) from err
-        return cls(path, ix)
+        return cls(path, _opened(path))
 
     @classmethod
     def create(cls, path: Path) -> Store:
@@ -118,8 +105,7 @@ class Store:
             self._writing = True
             try:
                 clean_leftovers(self.path)
-                check_version(self.path)
-                self.ix = whoosh_index.open_dir(str(self.path))
+                self.ix = _opened(self.path)
                 yield
             finally:
                 self._writing = False
@@ -166,54 +152,7 @@ class Store:
     def _writer(self, parallel: bool = False) -> Any:
         """Whoosh's writer (the archive's lock is held): worker processes for a
         run, or a plain one for small edits."""
-        from archive.whoosh_ext.multiproc import ParallelWriter
-
-        def attempt() -> Any:
-            try:
-                if parallel:
-                    return ParallelWriter(self.ix, limitmb=WRITER_MEMORY_MB)
-                return self.ix.writer(limitmb=WRITER_MEMORY_MB)
-            except whoosh_index.LockError:
-                return None  # a process that does not take the archive's lock
-            except PermissionError as err:
-                raise locking.read_only(self.path) from err
-
-        return locking.wait_for(self.path, attempt, True, None)
-
-    def lock_holder(self) -> str:
-        return locking.lock_holder(self.path)
-
-    def carry_over(self, docs: Iterable[dict[str, Any]]) -> int:
-        """Add stored articles of another index that this one lacks; how many."""
-        with self.writing():
-            return self._carry_over(docs)
-
-    def _carry_over(self, docs: Iterable[dict[str, Any]]) -> int:
-        from archive.index.dedup import Copy, StoryTable
-        from archive.index.similarity import band_keys
-
-        writer = self._writer()
-        stories = StoryTable(self.path)
-        known = set(self.ix.schema.names())  # an older schema may have had other fields
-        added = 0
-        try:
-            with self.ix.searcher() as searcher:
-                for doc in docs:
-                    if searcher.document_number(id=doc["id"]) is None:
-                        kept = {name: value for name, value in doc.items() if name in known}
-                        writer.add_document(**rewritten(kept))
-                        stories.put_bands(doc["id"], band_keys(doc))
-                        for listed in doc.get("copies") or []:  # kept in the document, once
-                            stories.put_copy(doc["id"], Copy(*listed))
-                        added += 1
-            if added:
-                stories.commit()
-                writer.commit()
-            else:
-                writer.cancel()
-        finally:
-            stories.close()
-        return added
+        return locking.wait_for(self.path, lambda: _writer(self, parallel), True, None)
 
     # -- reading ------------------------------------------------------------
 
@@ -228,55 +167,45 @@ class Store:
         copies = StoryTable.copies_in(self.path, fields["id"])
         return to_article(fields, tuple(copy.where() for copy in copies))
 
-    def stamp(self) -> None:
-        """Record when the index was last written."""
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        write_meta(self.path, {**read_meta(self.path), "last_indexed": stamp})
-
     def check(self) -> list[str]:
-        """Read every segment, stored article and posting list, and the tables
-        beside the index; what is damaged."""
-        from archive.index.dedup import StoryTable
-        from archive.index.manifest import Manifest
+        """What is damaged, if anything (archive.index.health)."""
+        from archive.index.health import check
 
-        damage = Manifest.check(self.path) + StoryTable.check(self.path)
-        with self.ix.searcher() as searcher:
-            for reader, _ in searcher.reader().leaf_readers():
-                name = getattr(reader, "segment", lambda: None)()
-                label = f"segment {name.segment_id()}" if name is not None else "segment"
-                try:
-                    for _ in reader.all_stored_fields():
-                        pass
-                    for field in reader.indexed_field_names():
-                        for term in reader.lexicon(field):
-                            reader.postings(field, term).all_ids()
-                except Exception as err:  # any damage shows as some Whoosh error
-                    damage.append(f"{label}: {type(err).__name__}: {err}")
-        return damage
+        return check(self)
 
-    def stats(self, why: str = "") -> IndexStats:
-        with self.ix.searcher() as searcher:
-            reader = searcher.reader()
-            live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
-            totals = {
-                name: _column_total(reader, name, live)
-                for name in ("removed_paragraphs", "removed_links")
-            }
-            cleaned = _count_nonzero(reader, ("removed_paragraphs", "removed_links"), live)
-            articles = searcher.doc_count()
-        meta = read_meta(self.path)
-        last = meta.get("last_indexed")
-        return IndexStats(
-            path=str(self.path),
-            articles=articles,
-            schema_version=int(meta.get("schema_version", SCHEMA_VERSION)),
-            size_bytes=sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()),
-            segments=len(segments(self.ix)),
-            last_indexed=datetime.fromisoformat(last) if last else None,
-            cleaned_articles=cleaned,
-            duplicate_paragraphs=totals["removed_paragraphs"],
-            link_lines=totals["removed_links"],
-        )
+    def stats(self) -> IndexStats:
+        """What is indexed, and where (archive.index.health)."""
+        from archive.index.health import stats
+
+        return stats(self)
+
+
+def _opened(path: Path) -> whoosh_index.Index:
+    """Whoosh's index at ``path``, of this schema version, or why not."""
+    patches.apply()
+    check_version(path)
+    try:
+        return whoosh_index.open_dir(str(path))
+    except Exception as err:  # Whoosh raises many kinds for a damaged index
+        detail = f"{type(err).__name__}: {err}"
+        raise IndexUnreadable(
+            f"the index at {path} is damaged and cannot be opened ({detail[:100]})",
+            hint="'archive rebuild' re-creates it from its sources",
+        ) from err
+
+
+def _writer(store: Store, parallel: bool) -> Any:
+    """A writer, or None while a process that does not take the archive's lock holds Whoosh's."""
+    from archive.whoosh_ext.multiproc import ParallelWriter
+
+    try:
+        if parallel:
+            return ParallelWriter(store.ix, limitmb=WRITER_MEMORY_MB)
+        return store.ix.writer(limitmb=WRITER_MEMORY_MB)
+    except whoosh_index.LockError:
+        return None
+    except PermissionError as err:
+        raise locking.read_only(store.path) from err
 
 
 class LiveSearcher:
@@ -316,13 +245,3 @@ def _by_prefix(searcher: Searcher, prefix: str) -> dict[str, Any]:
             f"the ID prefix {prefix!r} is ambiguous", hint="give more characters of the ID"
         )
     return dict(hits[0].fields())
-
-
-def _column_total(reader: Any, name: str, live: list[int]) -> int:
-    column = Column(reader, name, translate=True)
-    return sum(int(column[n] or 0) for n in live)
-
-
-def _count_nonzero(reader: Any, names: tuple[str, ...], live: list[int]) -> int:
-    columns = [Column(reader, name, translate=True) for name in names]
-    return sum(1 for n in live if any(column[n] for column in columns))

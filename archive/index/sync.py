@@ -14,8 +14,9 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from archive.index.dedup import Copy, StoryTable
+from archive.index.dedup import STORIES_FILE, Copy, ExactCopies, StoryClusters, StoryTable
 from archive.index.documents import content_hash, exact_text_hash, rewritten, to_doc
+from archive.index.files import stamp
 from archive.model import Article, Problem, SyncReport
 
 if TYPE_CHECKING:
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 # segment: 20,000 left 12 segments at 120,000 articles, and fuzzy searches
 # took 1.7 times as long as over the 6 that 50,000 leaves.
 CHECKPOINT_ARTICLES = 50_000
-# Near-duplicate candidates checked per article, at most.
-MAX_NEAR_CANDIDATES = 64
 
 
 class Session:
@@ -38,18 +37,22 @@ class Session:
         self.store = store
         self.writer = writer
         self._release = release  # of the write lock, when the session ends
-        self.before = store.ix.searcher()  # the index as it was when the run began
         self.stories = StoryTable(store.path)
         self.report = SyncReport()
         if self.stories.damaged:
             reason = f"damaged: set aside as {self.stories.damaged}; 'archive rebuild' restores it"
-            self.report.problems.append(Problem("the table of copies and stories", reason, False))
+            self.report.problems.append(Problem(STORIES_FILE, reason, skipped=False))
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self._seen: set[str] = set()
         self._removed: dict[str, dict[str, Any]] = {}  # ID -> stored fields (if indexed)
-        self._holders: dict[str, tuple[str, str | None]] = {}  # text hash -> (ID, path)
-        self._stories: dict[str, tuple[Any, str]] = {}  # ID -> fingerprint, cluster (this run)
+        self._look_at(store.ix.searcher())
         self._unsaved = 0  # articles written since the last commit
+
+    def _look_at(self, before: Any) -> None:
+        """Compare with the index as it is now (when the run began, or at its last commit)."""
+        self.before = before
+        self.copies = ExactCopies(before, self._removed)
+        self.clusters = StoryClusters(self.stories, before, self._removed)
 
     def __enter__(self) -> Session:
         return self
@@ -70,17 +73,17 @@ class Session:
         existing = self.before.document(id=article.id)
         if existing is not None and existing.get("content_hash") == digest:
             self.report.unchanged += 1
-            self._holders.setdefault(text_hash, (article.id, article.path))
+            self.copies.remember(text_hash, article)
             return
         was_copy_of = self.stories.copy_of(article.id)
-        holder = self._holder(text_hash, article)
+        holder = self.copies.holder(text_hash, article)
         if holder is not None:
             self._as_copy(article, holder, existing is not None, was_copy_of)
             return
         if was_copy_of is not None:
             self.stories.drop_copy(article.id)  # its text changed: an article of its own
         added = existing.get("added", self.now) if existing else self.now
-        doc = {**to_doc(article, digest, text_hash, added), **self._cluster(article)}
+        doc = {**to_doc(article, digest, text_hash, added), **self.clusters.join(article)}
         if existing is None:
             # New: no need for update_document, which opens a reader over every
             # segment to look for the old version (47 ms a call with 13 segments).
@@ -89,7 +92,7 @@ class Session:
         else:
             self.writer.update_document(**doc)
             self.report.updated += 1
-        self._holders.setdefault(text_hash, (article.id, article.path))
+        self.copies.remember(text_hash, article)
         self._unsaved += 1
         if self._unsaved >= CHECKPOINT_ARTICLES:
             self._checkpoint()
@@ -119,7 +122,7 @@ class Session:
             except BaseException:
                 self._cancel_writer()  # a commit that failed holds files open
                 raise
-            self.store.stamp()
+            stamp(self.store.path)
         finally:
             self.before.close()
             self.stories.close()
@@ -134,7 +137,7 @@ class Session:
             self._release()
 
     def _cancel_writer(self) -> None:
-        with suppress(Exception):  # already committed, or half-way: nothing more to undo
+        with suppress(Exception):  # committed, or half-way: nothing more to undo
             self.writer.cancel()
 
     # -- committing -------------------------------------------------------------
@@ -146,19 +149,9 @@ class Session:
         for article_id, fields in self._removed.items():
             heirs = [c for c in self.stories.copies_of(article_id) if c.id not in self._removed]
             if fields and heirs:
-                self._inherit(article_id, fields, heirs[0])
+                _inherit(self.writer, self.stories, article_id, fields, heirs[0])
         self.stories.commit()
         self.writer.commit()
-
-    def _inherit(self, article_id: str, fields: dict[str, Any], heir: Copy) -> None:
-        """The first copy of a removed article takes its place, text and all."""
-        doc = rewritten(fields, id=heir.id, origin=heir.origin, path=heir.path, record=heir.record)
-        self.writer.add_document(**doc)
-        self.stories.drop_copy(heir.id)
-        self.stories.move_copies(article_id, heir.id)
-        from archive.index.similarity import band_keys
-
-        self.stories.put_bands(heir.id, band_keys(fields))
 
     def _checkpoint(self) -> None:
         """Commit what is written so far and go on with a new writer.
@@ -169,35 +162,9 @@ class Session:
         self._write()
         self.before.close()
         self.writer = self.store._writer(parallel=True)
-        self.before = self.store.ix.searcher()
         self._unsaved = 0
         self._removed.clear()
-        self._holders.clear()
-        self._stories.clear()
-
-    # -- exact copies -------------------------------------------------------------
-
-    def _holder(self, text_hash: str, article: Article) -> str | None:
-        """The article already holding this exact text from another file, if any.
-
-        Records inside one file are never merged: an export that lists two
-        records is saying they are two (CACM has five "Glossary" entries).
-        """
-        known = self._holders.get(text_hash)
-        if known is not None:
-            holder, path = known
-            if holder != article.id and holder not in self._removed and path != article.path:
-                return holder
-        reader = self.before.reader()
-        if ("text_hash", text_hash) not in reader:
-            return None
-        for docnum in reader.postings("text_hash", text_hash).all_ids():
-            stored = self.before.stored_fields(docnum)
-            found, path = stored["id"], stored.get("path")
-            if found != article.id and found not in self._removed and path != article.path:
-                self._holders[text_hash] = (found, path)
-                return str(found)
-        return None
+        self._look_at(self.store.ix.searcher())
 
     def _as_copy(
         self, article: Article, holder: str, indexed: bool, was_copy_of: str | None
@@ -213,35 +180,15 @@ class Session:
         else:
             self.report.duplicates += 1
 
-    # -- near duplicates ----------------------------------------------------------
 
-    def _cluster(self, article: Article) -> dict[str, Any]:
-        """The fingerprint of the article, and the story cluster it joins."""
-        from archive.index.similarity import fingerprint
+def _inherit(
+    writer: Any, stories: StoryTable, article_id: str, fields: dict[str, Any], heir: Copy
+) -> None:
+    """The first copy of a removed article takes its place, text and all."""
+    from archive.index.similarity import band_keys
 
-        self.stories.drop_bands(article.id)  # its keys of an earlier version, if any
-        mine = fingerprint(article.body)
-        if mine is None:
-            return {"cluster": article.id}
-        keys = mine.band_keys
-        cluster = self._matching_cluster(article.id, mine, keys) or article.id
-        self.stories.put_bands(article.id, keys)
-        self._stories[article.id] = (mine, cluster)
-        return {"fingerprint": mine.stored(), "cluster": cluster}
-
-    def _matching_cluster(self, own_id: str, mine: Any, keys: list[int]) -> str | None:
-        from archive.index.similarity import Fingerprint, same_story
-
-        candidates = [c for c in self.stories.members(keys) if c != own_id]
-        for other in [c for c in candidates if c not in self._removed][:MAX_NEAR_CANDIDATES]:
-            if other in self._stories:  # written this run
-                theirs, cluster = self._stories[other]
-            else:
-                stored = self.before.document(id=other)
-                if stored is None:  # not in the index (see archive.index.dedup)
-                    continue
-                theirs = Fingerprint.from_stored(stored.get("fingerprint"))
-                cluster = str(stored.get("cluster") or other)
-            if theirs is not None and same_story(mine, theirs):
-                return cluster
-        return None
+    doc = rewritten(fields, id=heir.id, origin=heir.origin, path=heir.path, record=heir.record)
+    writer.add_document(**doc)
+    stories.drop_copy(heir.id)
+    stories.move_copies(article_id, heir.id)
+    stories.put_bands(heir.id, band_keys(fields))
