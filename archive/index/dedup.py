@@ -19,13 +19,12 @@ reads those files again and writes them afresh.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from archive.index.manifest import sound
+from archive.index.sidecar import check, open_table, read_only
 
 STORIES_FILE = "archive-stories.sqlite"
 _TABLES = (
@@ -53,65 +52,20 @@ class Copy(NamedTuple):
 class StoryTable:
     def __init__(self, index_path: Path) -> None:
         self.path = index_path / STORIES_FILE
-        self.damaged: str | None = None
-        try:
-            self.db = self._connect()
-        except sqlite3.DatabaseError:
-            # Set aside: copies and story candidates of articles indexed before
-            # are then unknown until 'archive rebuild' reads every file again.
-            aside = self.path.with_name(STORIES_FILE + ".damaged")
-            os.replace(self.path, aside)
-            self.damaged = str(aside)
-            self.db = self._connect()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, check_same_thread=False)  # one user at a time
-        try:
-            sound(db)
-            for statement in _TABLES:
-                db.execute(statement)
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
+        # Set aside if damaged: copies and story candidates of articles indexed
+        # before are then unknown until 'archive rebuild' reads every file again.
+        self.db, self.damaged = open_table(self.path, _prepare)
 
     @staticmethod
     def check(index_path: Path) -> list[str]:
         """What is damaged in the table (read whole, never changed)."""
-        path = index_path / STORIES_FILE
-        if not path.exists():
-            return []
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                sound(db)
-                db.execute("SELECT COUNT(*), MAX(key), MAX(id) FROM bands").fetchall()
-                db.execute("SELECT COUNT(*), MAX(id), MAX(of) FROM copies").fetchall()
-            finally:
-                db.close()
-        except sqlite3.DatabaseError as err:
-            return [f"{STORIES_FILE}: {err}"]
-        return []
+        return check(index_path / STORIES_FILE, _read_all)
 
     @staticmethod
     def copies_in(index_path: Path, article_id: str) -> list[Copy]:
-        """The copies an article stands for, read without writing anything
-        (a read-only index is read too); none if the table is missing or damaged."""
-        path = index_path / STORIES_FILE
-        if not path.exists():
-            return []
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                rows = db.execute(
-                    "SELECT id, origin, path, record FROM copies WHERE of = ? ORDER BY rowid",
-                    (article_id,),
-                ).fetchall()
-            finally:
-                db.close()
-        except sqlite3.DatabaseError:
-            return []
-        return [Copy(*row) for row in rows]
+        """The copies an article stands for, read without writing anything;
+        none if the table is missing or damaged."""
+        return read_only(index_path / STORIES_FILE, lambda db: _copies(db, article_id), [])
 
     # -- near duplicates ---------------------------------------------------------
 
@@ -133,11 +87,7 @@ class StoryTable:
     # -- exact copies --------------------------------------------------------------
 
     def copies_of(self, article_id: str) -> list[Copy]:
-        rows = self.db.execute(
-            "SELECT id, origin, path, record FROM copies WHERE of = ? ORDER BY rowid",
-            (article_id,),
-        )
-        return [Copy(*row) for row in rows]
+        return _copies(self.db, article_id)
 
     def copy_of(self, copy_id: str) -> str | None:
         """The article that stands for this copy, if it is one."""
@@ -164,6 +114,23 @@ class StoryTable:
     def close(self) -> None:
         self.db.rollback()  # anything not committed was not committed to the index either
         self.db.close()
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    for statement in _TABLES:
+        db.execute(statement)
+
+
+def _read_all(db: sqlite3.Connection) -> None:
+    db.execute("SELECT COUNT(*), MAX(key), MAX(id) FROM bands").fetchall()
+    db.execute("SELECT COUNT(*), MAX(id), MAX(of), MAX(origin) FROM copies").fetchall()
+
+
+def _copies(db: sqlite3.Connection, article_id: str) -> list[Copy]:
+    rows = db.execute(
+        "SELECT id, origin, path, record FROM copies WHERE of = ? ORDER BY rowid", (article_id,)
+    )
+    return [Copy(*row) for row in rows]
 
 
 class ExactCopies:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from archive.index.sidecar import check, open_table
 
 MANIFEST_FILE = "archive-files.sqlite"
 SEEDS = "seed:"  # the entry standing for the bundled seed articles
@@ -37,35 +38,8 @@ class FileEntry:
 class Manifest:
     def __init__(self, index_path: Path) -> None:
         self.path = index_path / MANIFEST_FILE
-        self.damaged: str | None = None  # where a damaged manifest was moved, if it was
-        try:
-            self.db = self._connect()
-        except (sqlite3.DatabaseError, ValueError, TypeError):
-            # Only a record of what the index holds: keep the bad file for
-            # inspection and start afresh (files are then read again).
-            aside = self.path.with_name(MANIFEST_FILE + ".damaged")
-            os.replace(self.path, aside)
-            self.damaged = str(aside)
-            self.db = self._connect()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path)
-        try:
-            sound(db)
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-                "mtime_ns INTEGER, digest TEXT, ids TEXT, fields TEXT DEFAULT '')"
-            )
-            columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
-            for added in ("fields", "rowsum"):  # columns earlier versions did not write
-                if added not in columns:
-                    db.execute(f"ALTER TABLE files ADD COLUMN {added} TEXT DEFAULT ''")
-            for row in db.execute(f"SELECT {_COLUMNS} FROM files"):
-                _entry(row)  # every row readable: damage is found now, not half-way
-        except (sqlite3.DatabaseError, ValueError, TypeError):
-            db.close()
-            raise
-        return db
+        # A damaged record is set aside: files are then read again.
+        self.db, self.damaged = open_table(self.path, _prepare)
 
     def get(self, path: str) -> FileEntry | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
@@ -77,20 +51,7 @@ class Manifest:
     @staticmethod
     def check(index_path: Path) -> list[str]:
         """What is damaged in the record of files (read whole, never changed)."""
-        path = index_path / MANIFEST_FILE
-        if not path.exists():
-            return []
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                sound(db)
-                for row in db.execute(f"SELECT {_COLUMNS} FROM files"):
-                    _entry(row)
-            finally:
-                db.close()
-        except (sqlite3.DatabaseError, ValueError, TypeError) as err:
-            return [f"{MANIFEST_FILE}: {type(err).__name__}: {err}"]
-        return []
+        return check(index_path / MANIFEST_FILE, _read_all)
 
     def under(self, folders: Iterable[str]) -> list[FileEntry]:
         """Entries for files inside these folders (or these very files)."""
@@ -120,15 +81,21 @@ class Manifest:
         self.db.close()
 
 
-def sound(db: sqlite3.Connection) -> None:
-    """Raise sqlite3.DatabaseError unless SQLite finds the whole file sound.
+def _prepare(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
+        "mtime_ns INTEGER, digest TEXT, ids TEXT, fields TEXT DEFAULT '')"
+    )
+    columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+    for added in ("fields", "rowsum"):  # columns earlier versions did not write
+        if added not in columns:
+            db.execute(f"ALTER TABLE files ADD COLUMN {added} TEXT DEFAULT ''")
+    _read_all(db)  # every row readable: damage is found now, not half-way
 
-    Damage inside the file's pages is otherwise met only when they are read,
-    half-way through a run or a rebuild.
-    """
-    found = [row[0] for row in db.execute("PRAGMA quick_check")]
-    if found != ["ok"]:
-        raise sqlite3.DatabaseError(f"damaged: {'; '.join(map(str, found[:3]))}")
+
+def _read_all(db: sqlite3.Connection) -> None:
+    for row in db.execute(f"SELECT {_COLUMNS} FROM files"):
+        _entry(row)
 
 
 def _rowsum(row: tuple[Any, ...]) -> str:

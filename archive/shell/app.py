@@ -169,6 +169,32 @@ def loop(session: PromptSession[str], state: ShellState) -> int:
     return ExitCode.OK
 
 
+def _start(
+    location: IndexLocation,
+    config_file: Path | None,
+    console: Console,
+    errors: Console,
+    pager: Callable[[Console, RenderableType], None],
+    traceback: bool,
+) -> ShellState:
+    """The settings read (their warnings said), the index opened (or seeded)."""
+    settings, warnings = config.load(config.config_path(config_file))
+    for each in {id(console): console, id(errors): errors}.values():
+        each.push_theme(theme(settings.theme))
+    for warning in warnings:
+        errors.print(Text(safe(warning), style=WARNING))
+    store = open_or_seed(location, errors)
+    return ShellState(
+        store=store,
+        location=location,
+        console=console,
+        settings=settings,
+        pager=pager,
+        traceback=traceback,
+        errors=errors if errors is not console else None,
+    )
+
+
 def _offer_suggestion(session: PromptSession[str], state: ShellState) -> None:
     """Show the last search's spelling suggestion, grey, on the new prompt: → takes it."""
     results = state.results
@@ -185,22 +211,11 @@ def main(
     pager: Callable[[Console, RenderableType], None] = page,
     traceback: bool = False,
 ) -> int:
-    settings, warnings = config.load(config.config_path(config_file))
     console = console or Console(highlight=False, emoji=False)
-    console.push_theme(theme(settings.theme))
-    for warning in warnings:
-        console.print(Text(safe(warning), style=WARNING))
-    store = open_or_seed(location, console)
-    state = ShellState(
-        store=store,
-        location=location,
-        console=console,
-        settings=settings,
-        pager=pager,
-        traceback=traceback,
-    )
+    state = _start(location, config_file, console, console, pager, traceback)
     console.print(banner(state))
-    previewer = Previewer(store, request=lambda: state.request) if settings.preview else None
+    store = state.store
+    previewer = Previewer(store, request=lambda: state.request) if state.settings.preview else None
     session = build_session(state, history_file(), input=input, output=output, previewer=previewer)
     if previewer is not None:
         previewer.redraw = session.app.invalidate
@@ -223,26 +238,13 @@ def run_lines(
     """The shell without a terminal, as ``psql < file`` runs: one query or
     command per line, only the results on standard output (notices and errors
     on standard error), no prompt. Exit status 2 if any line failed, else 0."""
-    settings, warnings = config.load(config.config_path(config_file))
     if console is None:
         console = Console(highlight=False, emoji=False)
         if not console.is_terminal:
             console = plain_console(sys.stdout)
     errors = errors or Console(stderr=True, highlight=False, emoji=False)
-    for each in (console, errors):
-        each.push_theme(theme(settings.theme))
-    for warning in warnings:
-        errors.print(Text(safe(warning), style=WARNING))
-    store = open_or_seed(location, errors)
-    state = ShellState(
-        store=store,
-        location=location,
-        console=console,
-        settings=settings,
-        pager=lambda out, renderable: out.print(renderable),  # no pager without a terminal
-        traceback=traceback,
-        errors=errors,
-    )
+    no_pager = lambda out, renderable: out.print(renderable)  # noqa: E731 (no terminal)
+    state = _start(location, config_file, console, errors, no_pager, traceback)
     try:
         for line in lines:
             dispatch(state, line.rstrip("\n"))
