@@ -24,9 +24,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the index, history and every per-user folder at tmp_path."""
     monkeypatch.setenv("ARCHIVE_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ARCHIVE_CONFIG", str(tmp_path / "config" / "config.toml"))
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    monkeypatch.delenv("COLUMNS", raising=False)
+    for var in ("COLUMNS", "ARCHIVE_PAGER", "PAGER", "LESS"):
+        monkeypatch.delenv(var, raising=False)
     return tmp_path
 
 
@@ -64,6 +66,35 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
 
 def seed_id(name: str) -> str:
     return sources.article_id(f"seed:{name}")
+
+
+@pytest.fixture
+def bbc(seeded: Store) -> Store:
+    """The seeds and 30 BBC business articles."""
+    seeded.sync(sources.read_paths([FIXTURES / "bbc_business"]))
+    return seeded
+
+
+REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
+
+
+@pytest.fixture(scope="session")
+def reuters_corpus() -> Path:
+    """Reuters-21578 from ../shared/corpora; a test that needs it skips without it."""
+    if not REUTERS.exists():
+        pytest.skip("needs ../shared/corpora")
+    return REUTERS
+
+
+@pytest.fixture(scope="session")
+def wire(reuters_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 1,400 real Reuters stories (every 15th) in one JSON Lines file."""
+    import gzip
+
+    path = tmp_path_factory.mktemp("wire") / "wire.jsonl"
+    with gzip.open(reuters_corpus, "rb") as whole:
+        path.write_bytes(b"".join(line for n, line in enumerate(whole) if n % 15 == 0))
+    return path
 
 
 # -- an archive grown the way users grow one ---------------------------------

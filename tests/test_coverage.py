@@ -8,9 +8,10 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from conftest import SHARED, Ran
+from conftest import Ran
 
 from archive import sources
 from archive.index.store import Store
@@ -18,13 +19,11 @@ from archive.model import Article, Problem
 from archive.search.coverage import facets, timeline
 from archive.search.run import search
 
-REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
 Run = Callable[..., Ran]
-pytestmark = pytest.mark.skipif(not REUTERS.exists(), reason="needs ../shared/corpora")
 
 
-def every_40th() -> Iterator[Article | Problem]:
-    with gzip.open(REUTERS, "rb") as whole:
+def every_40th(corpus: Path) -> Iterator[Article | Problem]:
+    with gzip.open(corpus, "rb") as whole:
         lines = [line for n, line in enumerate(whole) if n % 40 == 0]
     yield from sources.read_stream(
         io.BytesIO(b"".join(lines)),
@@ -34,9 +33,9 @@ def every_40th() -> Iterator[Article | Problem]:
 
 
 @pytest.fixture(scope="module")
-def reuters(tmp_path_factory: pytest.TempPathFactory) -> Store:
+def reuters(reuters_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store.create(tmp_path_factory.mktemp("reuters") / "index")
-    report = store.sync(every_40th())
+    report = store.sync(every_40th(reuters_corpus))
     assert report.added > 500
     return store
 

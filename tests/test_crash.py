@@ -7,7 +7,6 @@ articles of the last completed run; re-running completes the work.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -18,22 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SHARED
+from conftest import FIXTURES
 
 from archive.index.store import Store
 from archive.search.run import search
-
-REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
-pytestmark = pytest.mark.skipif(not REUTERS.exists(), reason="needs ../shared/corpora")
-
-
-@pytest.fixture(scope="module")
-def wire(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """About 1,400 real Reuters stories in one JSON Lines file."""
-    path = tmp_path_factory.mktemp("wire") / "wire.jsonl"
-    with gzip.open(REUTERS, "rb") as whole:
-        path.write_bytes(b"".join(line for n, line in enumerate(whole) if n % 15 == 0))
-    return path
 
 
 def archive(index: Path, *args: str) -> subprocess.Popen[bytes]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -51,13 +50,10 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
-def test_ruff_is_clean() -> None:
+@pytest.mark.parametrize("check", [["check", "."], ["format", "--check", "."]], ids=" ".join)
+def test_ruff_is_clean(check: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "."],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "ruff", *check], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -97,15 +93,10 @@ def normal(text: str, index: Path) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def reuters_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import SHARED
-
-    corpus = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
-    if not corpus.exists():
-        pytest.skip("needs ../shared/corpora")
+def reuters_index(reuters_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     index = tmp_path_factory.mktemp("reuters") / "index"
     done = subprocess.run(
-        [sys.executable, "-m", "archive", "--index-dir", str(index), "index", str(corpus)],
+        [sys.executable, "-m", "archive", "--index-dir", str(index), "index", str(reuters_corpus)],
         capture_output=True,
         text=True,
     )

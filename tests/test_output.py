@@ -20,12 +20,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 Run = Callable[..., Ran]
 
 
-@pytest.fixture
-def bbc(seeded: Store) -> Store:
-    seeded.sync(sources.read_paths([FIXTURES / "bbc_business"]))
-    return seeded
-
-
 def test_no_hits_suggests_words_the_index_holds(bbc: Store) -> None:
     found = search(bbc, "yukso oil")
     assert found.total == 0

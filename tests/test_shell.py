@@ -61,13 +61,6 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.fixture
-def bbc(seeded: Store) -> Store:
-    """The seeds plus 30 BBC business articles."""
-    seeded.sync(sources.read_paths([FIXTURES / "bbc_business"]))
-    return seeded
-
-
 def ranks(out: str) -> list[int]:
     return [int(n) for n in re.findall(r"^\s*(\d+)\. ", out, flags=re.M)]
 
@@ -182,7 +175,10 @@ def test_history_persists_and_collapses_repeats(seeded: Store) -> None:
     assert history_file().is_relative_to(seeded.path.parent)  # never in ~
 
 
-def test_the_config_file_is_created_with_comments(seeded: Store, isolated: Path) -> None:
+def test_the_config_file_is_created_with_comments(
+    seeded: Store, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARCHIVE_CONFIG")  # the per-user config directory, then
     session(":q\n", seeded.path)
     created = isolated / "xdg_config_home" / "news-archive" / "config.toml"
     text = created.read_text("utf-8")

@@ -12,7 +12,6 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from rich.console import Console
 
-from archive import sources
 from archive.config import Settings
 from archive.index.store import Store
 from archive.locations import IndexLocation
@@ -28,12 +27,6 @@ from archive.shell.toolbar import toolbar
 FIXTURES = Path(__file__).parent / "fixtures"
 TAB = CompleteEvent(completion_requested=True)
 TYPING = CompleteEvent(text_inserted=True)
-
-
-@pytest.fixture
-def bbc(seeded: Store) -> Store:
-    seeded.sync(sources.read_paths([FIXTURES / "bbc_business"]))
-    return seeded
 
 
 def complete(store: Store, text: str, event: CompleteEvent = TAB) -> list[str]:

@@ -66,7 +66,13 @@ def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> 
     program = f"{shlex.quote(sys.executable)} -m archive --index-dir {index}"
     term.start(
         f"{program} shell; echo EXIT-STATUS=$?; sleep 60",
-        {"ARCHIVE_DATA_DIR": str(isolated / "data"), "TERM": "xterm-256color", "PAGER": "less"},
+        {
+            "ARCHIVE_DATA_DIR": str(isolated / "data"),
+            "ARCHIVE_CONFIG": str(isolated / "config.toml"),
+            "TERM": "xterm-256color",
+            "PAGER": "less",
+            "LESS": "R",  # what the test reads off the screen does not hang on the user's less
+        },
     )
     term.wait_for(lambda s: "search>" in s and "articles" in s)
 
