@@ -77,6 +77,8 @@ VOLATILE = [
     (re.compile(r"in \d+ ms"), "in N ms"),
     (re.compile(r"\(\d+\.\d+ s\)"), "(N s)"),
     (re.compile(r'"elapsed_ms": [\d.]+'), '"elapsed_ms": N'),
+    # An article's ID hashes where it was read from, which differs by machine.
+    (re.compile(r"\b[0-9a-f]{12}\b"), "ID"),
 ]
 
 
