@@ -311,6 +311,7 @@ def test_piped_output_never_wraps_long_lines(run: Run, tmp_path: Path) -> None:
 def test_importing_the_library_changes_nothing_global() -> None:
     code = (
         "import sys, warnings\n"
+        "import numpy  # adds its own warning filters when imported, as anywhere\n"
         "before = list(warnings.filters)\n"
         "from whoosh.codec import whoosh3\n"
         "original = whoosh3.W3PerDocReader._cached_reader\n"

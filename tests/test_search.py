@@ -258,34 +258,6 @@ def test_exact_counts_agree_with_whoosh_for_random_boolean_queries(segmented: St
     agree()
 
 
-def test_the_fast_field_lengths_rank_exactly_as_whoosh_does(
-    segmented: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from archive.search import ranking
-
-    queries = ["oil", "profits shares", "goverment~ OR economy", '"chief executive"']
-
-    def ranked() -> list[list[tuple[str, float]]]:
-        return [
-            [(h.id, h.score) for h in search(segmented, q, all_copies=True).hits] for q in queries
-        ]
-
-    used = []
-    fast_lengths = ranking.field_lengths
-
-    def spy(reader: object, fieldname: str) -> object:
-        found = fast_lengths(reader, fieldname)
-        used.append(found is not None)
-        return found
-
-    monkeypatch.setattr(ranking, "field_lengths", spy)
-    fast = ranked()
-    assert used and all(used)
-    monkeypatch.setattr(ranking, "field_lengths", lambda reader, fieldname: None)
-    assert ranked() == fast
-    assert all(fast)
-
-
 def test_a_derived_title_is_shown_but_not_searched_as_a_headline(
     run: Callable[..., Ran], seeded: Store
 ) -> None:

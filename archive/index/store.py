@@ -8,6 +8,7 @@ archive.index.sync.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -99,7 +100,8 @@ class Store:
         """Hold the archive's write lock for the block (see archive.index.locking).
 
         Once it is held, what interrupted runs left is cleaned away, and the
-        index is opened afresh: a rebuild may have replaced it meanwhile.
+        index is opened afresh: a rebuild may have replaced it meanwhile. Before
+        it is let go, each new segment gets its arrays (archive.index.derived).
         """
         with locking.hold(self.path, doing, wait, on_wait):
             self._writing = True
@@ -107,8 +109,22 @@ class Store:
                 clean_leftovers(self.path)
                 self.ix = _opened(self.path)
                 yield
+                self._derive()
             finally:
                 self._writing = False
+
+    def _derive(self) -> None:
+        """Arrays for the segments that lack them; without them (a full disk,
+        say) searches read the segments through Whoosh, slower but the same."""
+        from archive.index import derived
+
+        try:
+            self.ix = _opened(self.path)
+            with self.ix.reader() as reader:
+                derived.ensure(self.path, reader)
+        except (OSError, ValueError) as err:
+            message = f"archive: search arrays not written ({err}); searches will be slower"
+            print(message, file=sys.stderr, flush=True)
 
     def session(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Session:
         """A writing session: one writer, one commit (use it as a context manager).

@@ -1,20 +1,19 @@
 """A SearchRequest to Results: the query prepared (variants added, cost
-bounded), matches counted exactly, a page of hits ranked one per story, and
-spelling help. Snippets are archive.search.highlight's."""
+bounded), every match found and scored (archive.search.engine), a page of
+hits ranked one per story, and spelling help. Snippets are
+archive.search.snippets'."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-from whoosh import sorting
-from whoosh.query import DateRange, Query
-from whoosh.searching import Hit as WhooshHit
+import numpy as np
+from whoosh.query import And, DateRange, Query
 from whoosh.searching import Searcher
 
 from archive.errors import QueryError
@@ -23,11 +22,12 @@ from archive.model import SORTS, Hit, Preview, Results, SearchRequest
 from archive.query import parse as query_language
 from archive.query import spelling, tokens
 from archive.query.dates import span
-from archive.search.highlight import record_terms, to_hit
+from archive.search import snippets
+from archive.search.engine import Engine, engine_for
+from archive.search.snippets import query_words
 from archive.whoosh_ext import postings as docsets
-from archive.whoosh_ext.columns import Column
 
-# Top matches ranked per story on the page, before resorting to a full collapse.
+# Top matches ranked per story on the page, before ranking every match.
 RANKED_PER_STORY = 3
 # Whoosh's column value for an article without a date.
 _NO_DATE = 2**64 - 1
@@ -77,18 +77,6 @@ def count(searcher: Searcher, query: Query, only: Query | None = None) -> int:
     of 90 for "opec date:1987-03" on Reuters).
     """
     return len(docsets.matching(searcher, query, only))
-
-
-def sort_facet(sort: str) -> sorting.FacetType | None:
-    """Whoosh's sort order for a sort name; undated articles always come last."""
-    if sort == "relevance":
-        return None
-    date = sorting.FieldFacet("date")
-    if sort == "oldest":
-        return date  # the missing-date value is the largest, so they sort last
-    if sort == "newest":
-        return sorting.TranslateFacet(lambda key: math.inf if key == _NO_DATE else -key, date)
-    raise QueryError(f"unknown sort order {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
 
 
 @contextmanager
@@ -167,7 +155,7 @@ def _results(
     started = time.perf_counter()
     options = options_of(request)
     query, added = prepare(store, request.query, searcher, options)
-    found = _page(searcher, query, request, sort_facet(request.sort), request_dates(request))
+    found = _page(store, searcher, query, request, request_dates(request))
     better = suggest(store, request.query, searcher, options, added) if suggestions else None
     if better is not None and better[1] <= found.articles:
         better = None
@@ -200,74 +188,81 @@ class _Found:
 
 
 def _page(
-    searcher: Searcher, query: Query, request: SearchRequest, order: Any, dates: Query | None
+    store: Store, searcher: Searcher, query: Query, request: SearchRequest, dates: Query | None
 ) -> _Found:
-    """The request's page of hits: one per story, or every copy."""
-    every = docsets.matching(searcher, query, dates)
+    """The request's page of hits: one per story, or every copy.
+
+    Every match is found and scored at once (archive.search.engine); the
+    stories are counted over the cluster column, and only the articles shown
+    are read and highlighted.
+    """
+    engine = engine_for(store.path, searcher)
+    found = engine.evaluate(And([query, dates]) if dates is not None else query)
+    docnums, scores = found.docnums(engine.parts), found.score_array()
+    order = _ranking(engine, docnums, scores, request.sort)
     if request.all_copies:
-        per_story: Counter[Any] | None = None
-        total = len(every)
+        stories = docnums
+        total = len(docnums)
     else:
-        clusters = Column(searcher.reader(), "cluster")
-        per_story = Counter(clusters[docnum] or docnum for docnum in every)
-        total = len(per_story)
+        clusters = engine.column("cluster")[docnums]
+        stories = np.where(clusters != 0, clusters, docnums.astype(np.uint64) | _OWN_STORY)
+        total = len(np.unique(stories))
     pagecount = max(1, math.ceil(total / request.limit))
     offset = (request.page - 1) * request.limit
     wanted = min(offset + request.limit, total)
     if offset >= total:  # nothing matches, or a page past the last
-        return _Found(total, len(every), pagecount, ())
-    if per_story is None:
-        ranked = searcher.search(query, limit=wanted, sortedby=order, filter=dates)
-        record_terms(ranked, query, searcher)
-        heads = [ranked[i] for i in range(min(wanted, ranked.scored_length()))]
-    else:
-        heads = _story_heads(searcher, query, wanted, order, dates)
+        return _Found(total, len(docnums), pagecount, ())
+    heads = _heads(order(wanted * RANKED_PER_STORY), stories, wanted)
+    if len(heads) < wanted:  # copies of a few stories fill the top: rank every match
+        heads = _heads(order(len(docnums)), stories, wanted)
+    words = query_words(query, searcher.reader())
     hits = []
-    for rank, hit in enumerate(heads[offset:], start=offset + 1):
-        similar = 0
-        if per_story is not None:
-            similar = per_story[clusters[hit.docnum] or hit.docnum] - 1
-        score = None if request.by_date else float(hit.score or 0.0)
-        hits.append(replace(to_hit(hit, rank, request.snippets), score=score, similar=similar))
-    return _Found(total, len(every), pagecount, tuple(hits))
+    for rank, at in enumerate(heads[offset:], start=offset + 1):
+        similar = 0 if request.all_copies else int(np.count_nonzero(stories == stories[at])) - 1
+        score = None if request.by_date else float(scores[at])
+        fields = searcher.stored_fields(int(docnums[at]))
+        hits.append(snippets.hit(fields, rank, score, words, request.snippets, similar))
+    return _Found(total, len(docnums), pagecount, tuple(hits))
 
 
-def _story_heads(
-    searcher: Searcher, query: Query, wanted: int, order: Any, dates: Query | None
-) -> list[WhooshHit]:
-    """The first-ranked article of each of the top ``wanted`` stories.
-
-    They are looked for among the top-ranked matches; only when near-duplicate
-    copies fill those does Whoosh's collapse rank every match.
-    """
-    clusters = Column(searcher.reader(), "cluster")
-    ranked = searcher.search(query, limit=wanted * RANKED_PER_STORY, sortedby=order, filter=dates)
-    record_terms(ranked, query, searcher)
-    heads = _first_of_each_story(ranked, clusters, wanted)
-    if len(heads) < wanted:
-        collapsed = searcher.search(
-            query,
-            limit=wanted,
-            sortedby=order,
-            collapse=sorting.FieldFacet("cluster"),
-            collapse_limit=1,
-            filter=dates,
-        )
-        record_terms(collapsed, query, searcher)
-        heads = [collapsed[i] for i in range(min(wanted, collapsed.scored_length()))]
-    return heads
+# Marks an article that is a story of its own (no cluster) apart from clusters.
+_OWN_STORY = np.uint64(1 << 63)
 
 
-def _first_of_each_story(ranked: Any, clusters: Any, wanted: int) -> list[WhooshHit]:
-    """The first-ranked hit of each story, in rank order, up to ``wanted``."""
-    seen: set[Any] = set()
+def _ranking(
+    engine: Engine, docnums: np.ndarray, scores: np.ndarray, sort: str
+) -> Callable[[int], np.ndarray]:
+    """For a number n, the positions of the first n matches in the sort order:
+    by score, or date (undated last); ties in index order."""
+    if sort == "relevance":
+        key = -scores.astype(np.float64)
+    elif sort in ("oldest", "newest"):
+        dates = engine.column("date")[docnums]
+        key = dates.astype(np.int64) if sort == "oldest" else -dates.astype(np.int64)
+        key[dates == np.uint64(_NO_DATE)] = np.iinfo(np.int64).max
+    else:
+        raise QueryError(f"unknown sort order {sort!r}", hint=f"use one of: {', '.join(SORTS)}")
+
+    def first(n: int) -> np.ndarray:
+        if n < len(key) // 4:  # a partial sort, then the few in order
+            some = np.argpartition(key, n)[: n + 1]
+            edge = key[some].max()
+            some = np.flatnonzero(key <= edge)  # every tie at the edge, so ties stay in order
+            return some[np.lexsort((docnums[some], key[some]))][:n]
+        return np.lexsort((docnums, key))[:n]
+
+    return first
+
+
+def _heads(ranked: np.ndarray, stories: np.ndarray, wanted: int) -> list[int]:
+    """The first-ranked match of each story, in rank order, up to ``wanted``."""
+    seen: set[int] = set()
     heads = []
-    for i in range(ranked.scored_length()):
-        hit = ranked[i]
-        story = clusters[hit.docnum] or hit.docnum
+    for at in ranked:
+        story = int(stories[at])
         if story not in seen:
             seen.add(story)
-            heads.append(hit)
+            heads.append(int(at))
             if len(heads) == wanted:
                 break
     return heads

@@ -38,6 +38,15 @@ _LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, Callable[[int], float]]] = (
 )
 
 
+def length_bytes(reader: Any, fieldname: str) -> bytes | None:
+    """A segment's length bytes for a field, as stored (None if not a plain segment)."""
+    try:
+        column = reader._perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        return bytes(column._dbfile.get(column._basepos, column._count)) if column else b""
+    except AttributeError:
+        return None
+
+
 def field_lengths(reader: Any, fieldname: str) -> Callable[[int], float] | None:
     """A fast ``docnum -> length of the field`` for one segment, or None when
     the reader is not a plain Whoosh 3 segment (Whoosh's own lookup is used)."""

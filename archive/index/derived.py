@@ -1,0 +1,256 @@
+"""A copy of each segment's posting lists as arrays, made when it is committed.
+
+Whoosh's index is the record; searching walks Whoosh's matcher tree one
+Python call per posting, which made every query pay per match. So each
+committed segment also gets a file of arrays beside it (``<segment>.arrays``,
+which Whoosh deletes with the segment): for the title and body fields, the
+sorted terms, each term's posting lists (article numbers and term
+frequencies) and each article's field lengths; the story cluster and date of
+each article; and the vocabulary of words as written, with how many articles
+hold each. archive.search.engine evaluates queries over them, a whole posting
+list at a time.
+
+The file is a small JSON header and the arrays, each aligned, read through a
+memory map (nothing is copied until used). It is written atomically; an
+index whose segments lack it (made by an earlier version, or read-only) is
+searched through Whoosh's matchers instead.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import tempfile
+from bisect import bisect_left
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from archive.index.schema import SCHEMA_VERSION, VOCABULARY_FIELDS
+
+SUFFIX = ".arrays"
+MAGIC = b"ARCHIVE-ARRAYS\n"
+FORMAT = 1
+ALIGN = 64
+TEXT_FIELDS = ("title", "body")
+NO_DATE = 2**64 - 1  # Whoosh's column value for an article without a date
+
+
+def path_for(index: Path, segment_id: str) -> Path:
+    return index / f"{segment_id}{SUFFIX}"
+
+
+# -- making ------------------------------------------------------------------------
+
+
+def build(reader: Any) -> dict[str, np.ndarray]:
+    """The arrays of one segment, read from Whoosh's segment reader."""
+    from archive.whoosh_ext import derive
+
+    arrays: dict[str, np.ndarray] = {}
+    for field in TEXT_FIELDS:
+        terms, offsets, docs, tfs = derive.postings(reader, field)
+        arrays.update(_strings(f"{field}.terms", terms))
+        arrays[f"{field}.postings"] = offsets
+        arrays[f"{field}.docs"] = docs
+        arrays[f"{field}.tfs"] = tfs
+        arrays[f"{field}.lengths"] = derive.lengths(reader, field)
+    arrays["cluster"] = derive.column(reader, "cluster", np.uint64, 0)
+    arrays["date"] = derive.column(reader, "date", np.uint64, NO_DATE)
+    words = derive.vocabulary(reader, VOCABULARY_FIELDS)
+    ordered = sorted(words)
+    arrays.update(_strings("words", [word.encode("utf-8") for word in ordered]))
+    arrays["words.df"] = np.array([words[word] for word in ordered], dtype=np.int32)
+    return arrays
+
+
+def _strings(name: str, items: list[bytes]) -> dict[str, np.ndarray]:
+    """Sorted byte strings as one blob and the offsets into it."""
+    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum([len(item) for item in items], out=offsets[1:])
+    return {name: np.frombuffer(b"".join(items), dtype=np.uint8), f"{name}.offsets": offsets}
+
+
+def write(path: Path, arrays: dict[str, np.ndarray], documents: int) -> None:
+    """Write the arrays atomically: a crash leaves the old file or none."""
+    layout: dict[str, list[Any]] = {}
+    position = 0
+    for name, array in arrays.items():
+        layout[name] = [array.dtype.str, list(array.shape), position]
+        position += _aligned(array.nbytes)
+    header = {"format": FORMAT, "schema": SCHEMA_VERSION, "documents": documents, "arrays": layout}
+    head = json.dumps(header).encode("utf-8")
+    start = _aligned(len(MAGIC) + 8 + len(head))
+    # Named like the index's own files, so that a killed run's leftover is cleaned away.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"_{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC + len(head).to_bytes(8, "little") + head)
+            out.write(b"\0" * (start - len(MAGIC) - 8 - len(head)))
+            for array in arrays.values():
+                data = np.ascontiguousarray(array).tobytes()
+                out.write(data + b"\0" * (_aligned(len(data)) - len(data)))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _aligned(size: int) -> int:
+    return -(-size // ALIGN) * ALIGN
+
+
+def ensure(index: Path, reader: Any) -> int:
+    """Make the arrays of every segment of the index that lacks them (only
+    with the write lock held); how many were made."""
+    from archive.whoosh_ext.columns import leaf_readers
+
+    made = 0
+    for leaf, _ in leaf_readers(reader):
+        target = path_for(index, leaf.segment().segment_id())
+        if not target.exists():
+            write(target, build(leaf), leaf.doc_count_all())
+            made += 1
+    return made
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+class SegmentArrays:
+    """The arrays of one segment, memory-mapped."""
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as source:
+            self._map = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
+        if self._map[: len(MAGIC)] != MAGIC:
+            raise ValueError(f"{path.name} is not a file of arrays")
+        size = int.from_bytes(self._map[len(MAGIC) : len(MAGIC) + 8], "little")
+        header = json.loads(self._map[len(MAGIC) + 8 : len(MAGIC) + 8 + size])
+        if header.get("format") != FORMAT or header.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"{path.name} was made by another version")
+        self.documents = int(header["documents"])
+        self._start = _aligned(len(MAGIC) + 8 + size)
+        self._layout = header["arrays"]
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        found = self._cache.get(name)
+        if found is None:
+            dtype, shape, offset = self._layout[name]
+            count = int(np.prod(shape)) if shape else 1
+            found = np.frombuffer(
+                self._map, dtype=np.dtype(dtype), count=count, offset=self._start + offset
+            ).reshape(shape)
+            self._cache[name] = found
+        return found
+
+    def strings(self, name: str) -> tuple[memoryview, np.ndarray]:
+        return memoryview(cast(Any, self[name])).cast("B"), self[f"{name}.offsets"]
+
+    def find(self, name: str, key: bytes) -> int:
+        """The index of ``key`` among the sorted strings ``name``, or -1."""
+        blob, offsets = self.strings(name)
+        at = bisect_left(_Strings(blob, offsets), key)
+        if at < len(offsets) - 1 and blob[offsets[at] : offsets[at + 1]] == key:
+            return at
+        return -1
+
+    def starting(self, name: str, prefix: bytes) -> range:
+        """The indexes of the strings ``name`` that start with ``prefix``."""
+        blob, offsets = self.strings(name)
+        strings = _Strings(blob, offsets)
+        first = bisect_left(strings, prefix)
+        last = first
+        while last < len(strings) and strings[last].startswith(prefix):
+            last += 1
+        return range(first, last)
+
+    def string(self, name: str, at: int) -> bytes:
+        blob, offsets = self.strings(name)
+        return bytes(blob[offsets[at] : offsets[at + 1]])
+
+    def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The article numbers and term frequencies of a term in a field."""
+        at = self.find(f"{field}.terms", term)
+        if at < 0:
+            return _NO_DOCS, _NO_TFS
+        bounds = self[f"{field}.postings"]
+        start, end = int(bounds[at]), int(bounds[at + 1])
+        return self[f"{field}.docs"][start:end], self[f"{field}.tfs"][start:end]
+
+
+class ReaderArrays:
+    """The same arrays read from a segment through Whoosh, as they are asked
+    for: for a segment without its file (an index made by an earlier version,
+    or one that cannot be written)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.documents = reader.doc_count_all()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        from archive.whoosh_ext import derive
+
+        found = self._cache.get(name)
+        if found is None:
+            if name.endswith(".lengths"):
+                found = derive.lengths(self.reader, name.removesuffix(".lengths"))
+            elif name == "date":
+                found = derive.column(self.reader, "date", np.uint64, NO_DATE)
+            elif name == "cluster":
+                found = derive.column(self.reader, "cluster", np.uint64, 0)
+            else:
+                raise KeyError(name)
+            self._cache[name] = found
+        return found
+
+    def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
+        from archive.whoosh_ext import derive
+
+        docs, tfs = derive.term_postings(self.reader, field, term)
+        if not len(docs):
+            return _NO_DOCS, _NO_TFS
+        return np.asarray(docs, dtype=np.int32), np.asarray(tfs, dtype=np.float32)
+
+
+Arrays = SegmentArrays | ReaderArrays
+
+
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_NO_TFS = np.zeros(0, dtype=np.float32)
+
+
+class _Strings:
+    """A sorted blob of strings as a sequence, for bisect."""
+
+    def __init__(self, blob: memoryview, offsets: np.ndarray) -> None:
+        self.blob, self.offsets = blob, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, at: int) -> bytes:
+        return bytes(self.blob[int(self.offsets[at]) : int(self.offsets[at + 1])])
+
+
+_OPEN: dict[Path, SegmentArrays] = {}
+
+
+def open_arrays(path: Path) -> SegmentArrays | None:
+    """The arrays at ``path`` (kept open for the process), or None if missing or unreadable."""
+    found = _OPEN.get(path)
+    if found is None:
+        try:
+            found = SegmentArrays(path)
+        except (OSError, ValueError, KeyError):
+            return None
+        if len(_OPEN) > 256:
+            _OPEN.clear()
+        _OPEN[path] = found
+    return found

@@ -1,0 +1,189 @@
+"""Snippets and highlights from an article's stored text and the query's terms.
+
+Only the articles shown are read: the text is tokenized once (archive.index.
+analysis: the index's own words and stems), the words whose stems the query
+searched for are marked, and fragments are cut around them as Whoosh's
+ContextFragmenter cuts them (up to 220 characters, 70 of context), scored as
+its BasicFragmentScorer scores them (matches, times distinct terms), ties to
+the earlier. A search for "withdrawal" marks "withdraw": the stems decide,
+never a second matching of the query's words.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import STOP_WORDS
+from whoosh.query import AndNot, Not, NullQuery, Query
+from whoosh.support.charset import accent_map
+
+from archive.index.analysis import MIN_CHARS, _stemmer
+from archive.index.documents import split_list
+from archive.model import Hit, Snippet, Span
+
+SNIPPET_CHARS = 220  # longest fragment shown for a hit
+SNIPPET_CONTEXT = 70  # characters of context on each side of a match
+LEDE_CHARS = 200  # shown for hits that match only in the title
+_WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
+
+Token = tuple[int, int, str | None]  # start, end, the term it matched (or None)
+
+
+def query_words(query: Query, reader: Any) -> dict[str, frozenset[str]]:
+    """Per field, the terms a query searches for that the index holds, outside
+    its NOT parts: what highlighting marks."""
+    found: dict[str, set[str]] = {}
+    for leaf in _positive(query).leaves() if not query.is_leaf() else [_positive(query)]:
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+            found.setdefault(fieldname, set()).add(word)
+    return {field: frozenset(words) for field, words in found.items()}
+
+
+def _positive(query: Query) -> Query:
+    if isinstance(query, AndNot):
+        return _positive(query.a)
+    if isinstance(query, Not):
+        return NullQuery
+    return query.apply(_positive)
+
+
+def tokens(text: str, terms: frozenset[str]) -> list[Token]:
+    """Every word of ``text``, each with the term it matched, if any."""
+    spans, folded = [], []
+    for match in _WORD.finditer(text):
+        spans.append(match.span())
+        folded.append(match.group().lower().translate(accent_map))
+    stems = _stemmer().stemWords(folded) if folded else []
+    return [
+        (
+            start,
+            end,
+            stem if len(word) >= MIN_CHARS and word not in STOP_WORDS and stem in terms else None,
+        )
+        for (start, end), word, stem in zip(spans, folded, stems, strict=False)
+    ]
+
+
+def marks(text: str, terms: frozenset[str]) -> tuple[Span, ...]:
+    """Every span of ``text`` that matched (a title, or an article shown whole)."""
+    if not terms:
+        return ()
+    return tuple((start, end) for start, end, term in tokens(text, terms) if term is not None)
+
+
+def snippets(text: str, terms: frozenset[str], top: int = 3) -> list[Snippet]:
+    """Up to ``top`` fragments of ``text`` around its matches, in text order."""
+    if not terms or top <= 0:
+        return []
+    found = [f for f in _fragments(tokens(text, terms)) if f[2]]
+    best = heapq.nlargest(top, found, key=_score)
+    return _distinct([_snippet(text, *fragment) for fragment in sorted(best, key=lambda f: f[0])])
+
+
+def _fragments(words: list[Token]) -> Iterator[tuple[int, int, list[Token]]]:
+    """Whoosh's ContextFragmenter, over a list of words."""
+    firsts: deque[int] = deque()
+    countdown, length = -1, 0
+    first: int | None = None
+    matched: list[Token] = []
+    end = 0
+    for token in words:
+        start, end, term = token
+        size = end - start
+        if countdown < 0 and term is None:
+            firsts.append(start)
+            while firsts and end - firsts[0] > SNIPPET_CONTEXT:
+                firsts.popleft()
+        elif length + size > SNIPPET_CHARS:
+            countdown = 0
+        elif term is not None:
+            countdown = SNIPPET_CONTEXT
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = start
+                    countdown += SNIPPET_CONTEXT
+            matched.append(token)
+        if countdown >= 0:
+            length += size
+            countdown -= size
+            if countdown <= 0:
+                yield (first if first is not None else start, end, matched)
+                matched, firsts, first, length = [], deque(), None, 0
+    if matched:
+        yield (first if first is not None else 0, end, matched)
+
+
+def _score(fragment: tuple[int, int, list[Token]]) -> float:
+    """Whoosh's BasicFragmentScorer (matches times distinct terms), ties to the earlier."""
+    start, _, matched = fragment
+    return len(matched) * len({term for _, _, term in matched}) * 100 + 1 / (2 + start)
+
+
+def _snippet(text: str, start: int, end: int, matched: list[Token]) -> Snippet:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    spans = [(a - start, b - start) for a, b, _ in matched if start <= a and b <= end]
+    return Snippet(
+        text=text[start:end],
+        matches=tuple(sorted(spans)),
+        starts_text=not text[:start].strip(),
+        ends_text=not text[end:].strip(),
+    )
+
+
+def _distinct(found: list[Snippet]) -> list[Snippet]:
+    """Drop fragments whose text another fragment already shows."""
+    kept: list[Snippet] = []
+    for snippet in found:
+        text = snippet.text.casefold()
+        if not any(text in other.text.casefold() for other in kept):
+            kept.append(snippet)
+    return kept
+
+
+def _lede(body: str) -> Snippet:
+    if len(body) <= LEDE_CHARS:
+        return Snippet(text=body, starts_text=True, ends_text=True)
+    cut = body[:LEDE_CHARS].rsplit(" ", 1)[0]
+    return Snippet(text=cut, starts_text=True)
+
+
+def hit(
+    fields: dict[str, Any],
+    rank: int,
+    score: float | None,
+    words: dict[str, frozenset[str]],
+    top: int,
+    similar: int = 0,
+) -> Hit:
+    """A hit from an article's stored fields, its snippets cut around the matches."""
+    body = fields.get("body") or ""  # headline-only items index no body
+    found = snippets(body, words.get("body", frozenset()), top) if body else []
+    if not found and body and top:
+        found = [_lede(body)]  # matched in the title only: show the lede
+    title = fields.get("title", "")
+    return Hit(
+        rank=rank,
+        id=fields["id"],
+        title=title,
+        title_matches=marks(title, words.get("title", frozenset())),
+        score=score,
+        snippets=tuple(found),
+        date=fields.get("date"),
+        source=fields.get("source"),
+        path=fields.get("path"),
+        authors=split_list(fields.get("authors")),
+        url=fields.get("url"),
+        tags=split_list(fields.get("tags")),
+        language=fields.get("language"),
+        similar=similar,
+    )

@@ -1,0 +1,106 @@
+"""Searching over the segments' arrays finds what Whoosh finds, on a grown archive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh.qparser import QueryParser
+
+from archive.index.derived import SUFFIX
+from archive.index.store import Store
+from archive.query.parse import Options
+from archive.search import run
+from archive.search.engine import Engine
+from archive.whoosh_ext import postings as docsets
+
+WORDS = ["oil", "yukos", "shares", "prices", "bank", "rates", "economy", "growth", "said"]
+LEAVES = st.one_of(
+    st.sampled_from(WORDS),
+    st.sampled_from(WORDS).map(lambda word: f"title:{word}"),
+    st.sampled_from(["oil*", "eco*", "goverment~", '"interest rates"', '"oil prices"']),
+    st.sampled_from(["date:2024", "date:1987-02", "date:>=1987-03-01"]),
+)
+
+
+def combined(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    pairs = st.tuples(children, st.sampled_from([" ", " AND ", " OR ", " NOT ", " -"]), children)
+    return pairs.map(lambda p: f"({p[0]}{p[1]}{p[2]})")
+
+
+QUERIES = st.recursive(LEAVES, combined, max_leaves=4)
+
+
+@pytest.fixture(scope="module")
+def store(grown_master: Path) -> Iterator[Store]:
+    found = Store.open(grown_master)
+    yield found
+    found.close()
+
+
+def test_the_grown_archive_has_segments_deletions_and_arrays(grown_master: Path) -> None:
+    with whoosh_index.open_dir(str(grown_master)).reader() as reader:
+        segments = [leaf for leaf, _ in reader.leaf_readers()]
+        assert len(segments) > 1
+        assert any(leaf.has_deletions() for leaf in segments)
+        for leaf in segments:
+            assert (grown_master / f"{leaf.segment().segment_id()}{SUFFIX}").exists()
+
+
+def test_the_arrays_hold_whooshs_field_lengths(grown_master: Path) -> None:
+    from archive.whoosh_ext import derive
+
+    with whoosh_index.open_dir(str(grown_master)).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            for field in ("title", "body"):
+                count = leaf.doc_count_all()
+                expected = [leaf.doc_field_length(n, field, 0) or 0 for n in range(count)]
+                assert derive.lengths(leaf, field).tolist() == pytest.approx(expected)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=QUERIES, any_words=st.booleans(), exact=st.booleans())
+def test_arrays_and_whooshs_matchers_agree(
+    store: Store, text: str, any_words: bool, exact: bool
+) -> None:
+    options = Options(any_words=any_words, exact=exact)
+    with store.searcher() as searcher:
+        query, _ = run.prepare(store, text, searcher, options)
+        arrays = Engine(store.path, searcher).evaluate(query)
+        matchers = Engine(store.path, searcher, derived=False).evaluate(query)
+        parts = Engine(store.path, searcher).parts
+        found = arrays.docnums(parts)
+        assert found.tolist() == matchers.docnums(parts).tolist()
+        np.testing.assert_allclose(arrays.score_array(), matchers.score_array(), atol=1e-6)
+        assert set(found.tolist()) == docsets.matching(searcher, query)
+
+
+def test_plain_whoosh_opens_the_index_and_finds_the_same_articles(store: Store) -> None:
+    ix = whoosh_index.open_dir(str(store.path))
+    with ix.searcher() as plain:
+        query = QueryParser("body", ix.schema).parse("yukos OR prices")
+        expected = {plain.stored_fields(docnum)["id"] for docnum in plain.docs_for_query(query)}
+    hits = run.search(store, "yukos prices", any_words=True, all_copies=True, limit=100).hits
+    assert {hit.id for hit in hits} == expected
+    assert expected
+
+
+def test_an_index_without_arrays_ranks_the_same(grown: Path) -> None:
+    def ranked() -> list[tuple[str, float | None]]:
+        opened = Store.open(grown)
+        found = run.search(opened, "oil prices", any_words=True, all_copies=True, limit=50)
+        opened.close()
+        return [(hit.id, hit.score) for hit in found.hits]
+
+    before = ranked()
+    for arrays in grown.glob(f"*{SUFFIX}"):
+        arrays.unlink()  # as an index made by an earlier version
+    after = ranked()
+    assert [hit_id for hit_id, _ in after] == [hit_id for hit_id, _ in before]
+    assert [s for _, s in after] == pytest.approx([s for _, s in before], abs=1e-6)
+    assert len(before) > 5
