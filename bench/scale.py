@@ -162,7 +162,7 @@ def query_latencies(system: str, index: Path, rounds: int) -> dict[str, list[flo
         live = LiveSearcher(store)
 
         def run(text: str) -> Any:
-            return search(store, text, pagelen=10, searcher=live.get())
+            return search(store, text, limit=10, searcher=live.get())
 
     for texts in QUERIES.values():  # warm up: first use loads lexicons and columns
         for text in texts:

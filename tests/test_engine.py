@@ -104,3 +104,17 @@ def test_an_index_without_arrays_ranks_the_same(grown: Path) -> None:
     assert [hit_id for hit_id, _ in after] == [hit_id for hit_id, _ in before]
     assert [s for _, s in after] == pytest.approx([s for _, s in before], abs=1e-6)
     assert len(before) > 5
+
+
+def test_fuzzy_words_from_the_arrays_are_whooshs(grown_master: Path) -> None:
+    from archive.index.derived import for_segment
+    from archive.whoosh_ext.fuzzy import _within
+
+    with whoosh_index.open_dir(str(grown_master)).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            assert for_segment(leaf) is not None
+            for field in ("title", "body"):
+                for word in ("oli", "goverment", "shars", "yukso", "bnak", "x"):
+                    for prefix in (0, 1):
+                        expected = sorted(leaf.terms_within(field, word, 2, prefix))
+                        assert sorted(_within(leaf, field, word, 2, prefix)) == expected

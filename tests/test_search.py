@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -270,3 +271,21 @@ def test_a_derived_title_is_shown_but_not_searched_as_a_headline(
     assert search(seeded, "title:asserted").total == 0  # the lede's words are not a headline
     assert search(seeded, "asserted").total == 1  # they are found in the body, once
     assert search(seeded, "title:conflict").total == 1  # a real headline is searched
+
+
+def test_a_one_line_text_is_searched_by_its_words(run: Callable[..., Ran], isolated: Path) -> None:
+    note = isolated / "note.txt"
+    note.write_text("Parliament approves the rail budget after a long night of debate\n", "utf-8")
+    assert run("--index-dir", str(isolated / "index"), "index", str(note)).code == 0
+    found = run("--index-dir", str(isolated / "index"), "search", "--json", "rail budget")
+    hits = json.loads(found.out)["hits"]
+    assert [hit["title"] for hit in hits] == [
+        "Parliament approves the rail budget after a long night of debate"
+    ]
+
+
+def test_a_question_mark_ends_a_question_in_an_any_word_query(seeded: Store) -> None:
+    asked = search(seeded, "Where did Putin speak, Bishkek?", any_words=True)
+    assert asked.total >= 1
+    assert asked.hits[0].title == search(seeded, "bishkek").hits[0].title
+    assert search(seeded, "What is (Bishkek)?", any_words=True).total >= 1

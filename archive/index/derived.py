@@ -5,9 +5,10 @@ Python call per posting, which made every query pay per match. So each
 committed segment also gets a file of arrays beside it (``<segment>.arrays``,
 which Whoosh deletes with the segment): for the title and body fields, the
 sorted terms, each term's posting lists (article numbers and term
-frequencies) and each article's field lengths; the story cluster and date of
-each article; and the vocabulary of words as written, with how many articles
-hold each. archive.search.engine evaluates queries over them, a whole posting
+frequencies), frequency over every article and hash (to look many up at
+once), and each article's field lengths; the story cluster and date of
+each article; and the words as written, per field and all together with
+how many articles hold each. archive.search.engine evaluates queries over them, a whole posting
 list at a time.
 
 The file is a small JSON header and the arrays, each aligned, read through a
@@ -23,6 +24,7 @@ import mmap
 import os
 import tempfile
 from bisect import bisect_left
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,7 +34,7 @@ from archive.index.schema import SCHEMA_VERSION, VOCABULARY_FIELDS
 
 SUFFIX = ".arrays"
 MAGIC = b"ARCHIVE-ARRAYS\n"
-FORMAT = 1
+FORMAT = 3
 ALIGN = 64
 TEXT_FIELDS = ("title", "body")
 NO_DATE = 2**64 - 1  # Whoosh's column value for an article without a date
@@ -57,13 +59,39 @@ def build(reader: Any) -> dict[str, np.ndarray]:
         arrays[f"{field}.docs"] = docs
         arrays[f"{field}.tfs"] = tfs
         arrays[f"{field}.lengths"] = derive.lengths(reader, field)
+        arrays.update(_hashed(field, terms, offsets, tfs))
     arrays["cluster"] = derive.column(reader, "cluster", np.uint64, 0)
     arrays["date"] = derive.column(reader, "date", np.uint64, NO_DATE)
+    for field in VOCABULARY_FIELDS:  # each text field's words as written
+        arrays.update(_strings(f"{field}.terms", derive.field_terms(reader, field)))
     words = derive.vocabulary(reader, VOCABULARY_FIELDS)
     ordered = sorted(words)
     arrays.update(_strings("words", [word.encode("utf-8") for word in ordered]))
     arrays["words.df"] = np.array([words[word] for word in ordered], dtype=np.int32)
     return arrays
+
+
+def _hashed(
+    field: str, terms: list[bytes], offsets: np.ndarray, tfs: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each term's hash, sorted, with the term it stands for (to look many
+    terms up at once), and each term's frequency over every article."""
+    hashes = hashed(terms)
+    order = np.argsort(hashes, kind="stable")
+    totals = np.add.reduceat(tfs, offsets[:-1]) if len(terms) else np.zeros(0, np.float32)
+    return {
+        f"{field}.hashes": hashes[order],
+        f"{field}.hashed": order.astype(np.int64),
+        f"{field}.cf": totals.astype(np.float32),
+    }
+
+
+def hashed(terms: list[bytes]) -> np.ndarray:
+    """A 64-bit hash of each term, the same in every process."""
+    return np.array(
+        [int.from_bytes(blake2b(term, digest_size=8).digest(), "little") for term in terms],
+        dtype=np.uint64,
+    )
 
 
 def _strings(name: str, items: list[bytes]) -> dict[str, np.ndarray]:
@@ -112,7 +140,8 @@ def ensure(index: Path, reader: Any) -> int:
     made = 0
     for leaf, _ in leaf_readers(reader):
         target = path_for(index, leaf.segment().segment_id())
-        if not target.exists():
+        found = open_arrays(target) if target.exists() else None
+        if found is None or found.documents != leaf.doc_count_all():
             write(target, build(leaf), leaf.doc_count_all())
             made += 1
     return made
@@ -137,6 +166,7 @@ class SegmentArrays:
         self._start = _aligned(len(MAGIC) + 8 + size)
         self._layout = header["arrays"]
         self._cache: dict[str, np.ndarray] = {}
+        self._decoded: dict[tuple[str, int, int], list[str]] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
         found = self._cache.get(name)
@@ -164,24 +194,67 @@ class SegmentArrays:
         """The indexes of the strings ``name`` that start with ``prefix``."""
         blob, offsets = self.strings(name)
         strings = _Strings(blob, offsets)
-        first = bisect_left(strings, prefix)
-        last = first
-        while last < len(strings) and strings[last].startswith(prefix):
-            last += 1
-        return range(first, last)
+        # UTF-8 has no byte 0xff: every string that starts with the prefix sorts before this.
+        return range(bisect_left(strings, prefix), bisect_left(strings, prefix + b"\xff"))
+
+    def decoded(self, name: str, at: range) -> list[str]:
+        """The strings ``name`` at these indexes, as text (kept for the next call)."""
+        key = (name, at.start, at.stop)
+        found = self._decoded.get(key)
+        if found is None:
+            blob, offsets = self.strings(name)
+            found = [bytes(blob[offsets[i] : offsets[i + 1]]).decode("utf-8") for i in at]
+            if len(self._decoded) > 64:
+                self._decoded.clear()
+            self._decoded[key] = found
+        return found
 
     def string(self, name: str, at: int) -> bytes:
         blob, offsets = self.strings(name)
         return bytes(blob[offsets[at] : offsets[at + 1]])
 
+    def lookup(self, field: str, terms: list[bytes]) -> np.ndarray:
+        """Where each term stands among the field's terms (-1 if absent), by hash."""
+        sorted_hashes = self[f"{field}.hashes"]
+        if not len(terms) or not len(sorted_hashes):
+            return np.full(len(terms), -1, dtype=np.int64)
+        wanted = hashed(terms)
+        at = np.minimum(np.searchsorted(sorted_hashes, wanted), len(sorted_hashes) - 1)
+        found = np.where(sorted_hashes[at] == wanted, self[f"{field}.hashed"][at], -1)
+        blob, offsets = self.strings(f"{field}.terms")
+        for i in np.flatnonzero(found >= 0):  # a hash can be shared: check the word
+            n = int(found[i])
+            if blob[offsets[n] : offsets[n + 1]] != terms[i]:
+                found[i] = self.find(f"{field}.terms", terms[i])
+        return found
+
+    def frequencies(self, field: str, terms: list[bytes]) -> np.ndarray:
+        """How often each term occurs in the field over every article."""
+        at, totals = self.lookup(field, terms), self[f"{field}.cf"]
+        if not len(totals):
+            return np.zeros(len(terms))
+        return np.where(at >= 0, totals[np.maximum(at, 0)], 0).astype(np.float64)
+
     def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The article numbers and term frequencies of a term in a field."""
-        at = self.find(f"{field}.terms", term)
+        at = int(self.lookup(field, [term])[0])
         if at < 0:
             return _NO_DOCS, _NO_TFS
         bounds = self[f"{field}.postings"]
         start, end = int(bounds[at]), int(bounds[at + 1])
         return self[f"{field}.docs"][start:end], self[f"{field}.tfs"][start:end]
+
+
+def for_segment(reader: Any) -> SegmentArrays | None:
+    """The arrays of a Whoosh segment reader's segment, if it has them."""
+    storage = getattr(reader, "_storage", None)
+    # A segment of one file is read through an overlay of it and the folder.
+    found_in = [storage, getattr(storage, "a", None), getattr(storage, "b", None)]
+    folder = next((s.folder for s in found_in if s is not None and hasattr(s, "folder")), None)
+    if folder is None or not hasattr(reader, "segment"):
+        return None
+    found = open_arrays(path_for(Path(folder), reader.segment().segment_id()))
+    return found if found is not None and found.documents == reader.doc_count_all() else None
 
 
 class ReaderArrays:
@@ -217,6 +290,11 @@ class ReaderArrays:
         if not len(docs):
             return _NO_DOCS, _NO_TFS
         return np.asarray(docs, dtype=np.int32), np.asarray(tfs, dtype=np.float32)
+
+    def frequencies(self, field: str, terms: list[bytes]) -> np.ndarray:
+        from archive.whoosh_ext import derive
+
+        return np.array([sum(derive.term_postings(self.reader, field, t)[1]) for t in terms])
 
 
 Arrays = SegmentArrays | ReaderArrays

@@ -22,8 +22,9 @@ def to_doc(article: Article, digest: str, text_hash: str, added: datetime) -> di
         "id": article.id,
         "origin": article.origin,
         # A headline-only item keeps its words in the title alone: indexing them
-        # again as its body would count every match twice.
-        "body": "" if article.body == article.title else article.body,
+        # again as its body would count every match twice. A title made from
+        # the text itself is not indexed, so then the text stays the body.
+        "body": article.body if article.title_derived or article.body != article.title else "",
         "content_hash": digest,
         "text_hash": text_hash,
         "removed_paragraphs": article.cleaning.duplicate_paragraphs,

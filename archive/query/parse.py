@@ -90,7 +90,7 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
         )
     check_nesting(text)
     if options.any_words:
-        text = plain_colons(text)  # pasted prose: "Examples: ..." is not a field
+        text = plain_prose(text)  # pasted prose: "Examples: ..." is not a field
     else:
         check_fields(text)
     try:
@@ -138,13 +138,19 @@ def check_fields(text: str) -> None:
             )
 
 
-def plain_colons(text: str) -> str:
-    """``word:`` where the word is no field becomes the plain word."""
+def plain_prose(text: str) -> str:
+    """Prose read as prose: ``word:`` where the word is no field becomes the
+    plain word, and a question mark that ends a word ends a question (it is
+    not the one-letter wildcard: "What is MEDLARS?" searches "medlars")."""
+    text = _QUESTION_MARK.sub(" ", text)
     pieces = []
     for token in tokens.tokenize(text):
         unknown = token.kind == tokens.FIELD and token.text[:-1].lower() not in tokens.FIELDS
         pieces.append(token.text[:-1] + " " if unknown else token.text)
     return "".join(pieces)
+
+
+_QUESTION_MARK = re.compile(r"\?+(?=[\s\"')\],.;:!]|$)")
 
 
 def _no_fuzzy_numbers(query: Query) -> Query:

@@ -4,6 +4,8 @@ vocabulary of words as written (not stems)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS
@@ -24,7 +26,15 @@ def frequency(reader: Any, word: str) -> int:
     return max(reader.doc_frequency(field, word) for field in VOCABULARY_FIELDS)
 
 
-def correct(text: str, reader: Any, variants: dict[str, list[str]] | None = None) -> str | None:
+Near = Callable[[str], Iterable[str]]  # words of the index that a word may be a typo of
+
+
+def correct(
+    text: str,
+    reader: Any,
+    variants: dict[str, list[str]] | None = None,
+    near: Near | None = None,
+) -> str | None:
     """The query with each word that looks like a typo replaced, or None.
 
     A word the index lacks is replaced by the nearest word it holds (at most
@@ -32,7 +42,8 @@ def correct(text: str, reader: Any, variants: dict[str, list[str]] | None = None
     rarely, by a word one edit away that is far more common (a typo some
     articles share). Words whose spelling variants matched, operators, common
     words and short words are never replaced, so a correction holds only
-    words the index has.
+    words the index has. ``near`` gives the words of the index with the same
+    first letter as a word (by default, read from Whoosh's lexicon).
     """
     variants = variants or {}
     # Only a word in fewer than 1/50 of the articles can have a neighbour 50 times as common.
@@ -43,7 +54,7 @@ def correct(text: str, reader: Any, variants: dict[str, list[str]] | None = None
         better = None
         if folded not in STOP_WORDS and folded not in variants and len(folded) >= MIN_WORD:
             own = frequency(reader, folded)
-            better = _nearest(reader, folded, own) if own <= rare else None
+            better = _nearest(reader, folded, own, near) if own <= rare else None
         corrected += [text[done : token.start], better or token.text]
         changed = changed or better is not None
         done = token.end
@@ -51,23 +62,33 @@ def correct(text: str, reader: Any, variants: dict[str, list[str]] | None = None
     return "".join(corrected) if changed else None
 
 
-def _nearest(reader: Any, word: str, own: int) -> str | None:
+def _nearest(reader: Any, word: str, own: int, near: Near | None = None) -> str | None:
     """The likeliest intended word: fewest edits, then most common."""
+    from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
+    if near is None:
+        near = partial(lexicon_near, reader)
     best: tuple[int, int, str] | None = None
+    found = process.extract(word, list(near(word)), scorer=OSA.distance, score_cutoff=2, limit=None)
+    for candidate, distance, _ in found:
+        if candidate == word or (own and distance > 1) or len(candidate) < MIN_WORD:
+            continue
+        common = frequency(reader, candidate)
+        if common < max(1, MUCH_MORE_FREQUENT * own) or candidate in STOP_WORDS:
+            continue
+        if best is None or (distance, -common, candidate) < best:
+            best = (distance, -common, candidate)
+    return best[2] if best else None
+
+
+def lexicon_near(reader: Any, word: str) -> set[str]:
+    """Words of the lexicon within two edits of ``word``, same first letter."""
+    found = set()
     for field in VOCABULARY_FIELDS:
         for raw in reader.terms_within(field, word, 2, prefix=1):
-            found = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-            distance = OSA.distance(word, found)
-            if found == word or (own and distance > 1) or len(found) < MIN_WORD:
-                continue
-            common = frequency(reader, found)
-            if common < max(1, MUCH_MORE_FREQUENT * own) or found in STOP_WORDS:
-                continue
-            if best is None or (distance, -common) < best[:2]:
-                best = (distance, -common, found)
-    return best[2] if best else None
+            found.add(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
+    return found
 
 
 def completions(reader: Any, prefix: str, limit: int = 20) -> list[tuple[str, int]]:

@@ -20,6 +20,7 @@ title the archive made up is not indexed, so it adds nothing.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +44,13 @@ from whoosh.query import (
     Term,
 )
 
+from archive.index.analysis import terms
 from archive.index.derived import (
     NO_DATE,
     TEXT_FIELDS,
     Arrays,
     ReaderArrays,
+    SegmentArrays,
     open_arrays,
     path_for,
 )
@@ -55,6 +58,9 @@ from archive.whoosh_ext.columns import leaf_readers
 from archive.whoosh_ext.terms import pattern_words
 
 K1 = 1.2  # BM25's term-frequency saturation
+FEEDBACK_ARTICLES = 10  # top articles whose words expand an any-word query
+FEEDBACK_WORDS = 10  # words added
+FEEDBACK_WEIGHT = 0.3  # of the strongest added word, against the strongest typed one
 B = {"title": 0.75, "body": 0.75}  # length normalisation, per field
 FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}  # a title match counts double
 
@@ -111,6 +117,7 @@ class Engine:
             self.parts.append(Part(arrays, leaf, base, size, live))
         self.total = max(sum(part.size for part in self.parts), 1)
         self._average: dict[str, float] = {}
+        self._starting: dict[str, list[str]] = {}
 
     def average_length(self, field: str) -> float:
         if field not in self._average:
@@ -153,6 +160,61 @@ class Engine:
             masks.append(score > 0)
             scores.append(score)
         return Matches(masks, scores)
+
+    def feedback(self, query: Query, found: Matches, weights: dict[str, float]) -> Matches:
+        """Any-word matches re-scored with the words of the top articles (Bo1
+        pseudo-relevance feedback, as in Terrier and Anserini): the words
+        most concentrated in the top ten articles, compared with the whole
+        archive, are added to the query at a lower weight. Which articles
+        match (and so every count) stays the same: only the order changes."""
+        words = _text_words(query, self)
+        docnums, scores = found.docnums(self.parts), found.score_array()
+        if not words or not len(docnums):
+            return found
+        top = docnums[np.lexsort((docnums, -scores))][:FEEDBACK_ARTICLES]
+        counts: Counter[str] = Counter()
+        for docnum in top:
+            fields = self.searcher.stored_fields(int(docnum))
+            counts.update(terms(fields.get("body") or ""))
+            if not fields.get("title_derived"):  # a made-up title is not indexed
+                counts.update(terms(fields.get("title") or ""))
+        added = self._expansion(counts)
+        if not added:
+            return found
+        typed = {word: weights.get(word, 1.0) for word in words}
+        strongest = max(typed.values())
+        new_weights = {word: weight / strongest for word, weight in typed.items()}
+        fields = dict(words)
+        for word, weight in added.items():
+            new_weights[word] = new_weights.get(word, 0.0) + weight
+            fields.setdefault(word, dict(FIELD_WEIGHTS))
+        rescored = self.words(fields, new_weights)
+        scores_now = [
+            np.where(mask, score, 0).astype(np.float32)
+            for mask, score in zip(found.masks, rescored.scores, strict=True)
+        ]
+        return Matches(found.masks, scores_now)
+
+    def _expansion(self, counts: Counter[str]) -> dict[str, float]:
+        """Bo1's weight of each word of the feedback articles, the strongest few
+        scaled so that the first weighs FEEDBACK_WEIGHT."""
+        candidates = sorted(counts)
+        keys = [word.encode("utf-8") for word in candidates]
+        totals = np.zeros(len(keys))
+        for part in self.parts:
+            for field in TEXT_FIELDS:
+                totals += part.arrays.frequencies(field, keys)
+        seen = np.array([counts[word] for word in candidates], dtype=np.float64)
+        kept = totals > 0
+        share = np.where(kept, totals, 1) / self.total
+        weight = seen * np.log2((1 + share) / share) + np.log2(1 + share)
+        weight[~kept] = -np.inf
+        ranked = np.lexsort((np.arange(len(candidates)), -weight))[:FEEDBACK_WORDS]
+        order = [int(i) for i in ranked if kept[i]]
+        if not order:
+            return {}
+        strongest = weight[order[0]]
+        return {candidates[i]: FEEDBACK_WEIGHT * float(weight[i] / strongest) for i in order}
 
     def _weighted_frequency(self, part: Part, text: str, fields: dict[str, float]) -> np.ndarray:
         """The word's frequency in each field of each article, normalised by the
@@ -202,6 +264,20 @@ class Engine:
             if end is not None:
                 keep &= (dates < np.uint64(end)) if end_excl else (dates <= np.uint64(end))
             mask |= keep
+        return found
+
+    def words_starting(self, prefix: str) -> list[str] | None:
+        """The words as written that start with ``prefix``, from every segment's
+        vocabulary (None when a segment has no arrays to read it from)."""
+        found = self._starting.get(prefix)
+        if found is None:
+            words: set[str] = set()
+            for part in self.parts:
+                if not isinstance(part.arrays, SegmentArrays):
+                    return None
+                at = part.arrays.starting("words", prefix.encode("utf-8"))
+                words.update(part.arrays.decoded("words", at))
+            found = self._starting[prefix] = sorted(words)
         return found
 
     def column(self, name: str) -> np.ndarray:
@@ -377,8 +453,13 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
         found = candidates(engine, weights)
         for mask, part in zip(found.masks, engine.parts, strict=True):
-            for docnum in np.flatnonzero(mask):
-                if not _in_order(part.reader, field, query.words, int(docnum), query.slop):
+            docnums = np.flatnonzero(mask)
+            if not len(docnums):
+                continue
+            # One pass along each word's postings, stopping only at the candidates.
+            positions = [_positions(part.reader, field, word, docnums) for word in query.words]
+            for docnum in docnums.tolist():
+                if not _in_order([found_at[docnum] for found_at in positions], query.slop):
                     mask[docnum] = False
         return found
 
@@ -389,19 +470,23 @@ def _word(word: str, fields: dict[str, float]) -> Plan:
     return lambda engine, weights: engine.words({word: fields}, weights)
 
 
-def _in_order(reader: Any, field: str, words: list[Any], docnum: int, slop: int) -> bool:
-    """Whether the words stand in this order (within ``slop``) in the article."""
-    positions = []
-    for word in words:
-        matcher = reader.postings(field, word)
+def _positions(reader: Any, field: str, word: Any, docnums: np.ndarray) -> dict[int, list[int]]:
+    """Where the word stands in each of these articles (which all hold it)."""
+    matcher = reader.postings(field, word)
+    found: dict[int, list[int]] = {}
+    for docnum in docnums.tolist():
         matcher.skip_to(docnum)
-        if not matcher.is_active() or matcher.id() != docnum:
-            return False
-        positions.append(set(matcher.value_as("positions")))
+        found[docnum] = matcher.value_as("positions") if matcher.id() == docnum else []
+    return found
+
+
+def _in_order(positions: list[list[int]], slop: int) -> bool:
+    """Whether the words stand in this order (each within ``slop`` of the last)."""
+    following = [set(each) for each in positions[1:]]
     for start in positions[0]:
         position, found = start, True
-        for following in positions[1:]:
-            near = [p for p in following if position < p <= position + slop]
+        for later in following:
+            near = [p for p in later if position < p <= position + slop]
             if not near:
                 found = False
                 break

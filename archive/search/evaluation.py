@@ -15,10 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from archive.errors import ArchiveError
 from archive.index.store import Store
+from archive.model import SearchRequest
 from archive.query.parse import Options
-from archive.search.run import prepare
+from archive.search.run import matches, prepare
 
 DEPTH = 1000  # documents retrieved per topic, as in TREC runs
 ANY_WORDS = Options(any_words=True)
@@ -115,9 +118,15 @@ def run_topics(
             except ArchiveError:
                 runs[topic_id] = []  # nothing searchable in it: an empty ranking
                 continue
-            found = searcher.search(query, limit=depth)
+            request = SearchRequest(text, any_words=True, all_copies=True)
+            _, docnums, scores = matches(store, searcher, query, request, None)
+            best = np.lexsort((docnums, -scores))[:depth]
             runs[topic_id] = [
-                (document_key(hit.fields(), id_field), float(hit.score or 0.0)) for hit in found
+                (
+                    document_key(searcher.stored_fields(int(docnums[at])), id_field),
+                    float(scores[at]),
+                )
+                for at in best
             ]
     return runs
 

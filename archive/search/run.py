@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,6 +18,7 @@ from whoosh.query import And, DateRange, Query
 from whoosh.searching import Searcher
 
 from archive.errors import QueryError
+from archive.index.analysis import terms
 from archive.index.store import Store
 from archive.model import SORTS, Hit, Preview, Results, SearchRequest
 from archive.query import parse as query_language
@@ -105,7 +107,13 @@ def suggest(
     variants: dict[str, list[str]] | None = None,
 ) -> tuple[str, int] | None:
     """A corrected query (archive.query.spelling) and how many articles it finds."""
-    corrected = spelling.correct(text, searcher.reader(), variants)
+    engine = engine_for(store.path, searcher)
+
+    def near(word: str) -> Iterable[str]:
+        found = engine.words_starting(word[:1])
+        return found if found is not None else spelling.lexicon_near(searcher.reader(), word)
+
+    corrected = spelling.correct(text, searcher.reader(), variants, near)
     if corrected is None:
         return None
     try:
@@ -196,9 +204,7 @@ def _page(
     stories are counted over the cluster column, and only the articles shown
     are read and highlighted.
     """
-    engine = engine_for(store.path, searcher)
-    found = engine.evaluate(And([query, dates]) if dates is not None else query)
-    docnums, scores = found.docnums(engine.parts), found.score_array()
+    engine, docnums, scores = matches(store, searcher, query, request, dates)
     order = _ranking(engine, docnums, scores, request.sort)
     if request.all_copies:
         stories = docnums
@@ -223,6 +229,23 @@ def _page(
         fields = searcher.stored_fields(int(docnums[at]))
         hits.append(snippets.hit(fields, rank, score, words, request.snippets, similar))
     return _Found(total, len(docnums), pagecount, tuple(hits))
+
+
+def matches(
+    store: Store, searcher: Searcher, query: Query, request: SearchRequest, dates: Query | None
+) -> tuple[Engine, np.ndarray, np.ndarray]:
+    """Every article the query matches (within the dates) and its score.
+
+    Any-word queries are ranked as a bag of words: a word typed twice counts
+    twice, and the top articles' words refine the order (Engine.feedback).
+    """
+    engine = engine_for(store.path, searcher)
+    typed = Counter(terms(request.query)) if request.any_words else Counter()
+    weights = {word: float(count) for word, count in typed.items()}
+    found = engine.evaluate(And([query, dates]) if dates is not None else query, weights)
+    if request.any_words and not request.by_date:
+        found = engine.feedback(query, found, weights)
+    return engine, found.docnums(engine.parts), found.score_array()
 
 
 # Marks an article that is a story of its own (no cluster) apart from clusters.

@@ -120,6 +120,15 @@ def column(reader: Any, name: str, dtype: Any, default: int) -> np.ndarray:
     return np.fromiter((values[n] for n in range(count)), dtype=dtype, count=count)
 
 
+def field_terms(reader: Any, fieldname: str) -> list[bytes]:
+    """A field's terms in one segment, sorted (none if the schema lacks it)."""
+    if fieldname not in reader.schema:
+        return []
+    return [
+        t if isinstance(t, bytes) else t.encode("utf-8") for t, _ in reader.iter_field(fieldname)
+    ]
+
+
 def vocabulary(reader: Any, fieldnames: tuple[str, ...]) -> dict[str, int]:
     """Words as written in these fields, with the articles that hold each."""
     found: dict[str, int] = {}

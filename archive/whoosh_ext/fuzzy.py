@@ -19,6 +19,7 @@ uses(
         "method",
         ("fieldname", "text", "maxdist", "prefix"),
     ),
+    Internal("whoosh.reading:SegmentReader", "_storage", "attribute"),
 )
 
 
@@ -87,6 +88,26 @@ class OnceFuzzyTerm(FuzzyTerm):
         field = reader.schema[self.fieldname]
         word = getattr(self, "word", self.text)
         terms: set[str] = set()
-        for near in reader.terms_within(self.fieldname, word, self.maxdist, self.prefixlength):
+        for near in _within(reader, self.fieldname, str(word), self.maxdist, self.prefixlength):
             terms.update(field.process_text(near, mode="query"))
         return sorted(term for term in terms if (self.fieldname, term) in reader)
+
+
+def _within(reader: Any, fieldname: str, word: str, maxdist: int, prefix: int) -> list[str]:
+    """The segment's terms within ``maxdist`` edits of ``word`` (its first
+    ``prefix`` letters kept): from the segment's arrays with a C edit
+    distance where it has them, else by Whoosh's automaton over its lexicon."""
+    from archive.index.derived import for_segment
+
+    arrays = for_segment(reader)
+    if arrays is None:
+        return list(reader.terms_within(fieldname, word, maxdist, prefix))
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    name = f"{reader.schema[fieldname].spelling_fieldname(fieldname)}.terms"  # words as written
+    candidates = arrays.decoded(name, arrays.starting(name, word[:prefix].encode("utf-8")))
+    found = process.extract(
+        word, candidates, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
+    )
+    return [term for term, _, _ in found]
