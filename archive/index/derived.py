@@ -34,7 +34,7 @@ from archive.index.schema import SCHEMA_VERSION, VOCABULARY_FIELDS
 
 SUFFIX = ".arrays"
 MAGIC = b"ARCHIVE-ARRAYS\n"
-FORMAT = 3
+FORMAT = 4
 ALIGN = 64
 TEXT_FIELDS = ("title", "body")
 NO_DATE = 2**64 - 1  # Whoosh's column value for an article without a date
@@ -63,7 +63,9 @@ def build(reader: Any) -> dict[str, np.ndarray]:
     arrays["cluster"] = derive.column(reader, "cluster", np.uint64, 0)
     arrays["date"] = derive.column(reader, "date", np.uint64, NO_DATE)
     for field in VOCABULARY_FIELDS:  # each text field's words as written
-        arrays.update(_strings(f"{field}.terms", derive.field_terms(reader, field)))
+        terms, frequencies = derive.field_terms(reader, field)
+        arrays.update(_strings(f"{field}.terms", terms))
+        arrays[f"{field}.df"] = np.array(frequencies, dtype=np.int32)
     words = derive.vocabulary(reader, VOCABULARY_FIELDS)
     ordered = sorted(words)
     arrays.update(_strings("words", [word.encode("utf-8") for word in ordered]))

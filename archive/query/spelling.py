@@ -4,9 +4,8 @@ vocabulary of words as written (not stems)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import partial
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.support.charset import accent_map
@@ -26,14 +25,40 @@ def frequency(reader: Any, word: str) -> int:
     return max(reader.doc_frequency(field, word) for field in VOCABULARY_FIELDS)
 
 
-Near = Callable[[str], Iterable[str]]  # words of the index that a word may be a typo of
+class Lexicon(Protocol):
+    """The index's words as written."""
+
+    def frequency(self, word: str) -> int:
+        """Articles that hold the word (in the field that holds it most)."""
+        ...
+
+    def near(self, word: str) -> Iterable[str]:
+        """Words with the word's first letter: those within two edits are taken."""
+        ...
+
+
+class WhooshLexicon:
+    """The lexicon read through Whoosh, segment by segment."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def frequency(self, word: str) -> int:
+        return frequency(self.reader, word)
+
+    def near(self, word: str) -> Iterable[str]:
+        found = set()
+        for field in VOCABULARY_FIELDS:
+            for raw in self.reader.terms_within(field, word, 2, prefix=1):
+                found.add(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
+        return found
 
 
 def correct(
     text: str,
     reader: Any,
     variants: dict[str, list[str]] | None = None,
-    near: Near | None = None,
+    lexicon: Lexicon | None = None,
 ) -> str | None:
     """The query with each word that looks like a typo replaced, or None.
 
@@ -42,9 +67,10 @@ def correct(
     rarely, by a word one edit away that is far more common (a typo some
     articles share). Words whose spelling variants matched, operators, common
     words and short words are never replaced, so a correction holds only
-    words the index has. ``near`` gives the words of the index with the same
-    first letter as a word (by default, read from Whoosh's lexicon).
+    words the index has. The words are the ``lexicon``'s (by default,
+    Whoosh's).
     """
+    lexicon = lexicon or WhooshLexicon(reader)
     variants = variants or {}
     # Only a word in fewer than 1/50 of the articles can have a neighbour 50 times as common.
     rare = reader.doc_count() / MUCH_MORE_FREQUENT
@@ -53,8 +79,8 @@ def correct(
         folded = token.text.lower()
         better = None
         if folded not in STOP_WORDS and folded not in variants and len(folded) >= MIN_WORD:
-            own = frequency(reader, folded)
-            better = _nearest(reader, folded, own, near) if own <= rare else None
+            own = lexicon.frequency(folded)
+            better = _nearest(lexicon, folded, own) if own <= rare else None
         corrected += [text[done : token.start], better or token.text]
         changed = changed or better is not None
         done = token.end
@@ -62,33 +88,23 @@ def correct(
     return "".join(corrected) if changed else None
 
 
-def _nearest(reader: Any, word: str, own: int, near: Near | None = None) -> str | None:
+def _nearest(lexicon: Lexicon, word: str, own: int) -> str | None:
     """The likeliest intended word: fewest edits, then most common."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    if near is None:
-        near = partial(lexicon_near, reader)
     best: tuple[int, int, str] | None = None
-    found = process.extract(word, list(near(word)), scorer=OSA.distance, score_cutoff=2, limit=None)
+    candidates = list(lexicon.near(word))
+    found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
     for candidate, distance, _ in found:
         if candidate == word or (own and distance > 1) or len(candidate) < MIN_WORD:
             continue
-        common = frequency(reader, candidate)
+        common = lexicon.frequency(candidate)
         if common < max(1, MUCH_MORE_FREQUENT * own) or candidate in STOP_WORDS:
             continue
         if best is None or (distance, -common, candidate) < best:
             best = (distance, -common, candidate)
     return best[2] if best else None
-
-
-def lexicon_near(reader: Any, word: str) -> set[str]:
-    """Words of the lexicon within two edits of ``word``, same first letter."""
-    found = set()
-    for field in VOCABULARY_FIELDS:
-        for raw in reader.terms_within(field, word, 2, prefix=1):
-            found.add(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
-    return found
 
 
 def completions(reader: Any, prefix: str, limit: int = 20) -> list[tuple[str, int]]:

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -54,6 +54,7 @@ from archive.index.derived import (
     open_arrays,
     path_for,
 )
+from archive.index.schema import VOCABULARY_FIELDS
 from archive.whoosh_ext.columns import leaf_readers
 from archive.whoosh_ext.terms import pattern_words
 
@@ -117,7 +118,6 @@ class Engine:
             self.parts.append(Part(arrays, leaf, base, size, live))
         self.total = max(sum(part.size for part in self.parts), 1)
         self._average: dict[str, float] = {}
-        self._starting: dict[str, list[str]] = {}
 
     def average_length(self, field: str) -> float:
         if field not in self._average:
@@ -266,19 +266,12 @@ class Engine:
             mask |= keep
         return found
 
-    def words_starting(self, prefix: str) -> list[str] | None:
-        """The words as written that start with ``prefix``, from every segment's
-        vocabulary (None when a segment has no arrays to read it from)."""
-        found = self._starting.get(prefix)
-        if found is None:
-            words: set[str] = set()
-            for part in self.parts:
-                if not isinstance(part.arrays, SegmentArrays):
-                    return None
-                at = part.arrays.starting("words", prefix.encode("utf-8"))
-                words.update(part.arrays.decoded("words", at))
-            found = self._starting[prefix] = sorted(words)
-        return found
+    def lexicon(self) -> Lexicon | None:
+        """The words as written, from every segment's arrays (None when a
+        segment has none: then Whoosh's lexicon is read)."""
+        if not all(isinstance(part.arrays, SegmentArrays) for part in self.parts):
+            return None
+        return Lexicon([cast(SegmentArrays, part.arrays) for part in self.parts])
 
     def column(self, name: str) -> np.ndarray:
         """A column of every article, as the searcher numbers them."""
@@ -287,6 +280,37 @@ class Engine:
             if self.parts
             else (np.zeros(0, np.uint64))
         )
+
+
+class Lexicon:
+    """The index's words as written (spelling's Lexicon), from the segments'
+    arrays: each text field's words with how many articles hold each."""
+
+    def __init__(self, segments: list[SegmentArrays]) -> None:
+        self.segments = segments
+        self._starting: dict[str, list[str]] = {}
+
+    def frequency(self, word: str) -> int:
+        key = word.encode("utf-8")
+        best = 0
+        for field in VOCABULARY_FIELDS:
+            found = 0
+            for arrays in self.segments:
+                at = arrays.find(f"{field}.terms", key)
+                found += int(arrays[f"{field}.df"][at]) if at >= 0 else 0
+            best = max(best, found)
+        return best
+
+    def near(self, word: str) -> list[str]:
+        first = word[:1]
+        found = self._starting.get(first)
+        if found is None:
+            words: set[str] = set()
+            for arrays in self.segments:
+                at = arrays.starting("words", first.encode("utf-8"))
+                words.update(arrays.decoded("words", at))
+            found = self._starting[first] = sorted(words)
+        return found
 
 
 _ENGINES: WeakKeyDictionary[Any, Engine] = WeakKeyDictionary()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
@@ -35,9 +35,17 @@ RANKED_PER_STORY = 3
 _NO_DATE = 2**64 - 1
 
 
-def parse(store: Store, text: str, options: query_language.Options | None = None) -> Query:
+def parse(
+    store: Store,
+    text: str,
+    options: query_language.Options | None = None,
+    searcher: Searcher | None = None,
+) -> Query:
     """The query for ``text`` in the archive's query language (see archive.query.parse)."""
-    return query_language.parse(store.ix.schema, text, options or query_language.Options())
+    schema = (
+        searcher.schema if searcher is not None else store.ix.schema
+    )  # the index's reads its TOC
+    return query_language.parse(schema, text, options or query_language.Options())
 
 
 def prepare(
@@ -45,7 +53,7 @@ def prepare(
 ) -> tuple[Query, dict[str, list[str]]]:
     """The query for ``text`` with spelling variants added (unless exact),
     and which variants were added for which words."""
-    query = parse(store, text, options)
+    query = parse(store, text, options, searcher)
     query_language.check_cost(query, searcher.reader())
     if options.exact:
         return query, {}
@@ -55,7 +63,7 @@ def prepare(
     reader = searcher.reader()
     token = (str(store.path), reader.generation())  # this version of this index
     expanded, expansion = variants.expand(
-        query, words, reader, store.ix.schema["body"].analyzer, token
+        query, words, reader, searcher.schema["body"].analyzer, token
     )
     return expanded, expansion.added
 
@@ -108,16 +116,12 @@ def suggest(
 ) -> tuple[str, int] | None:
     """A corrected query (archive.query.spelling) and how many articles it finds."""
     engine = engine_for(store.path, searcher)
-
-    def near(word: str) -> Iterable[str]:
-        found = engine.words_starting(word[:1])
-        return found if found is not None else spelling.lexicon_near(searcher.reader(), word)
-
-    corrected = spelling.correct(text, searcher.reader(), variants, near)
+    lexicon = engine.lexicon() or spelling.WhooshLexicon(searcher.reader())
+    corrected = spelling.correct(text, searcher.reader(), variants, lexicon)
     if corrected is None:
         return None
     try:
-        query = parse(store, corrected, options)
+        query = parse(store, corrected, options, searcher)
     except QueryError:
         return None
     return corrected, count(searcher, query)

@@ -53,20 +53,28 @@ def _positive(query: Query) -> Query:
 
 
 def tokens(text: str, terms: frozenset[str]) -> list[Token]:
-    """Every word of ``text``, each with the term it matched, if any."""
-    spans, folded = [], []
-    for match in _WORD.finditer(text):
-        spans.append(match.span())
-        folded.append(match.group().lower().translate(accent_map))
-    stems = _stemmer().stemWords(folded) if folded else []
-    return [
-        (
-            start,
-            end,
-            stem if len(word) >= MIN_CHARS and word not in STOP_WORDS and stem in terms else None,
-        )
-        for (start, end), word, stem in zip(spans, folded, stems, strict=False)
-    ]
+    """Every word of ``text``, each with the term it matched, if any.
+
+    Only words that can stem to a query term are stemmed: English stems keep
+    a word's first two letters, so the others are passed over.
+    """
+    folded_text = text.lower().translate(accent_map)
+    aligned = len(folded_text) == len(text)  # folding kept every character in place
+    found = [(m.span(), m.group()) for m in _WORD.finditer(folded_text if aligned else text)]
+    if aligned:
+        words = [word for _, word in found]
+    else:
+        words = [word.lower().translate(accent_map) for _, word in found]
+    starts = {term[:2] for term in terms}
+    every = any(len(term) < 2 for term in terms)
+    picked = [i for i, word in enumerate(words) if every or word[:2] in starts]
+    stems = _stemmer().stemWords([words[i] for i in picked]) if picked else []
+    matched = {
+        i: stem
+        for i, stem in zip(picked, stems, strict=True)
+        if stem in terms and len(words[i]) >= MIN_CHARS and words[i] not in STOP_WORDS
+    }
+    return [(start, end, matched.get(i)) for i, ((start, end), _) in enumerate(found)]
 
 
 def marks(text: str, terms: frozenset[str]) -> tuple[Span, ...]:

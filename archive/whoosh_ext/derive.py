@@ -120,13 +120,16 @@ def column(reader: Any, name: str, dtype: Any, default: int) -> np.ndarray:
     return np.fromiter((values[n] for n in range(count)), dtype=dtype, count=count)
 
 
-def field_terms(reader: Any, fieldname: str) -> list[bytes]:
-    """A field's terms in one segment, sorted (none if the schema lacks it)."""
-    if fieldname not in reader.schema:
-        return []
-    return [
-        t if isinstance(t, bytes) else t.encode("utf-8") for t, _ in reader.iter_field(fieldname)
-    ]
+def field_terms(reader: Any, fieldname: str) -> tuple[list[bytes], list[int]]:
+    """A field's terms in one segment, sorted, with how many articles hold
+    each (none if the schema lacks the field)."""
+    terms: list[bytes] = []
+    frequencies: list[int] = []
+    if fieldname in reader.schema:
+        for text, info in reader.iter_field(fieldname):
+            terms.append(text if isinstance(text, bytes) else text.encode("utf-8"))
+            frequencies.append(info.doc_frequency())
+    return terms, frequencies
 
 
 def vocabulary(reader: Any, fieldnames: tuple[str, ...]) -> dict[str, int]:
