@@ -59,6 +59,13 @@ SETTINGS = (
         "true or false",
         lambda v: type(v) is bool,
     ),
+    Setting(
+        "pager",
+        True,
+        "Page results taller than the terminal (with $ARCHIVE_PAGER, $PAGER or less)",
+        "true or false",
+        lambda v: type(v) is bool,
+    ),
 )
 # Colours, in rich's style syntax: style name -> (default, what it colours).
 THEME = {
@@ -103,6 +110,7 @@ class Settings:
     snippets: int = _BY_NAME["snippets"].default
     key_bindings: str = _BY_NAME["key_bindings"].default
     preview: bool = _BY_NAME["preview"].default
+    pager: bool = _BY_NAME["pager"].default
     theme: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_THEME))
     path: Path | None = None
 

@@ -87,6 +87,7 @@ class SearchRequest:
     exact: bool = False  # only the spellings typed: no variants
     since: str | None = None  # only articles from the start of this day...
     until: str | None = None  # ...to the end of this one
+    source: str | None = None  # only articles from this source (its words, any case)
     snippets: int = 3  # snippets under each hit
 
     @property

@@ -198,9 +198,12 @@ def shell_examples() -> list[str]:
 
 
 @pytest.mark.parametrize("example", shell_examples())
-def test_shell_command(grown: Path, example: str) -> None:
+def test_shell_command(
+    grown: Path, example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from test_shell import session
 
+    monkeypatch.chdir(tmp_path)  # where :save writes
     code, out = session(f"oil\n{example}\n:q\n", grown)
     assert code == 0
     assert "error: " not in out, out

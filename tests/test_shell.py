@@ -46,15 +46,15 @@ def session(
     return code, out.getvalue()
 
 
-def pager(console: Console, renderable: object) -> None:
+def pager(console: Console, renderable: object, pattern: str | None = None) -> None:
     """Stands in for less: prints what would be paged, between markers."""
-    console.print("<<pager")
+    console.print(f"<<pager {pattern}" if pattern else "<<pager")
     console.print(renderable)
     console.print("pager>>")
 
 
 def paged(out: str) -> str:
-    return out.split("<<pager", 1)[1].split("pager>>", 1)[0]
+    return out.split("<<pager", 1)[1].split("\n", 1)[1].split("pager>>", 1)[0]
 
 
 def flat(text: str) -> str:

@@ -62,7 +62,8 @@ def test_field_names_complete_on_tab(seeded: Store) -> None:
 
 
 def test_commands_complete_while_typing_but_words_wait_for_tab(seeded: Store) -> None:
-    assert complete(seeded, ":s", TYPING) == ["sort", "stats"]
+    assert complete(seeded, ":so", TYPING) == ["sort", "source"]
+    assert complete(seeded, ":facet ", TYPING)[:2] == ["source", "author"]
     assert complete(seeded, ":sort n", TYPING) == ["newest"]
     assert complete(seeded, "putin withdr", TYPING) == []
     assert complete(seeded, "putin withdr", TAB) == ["withdraw", "withdrawals"]

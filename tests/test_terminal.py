@@ -108,3 +108,54 @@ def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> 
 
     term.send("C-d")
     term.wait_for(lambda s: "EXIT-STATUS=0" in s)
+
+
+def test_filter_page_walk_open_and_save_in_a_real_terminal(
+    term: Tmux, grown: Path, isolated: Path
+) -> None:
+    program = f"{shlex.quote(sys.executable)} -m archive --index-dir {shlex.quote(str(grown))}"
+    term.start(
+        f"cd {shlex.quote(str(isolated))} && {program} shell; echo EXIT-STATUS=$?; sleep 60",
+        {
+            "ARCHIVE_DATA_DIR": str(isolated / "data"),
+            "ARCHIVE_CONFIG": str(isolated / "config.toml"),
+            "TERM": "xterm-256color",
+            "PAGER": "less",
+            "LESS": "R",
+        },
+    )
+    term.wait_for(lambda s: "search>" in s and "articles" in s)
+
+    # A filter before any query: the toolbar shows it from then on.
+    term.send(":since 1987-01-01", "Enter")
+    term.wait_for(lambda s: "filters: :since 1987-01-01" in s)
+
+    # Ten hits with snippets are taller than 40 rows: they open in less...
+    term.send("oil", "Enter")
+    term.wait_for(lambda s: "hits for oil" in s and "search>" not in s)
+    term.send("q")
+    # ...and after it the header is printed again above the prompt.
+    term.wait_for(lambda s: "search>" in s and "hits for oil" in s)
+
+    # Alt-Down twice marks the second hit; Enter opens it in less at its first match.
+    term.send("M-Down")
+    term.wait_for(lambda s: "→ 1. " in s)
+    term.send("M-Down")
+    marked = term.wait_for(lambda s: "→ 2. " in s)
+    assert "Enter opens it" in marked
+    term.send("Enter")
+    term.wait_for(lambda s: "search>" not in s)  # less, at the first match
+    term.send("q")
+    term.wait_for(lambda s: "search>" in s)
+
+    # :save writes every hit, not just the page shown.
+    term.send(":limit 2", "Enter")
+    term.wait_for(lambda s: "page 1 of " in s)
+    term.send(":save oil.md", "Enter")
+    saved = term.wait_for(lambda s: "saved " in s and " results to " in s)
+    count = int(re.search(r"saved (\d+) results to", saved).group(1))
+    written = (isolated / "oil.md").read_text("utf-8")
+    assert len(re.findall(r"^\d+\. \*\*", written, flags=re.M)) == count > 2
+
+    term.send("C-d")
+    term.wait_for(lambda s: "EXIT-STATUS=0" in s)

@@ -81,7 +81,8 @@ format_option = click.option(
 
 
 def request_options(func: Any) -> Any:
-    """The filters every search-like command takes: --any, --exact, --since, --until."""
+    """The filters every search-like command takes: --any, --exact, --since,
+    --until, --source."""
     for option in reversed(
         [
             click.option(
@@ -102,6 +103,9 @@ def request_options(func: Any) -> Any:
             ),
             click.option(
                 "--until", metavar="DATE", help="Only articles up to the end of this day."
+            ),
+            click.option(
+                "--source", metavar="NAME", help="Only articles from this source (reuters)."
             ),
         ]
     ):

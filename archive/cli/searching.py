@@ -67,6 +67,7 @@ def search(
     exact: bool,
     since: str | None,
     until: str | None,
+    source: str | None,
     explain: bool,
     facet_names: tuple[str, ...],
 ) -> int:
@@ -101,6 +102,7 @@ def search(
         exact=exact,
         since=since,
         until=until,
+        source=source,
     )
     store = env.open_store()
     results = run_search(store, request)
@@ -232,6 +234,7 @@ def timeline(
     exact: bool,
     since: str | None,
     until: str | None,
+    source: str | None,
     as_json: bool,
     as_csv: bool,
 ) -> int:
@@ -251,7 +254,12 @@ def timeline(
     from archive.search.coverage import timeline as build_timeline
 
     request = SearchRequest(
-        " ".join(words), any_words=any_words, exact=exact, since=since, until=until
+        " ".join(words),
+        any_words=any_words,
+        exact=exact,
+        since=since,
+        until=until,
+        source=source,
     )
     store = env.open_store()
     with store.searcher() as searcher:

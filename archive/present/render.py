@@ -126,14 +126,15 @@ def hit_view(hit: Hit) -> RenderableType:
     return Group(*lines)
 
 
-def results_view(results: Results) -> RenderableType:
-    noun = "hit" if results.total == 1 else "hits"
-    head = Text(f"{results.total:,} {noun} for ", style=META)
+def results_header(results: Results) -> Text:
+    """The line above the hits: how many, for what, and which page."""
     if results.like is not None:
         head = Text(f"{counted(results.total, 'article')} like ", style=META)
         head.append(safe_line(results.like.title or results.like.id), style="bold")
         head.append(" · key terms: " + ", ".join(map(safe, results.key_terms)), style=META)
     else:
+        noun = "hit" if results.total == 1 else "hits"
+        head = Text(f"{results.total:,} {noun} for ", style=META)
         head.append(safe_line(results.query), style="bold")
     if results.articles > results.total:
         head.append(f" ({counted(results.articles, 'article')}, copies grouped)", style=META)
@@ -142,7 +143,11 @@ def results_view(results: Results) -> RenderableType:
         head.append(f" · {results.sort} first", style=META)
     if results.pagecount > 1:
         head.append(f" · page {results.page} of {results.pagecount}", style=META)
-    parts: list[RenderableType] = [head]
+    return head
+
+
+def results_view(results: Results) -> RenderableType:
+    parts: list[RenderableType] = [results_header(results)]
     if results.variants:
         also = "; ".join(
             f"{', '.join(map(safe_line, others))} for {safe_line(word)}"

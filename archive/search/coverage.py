@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 from archive.errors import QueryError
 from archive.index.store import Store
 from archive.model import SearchRequest
-from archive.search.run import as_request, options_of, prepare, request_dates
+from archive.search.run import as_request, options_of, prepare, request_filter
 from archive.whoosh_ext import postings as docsets
 from archive.whoosh_ext.columns import Column
 
@@ -71,7 +71,7 @@ def facets(
             raise QueryError(f"unknown facet {name!r}", hint=f"facets are: {', '.join(FACETS)}")
     request = as_request(request)
     query, _ = prepare(store, request.query, searcher, options_of(request))
-    dates = request_dates(request)
+    dates = request_filter(request)
     docs = sorted(docsets.matching(searcher, query, dates))
     return [_facet(searcher, name, query, dates, docs) for name in names]
 
@@ -134,7 +134,7 @@ def timeline(
         raise QueryError(f"unknown period {by!r}", hint=f"use one of: {', '.join(PERIODS)}")
     request = as_request(request)
     query, _ = prepare(store, request.query, searcher, options_of(request))
-    dates = request_dates(request)
+    dates = request_filter(request)
     matching = _dates(searcher, sorted(docsets.matching(searcher, query, dates)))
     counts = Counter(_period_start(d, by) for d in matching if d is not None)
     everything = Counter(

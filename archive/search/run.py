@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from whoosh.query import And, DateRange, Query
+from whoosh.query import And, DateRange, Query, Term
 from whoosh.searching import Searcher
 
 from archive.errors import QueryError
@@ -167,7 +167,7 @@ def _results(
     started = time.perf_counter()
     options = options_of(request)
     query, added = prepare(store, request.query, searcher, options)
-    found = _page(store, searcher, query, request, request_dates(request))
+    found = _page(store, searcher, query, request, request_filter(request))
     better = suggest(store, request.query, searcher, options, added) if suggestions else None
     if better is not None and better[1] <= found.articles:
         better = None
@@ -187,8 +187,27 @@ def _results(
     )
 
 
-def request_dates(request: SearchRequest) -> Query | None:
-    return date_filter(request.since, request.until)
+def request_filter(request: SearchRequest) -> Query | None:
+    """What the request's filters keep: its dates and its source."""
+    kept = [q for q in (date_filter(request.since, request.until), source_filter(request.source))]
+    found = [q for q in kept if q is not None]
+    return None if not found else found[0] if len(found) == 1 else And(found)
+
+
+def source_filter(source: str | None) -> Query | None:
+    """Articles from a source named by its words ("reuters" finds "Reuters")."""
+    if source is None:
+        return None
+    from archive.index.schema import name_analyzer
+
+    words = [token.text for token in name_analyzer()(source)]
+    if not words:
+        raise QueryError(f"no source is named {source!r}", hint="name it by a word: reuters")
+    return (
+        And([Term("outlet", word) for word in words])
+        if len(words) > 1
+        else Term("outlet", words[0])
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from whoosh.searching import Searcher
@@ -11,28 +12,38 @@ from archive.model import Results
 from archive.search.highlight import to_hit
 from archive.search.run import searching
 
+MOST_LIKE = 200  # articles like one that can be paged through
+
 
 def similar(
     store: Store,
     article_id: str,
     *,
     pagelen: int = 10,
+    page: int = 1,
     snippets: int = 3,
     searcher: Searcher | None = None,
 ) -> Results:
-    """Articles like the given one (Whoosh's more-like-this over the body)."""
+    """Articles like the given one (Whoosh's more-like-this over the body):
+    a page of the MOST_LIKE most alike."""
     started = time.perf_counter()
     article = store.get(article_id)
     with searching(store, searcher) as active:
         docnum = active.document_number(id=article.id)
         terms = active.key_terms([docnum], "body", numterms=12)
-        found = active.more_like(docnum, "body", text=article.body, top=pagelen, numterms=12)
-        hits = tuple(to_hit(hit, i + 1, snippets) for i, hit in enumerate(found))
+        found = active.more_like(docnum, "body", text=article.body, top=MOST_LIKE, numterms=12)
+        total = min(found.scored_length(), MOST_LIKE)
+        first = (page - 1) * pagelen
+        hits = tuple(
+            to_hit(found[i], i + 1, snippets) for i in range(first, min(first + pagelen, total))
+        )
     return Results(
         query=f"like:{article.id}",
-        total=len(hits),
+        total=total,
         hits=hits,
         elapsed=time.perf_counter() - started,
+        page=page,
+        pagecount=max(1, math.ceil(total / pagelen)),
         like=article,
         key_terms=surface_forms(store, article.body, [term for term, _ in terms]),
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import get_app_or_none
+from prompt_toolkit.application import get_app, get_app_or_none
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory, Suggestion
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import ThreadedCompleter
@@ -16,6 +16,7 @@ from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 from prompt_toolkit.search import SearchState
 from prompt_toolkit.styles import Style
@@ -33,7 +34,7 @@ from archive.search.run import completions
 from archive.shell.commands import ShellState, dispatch
 from archive.shell.completer import ShellCompleter
 from archive.shell.lexer import QueryLexer
-from archive.shell.pager import page
+from archive.shell.pager import Pager, page
 from archive.shell.preview import Previewer
 from archive.shell.toolbar import toolbar
 
@@ -52,6 +53,7 @@ STYLE = Style.from_dict(
         "toolbar.dim": "#8a8a8a",
         "toolbar.warning": "ansiyellow",
         "toolbar.status": "#8a8a8a",
+        "toolbar.filters": "ansicyan",
     }
 )
 
@@ -93,12 +95,37 @@ def build_session(
         vi_mode=state.settings.key_bindings == "vi",
         style=STYLE,
         bottom_toolbar=lambda: _toolbar(state, previewer, session.default_buffer),
+        key_bindings=_marker_keys(state),
     )
     if previewer is not None:
         session.default_buffer.on_text_changed += lambda buffer: previewer.submit(
             buffer.text, _typing(buffer.document)
         )
     return session
+
+
+def _marker_keys(state: ShellState) -> KeyBindings:
+    """On an empty line, Alt-Down and Alt-Up walk a marker through the page's
+    hits (the toolbar shows it) and Enter opens the marked one."""
+    keys = KeyBindings()
+    empty = Condition(lambda: not get_app().current_buffer.text)
+    walking = empty & Condition(lambda: state.results is not None and bool(state.results.hits))
+    marked = empty & Condition(lambda: state.marked() is not None)
+
+    @keys.add("escape", "down", filter=walking)
+    def _down(event: KeyPressEvent) -> None:
+        state.move_marker(+1)
+
+    @keys.add("escape", "up", filter=walking)
+    def _up(event: KeyPressEvent) -> None:
+        state.move_marker(-1)
+
+    @keys.add("enter", filter=marked)
+    def _open(event: KeyPressEvent) -> None:
+        event.current_buffer.text = f":open {state.marker}"
+        event.current_buffer.validate_and_handle()
+
+    return keys
 
 
 def _typing(document: Document) -> str:
@@ -174,7 +201,7 @@ def _start(
     config_file: Path | None,
     console: Console,
     errors: Console,
-    pager: Callable[[Console, RenderableType], None],
+    pager: Pager,
     traceback: bool,
 ) -> ShellState:
     """The settings read (their warnings said), the index opened (or seeded)."""
@@ -208,7 +235,7 @@ def main(
     input: Input | None = None,
     output: Output | None = None,
     console: Console | None = None,
-    pager: Callable[[Console, RenderableType], None] = page,
+    pager: Pager = page,
     traceback: bool = False,
 ) -> int:
     console = console or Console(highlight=False, emoji=False)
@@ -243,7 +270,10 @@ def run_lines(
         if not console.is_terminal:
             console = plain_console(sys.stdout)
     errors = errors or Console(stderr=True, highlight=False, emoji=False)
-    no_pager = lambda out, renderable: out.print(renderable)  # noqa: E731 (no terminal)
+
+    def no_pager(console: Console, renderable: RenderableType, pattern: str | None = None) -> None:
+        console.print(renderable)  # no terminal
+
     state = _start(location, config_file, console, errors, no_pager, traceback)
     try:
         for line in lines:

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from archive.config import PAGE_SIZES, Settings
@@ -20,11 +20,21 @@ from archive.errors import ArchiveError
 from archive.index.store import MIN_ID_PREFIX, LiveSearcher, Store
 from archive.locations import IndexLocation
 from archive.model import SORTS, Hit, Results, SearchRequest
-from archive.present.render import WARNING, article_view, results_view, safe, stats_view
+from archive.present.render import (
+    META,
+    WARNING,
+    article_view,
+    facets_view,
+    results_header,
+    results_view,
+    safe,
+    stats_view,
+)
+from archive.search.coverage import FACETS
 from archive.search.run import search
 from archive.search.show import highlight_article
 from archive.search.similar import similar
-from archive.shell.pager import page
+from archive.shell.pager import Pager, page, pattern_for
 
 # Whole lines that run a command without its colon, as in psql and pgcli.
 BARE_COMMANDS = {"quit": "quit", "exit": "quit", "help": "help"}
@@ -42,7 +52,7 @@ class ShellState:
     location: IndexLocation
     console: Console
     settings: Settings
-    pager: Callable[[Console, RenderableType], None] = page
+    pager: Pager = page
     traceback: bool = False  # show the traceback of an unexpected error
     # The current search: its query is "" until the first one.
     request: SearchRequest = field(default_factory=lambda: SearchRequest(""))
@@ -52,6 +62,8 @@ class ShellState:
     failures: int = 0  # lines that ended in an error
     searcher: LiveSearcher = field(init=False)
     articles: int = 0  # articles in the index when it was last searched
+    facets: tuple[str, ...] = ()  # counted beside each page of hits
+    marker: int | None = None  # the result marked from the keyboard (its rank)
 
     def __post_init__(self) -> None:
         self.searcher = LiveSearcher(self.store)
@@ -71,9 +83,83 @@ class ShellState:
         self.results = search(self.store, request, searcher=self.searcher.get())
         self.request = request
         self.articles = self.searcher.get().doc_count()
-        self.console.print(results_view(self.results))
+        self.show_results()
         if self.results.suggestion is not None:
             self.hint("press → (or Ctrl-F) on the next line to search for the suggestion")
+
+    def show_results(self) -> None:
+        """The current page of results (and its facets), through the pager if long."""
+        assert self.results is not None
+        self.marker = None
+        shown: list[RenderableType] = [results_view(self.results)]
+        if self.facets and self.results.like is None:
+            from archive.search.coverage import facets
+
+            found = facets(self.store, self.request, list(self.facets), self.searcher.get())
+            shown += [Text(), facets_view(found)]
+        self.show(Group(*shown), header=results_header(self.results))
+
+    def show(self, renderable: RenderableType, header: RenderableType | None = None) -> None:
+        """Print inline; through the pager when taller than the terminal (the
+        ``pager`` setting), and then the header again, to say what is current."""
+        console = self.console
+        if self.settings.pager and console.is_terminal:
+            with console.capture() as captured:
+                console.print(renderable)
+            if captured.get().count("\n") > console.height:
+                self.pager(console, renderable)
+                if header is not None:
+                    console.print(header)
+                return
+        console.print(renderable)
+
+    def marked(self) -> Hit | None:
+        """The hit the keyboard marker is on, if any."""
+        if self.marker is None or self.results is None:
+            return None
+        return next((hit for hit in self.results.hits if hit.rank == self.marker), None)
+
+    def move_marker(self, step: int) -> None:
+        """Move the marker to the next (+1) or previous (-1) hit of the page."""
+        hits = self.results.hits if self.results is not None else ()
+        if not hits:
+            return
+        ranks = [hit.rank for hit in hits]
+        if self.marker not in ranks:
+            self.marker = ranks[0] if step > 0 else ranks[-1]
+        else:
+            at = ranks.index(self.marker) + step
+            self.marker = ranks[max(0, min(at, len(ranks) - 1))]
+
+    def page_of_results(self, number: int, snippets: int | None = None) -> Results:
+        """Page ``number`` of the current results (a search's or more-like-this')."""
+        assert self.results is not None
+        snippets = self.request.snippets if snippets is None else snippets
+        if self.results.like is not None:
+            return similar(
+                self.store,
+                self.results.like.id,
+                pagelen=self.request.limit,
+                page=number,
+                snippets=snippets,
+                searcher=self.searcher.get(),
+            )
+        request = replace(self.request, page=number, snippets=snippets)
+        return search(self.store, request, searcher=self.searcher.get())
+
+    def every_result(self) -> Results:
+        """The whole current result set, every page as one."""
+        assert self.results is not None
+        if self.results.like is not None:
+            return similar(
+                self.store,
+                self.results.like.id,
+                pagelen=max(self.results.total, 1),
+                snippets=self.request.snippets,
+                searcher=self.searcher.get(),
+            )
+        request = replace(self.request, page=1, limit=max(self.results.total, 1))
+        return search(self.store, request, searcher=self.searcher.get())
 
     def change(self, message: str, **changes: object) -> None:
         """Change the search's options and re-run it (or say what will happen)."""
@@ -88,25 +174,18 @@ class ShellState:
         if self.results is None:
             raise CommandError("no results yet: search for something first")
         number = _number(arg, "a result number")
-        if self.results.like is None and self.query is not None:
-            if not self.results.total:
-                raise CommandError("there are no results: search for something else first")
-            if not 1 <= number <= self.results.total:
-                raise CommandError(
-                    f"there is no result {number}; results run 1-{self.results.total}"
-                )
-            page_number = (number - 1) // self.request.limit + 1
-            if page_number != self.results.page:
-                request = replace(self.request, page=page_number, snippets=0)
-                found = search(self.store, request, searcher=self.searcher.get())
-                for hit in found.hits:
-                    if hit.rank == number:
-                        return hit
-                raise CommandError(f"result {number} is gone: the index changed; search again")
+        if not self.results.total:
+            raise CommandError("there are no results: search for something else first")
+        if not 1 <= number <= self.results.total:
+            raise CommandError(f"there is no result {number}; results run 1-{self.results.total}")
         for hit in self.results.hits:
             if hit.rank == number:
                 return hit
-        raise CommandError(f"there is no result {number} in the current list")
+        found = self.page_of_results((number - 1) // self.request.limit + 1, snippets=0)
+        for hit in found.hits:
+            if hit.rank == number:
+                return hit
+        raise CommandError(f"result {number} is gone: the index changed; search again")
 
     def hint(self, message: str) -> None:
         (self.errors or self.console).print(Text(safe(message), style=WARNING))
@@ -212,7 +291,10 @@ def _open(state: ShellState, arg: str) -> None:
         terms = " OR ".join(state.results.key_terms)
         request = SearchRequest(terms) if terms else None
     shown = highlight_article(state.store, article_id, request)
-    state.pager(state.console, article_view(shown))
+    article = shown.article
+    words = [article.title[a:b] for a, b in shown.title_matches]
+    words += [article.body[a:b] for a, b in shown.body_matches]
+    state.pager(state.console, article_view(shown), pattern=pattern_for(words))
 
 
 def _is_article_id(arg: str) -> bool:
@@ -224,7 +306,7 @@ def _is_article_id(arg: str) -> bool:
     )
 
 
-@command("more", "more articles like result N", ":more 2", ("like",))
+@command("more", "articles like result N: they become the current results", ":more 2", ("like",))
 def _more(state: ShellState, arg: str) -> None:
     hit = state.hit(arg)
     state.results = similar(
@@ -234,18 +316,22 @@ def _more(state: ShellState, arg: str) -> None:
         snippets=state.request.snippets,
         searcher=state.searcher.get(),
     )
-    state.console.print(results_view(state.results))
+    state.show_results()
 
 
 def _turn(state: ShellState, step: int) -> None:
     results = state.results
-    if results is None or state.query is None or results.like is not None:
+    if results is None:
         raise CommandError("no pages to turn: search for something first")
     target = results.page + step
     if not 1 <= target <= results.pagecount:
         where = "last" if step > 0 else "first"
         raise CommandError(f"this is the {where} page ({results.page} of {results.pagecount})")
-    state.run_query(results.query, target)
+    if results.like is None:
+        state.run_query(results.query, target)
+    else:
+        state.results = state.page_of_results(target)
+        state.show_results()
 
 
 @command("next", "the next page of results", ":next", ("n",))
@@ -307,6 +393,127 @@ def _all(state: ShellState, arg: str) -> None:
     _toggle(state, arg, "all_copies", "every copy will be shown", "one hit per story")
 
 
+def _filter(state: ShellState, name: str, arg: str, said: str) -> None:
+    """Set (or, with no argument, drop) a date or source filter, and re-run."""
+    from archive.search.run import date_filter, source_filter
+
+    value = arg or None
+    changed = replace(state.request, **{name: value})  # type: ignore[arg-type]
+    date_filter(changed.since, changed.until)  # a date it cannot read says so here
+    source_filter(changed.source)
+    state.change(f"{said} {value}" if value else f"no {name} filter", **{name: value})
+
+
+@command("since", "only articles from this day on (no date: any day)", ":since -7days")
+def _since(state: ShellState, arg: str) -> None:
+    _filter(state, "since", arg, "articles from")
+
+
+@command("until", "only articles up to the end of this day", ":until 2025-11-30")
+def _until(state: ShellState, arg: str) -> None:
+    _filter(state, "until", arg, "articles up to")
+
+
+@command("source", "only articles from this source (no name: any)", ":source reuters")
+def _source(state: ShellState, arg: str) -> None:
+    _filter(state, "source", arg, "articles from the source")
+
+
+@command(
+    "facet",
+    "count the hits by source, author, tags or date (again: stop)",
+    ":facet source",
+    arguments=FACETS,
+)
+def _facet(state: ShellState, arg: str) -> None:
+    if arg not in FACETS:
+        raise CommandError(f"facets are: {', '.join(FACETS)}")
+    shown = state.facets
+    state.facets = tuple(f for f in shown if f != arg) if arg in shown else (*shown, arg)
+    said = f"counts by {arg}" if arg in state.facets else f"no counts by {arg}"
+    if state.query is not None:
+        state.run_query(state.query, state.request.page)
+    else:
+        state.hint(f"{said} beside the hits")
+
+
+@command("filters", "the filters and options in use", ":filters")
+def _filters(state: ShellState, arg: str) -> None:
+    state.console.print(Text(filters_line(state) or "no filters: every article", style=META))
+
+
+def filters_line(state: ShellState) -> str:
+    """The active filters and options, in the words of their commands."""
+    request = state.request
+    parts = [
+        f":since {request.since}" if request.since else "",
+        f":until {request.until}" if request.until else "",
+        f":source {request.source}" if request.source else "",
+        *(f":facet {name}" for name in state.facets),
+        ":any on" if request.any_words else "",
+        ":exact on" if request.exact else "",
+        ":all on" if request.all_copies else "",
+        f":sort {request.sort}" if request.sort != "relevance" else "",
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+@command("clear", "drop the date and source filters and the facets", ":clear")
+def _clear(state: ShellState, arg: str) -> None:
+    state.facets = ()
+    state.change("no filters", since=None, until=None, source=None)
+
+
+SAVERS = {".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".jsonl": "jsonl"}
+
+
+@command(
+    "save",
+    "every result (all pages) to FILE: .md, .csv, .json or .jsonl",
+    ":save oil.md",
+    arguments=tuple(SAVERS),
+)
+def _save(state: ShellState, arg: str) -> None:
+    save(state, arg, replacing=False)
+
+
+@command("save!", "the same, replacing FILE if it exists", ":save! oil.csv")
+def _save_over(state: ShellState, arg: str) -> None:
+    save(state, arg, replacing=True)
+
+
+def save(state: ShellState, arg: str, replacing: bool) -> None:
+    from pathlib import Path
+
+    from archive.present import formats
+
+    if state.results is None:
+        raise CommandError("no results to save: search for something first")
+    if not arg:
+        raise CommandError("name a file: :save results.md (.md, .csv, .json or .jsonl)")
+    path = Path(arg).expanduser()
+    kind = SAVERS.get(path.suffix.lower())
+    if kind is None:
+        raise CommandError(
+            f"cannot tell a format from {arg!r}: end it in .md, .csv, .json or .jsonl"
+        )
+    if path.exists() and not replacing:
+        raise CommandError(f"{arg} exists: :save! {arg} replaces it")
+    whole = state.every_result()
+    text = {
+        "md": formats.results_markdown,
+        "csv": formats.results_csv,
+        "jsonl": formats.results_jsonl,
+        "json": lambda found: formats.dumps(formats.results_json(found)),
+    }[kind](whole)
+    try:
+        path.write_text(text if text.endswith("\n") or not text else text + "\n", "utf-8")
+    except OSError as err:
+        raise CommandError(f"cannot write {arg}: {err.strerror or err}") from None
+    said = f"{len(whole.hits):,} {'result' if len(whole.hits) == 1 else 'results'}"
+    state.console.print(Text(f"saved {said} to {safe(str(path))}", style=META))
+
+
 @command(
     "timeline",
     "coverage of the current query per day, week or month",
@@ -333,7 +540,9 @@ def _help(state: ShellState, arg: str) -> None:
     state.console.print(
         Text(
             "Type words to search (Tab completes words and fields). Ctrl-C clears the line, "
-            "Ctrl-R searches history, Ctrl-D quits. help and quit work without the colon; "
+            "Ctrl-R searches history, Ctrl-D quits. On an empty line Alt-Down and Alt-Up "
+            "walk the hits and Enter opens the marked one. Pages taller than the terminal "
+            "open in the pager. help and quit work without the colon; "
             'to search for such a word alone, quote it: "help".'
         )
     )

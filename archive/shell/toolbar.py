@@ -5,7 +5,7 @@ from __future__ import annotations
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from archive.present.render import safe
-from archive.shell.commands import ShellState
+from archive.shell.commands import ShellState, filters_line
 from archive.shell.preview import Previewer, wanted
 
 
@@ -18,7 +18,20 @@ def toolbar(
         completing = _completions_line(previewer, text, word)
         if completing:
             lines += [*_fit(completing, width), ("", "\n")]
-    return lines + _fit(_status_line(state), width)
+    for status in _lines(_status_line(state)):
+        lines += [*_fit(status, width), ("", "\n")]
+    return lines[:-1]
+
+
+def _lines(pieces: StyleAndTextTuples) -> list[StyleAndTextTuples]:
+    """Pieces split into lines at the newline pieces."""
+    found: list[StyleAndTextTuples] = [[]]
+    for piece in pieces:
+        if piece[1] == "\n":
+            found.append([])
+        else:
+            found[-1].append(piece)
+    return found
 
 
 def _completions_line(previewer: Previewer, text: str, word: str) -> StyleAndTextTuples:
@@ -66,7 +79,16 @@ def _status_line(state: ShellState) -> StyleAndTextTuples:
         f" {state.location.path} · {state.articles:,} articles · "
         f"sort: {state.request.sort} · {paging} · {state.request.limit} per page"
     )
-    return [("class:toolbar.status", safe(status))]
+    line: StyleAndTextTuples = []
+    marked = state.marked()
+    if marked is not None:
+        title = marked.title or "(untitled)"
+        line += [("class:toolbar.count", f" → {marked.rank}. "), ("", safe(title))]
+        line += [("class:toolbar.dim", "  Enter opens it · Alt-↑/↓ moves"), ("", "\n")]
+    filters = filters_line(state)
+    if filters:
+        line += [("class:toolbar.filters", f" filters: {safe(filters)}"), ("", "\n")]
+    return [*line, ("class:toolbar.status", safe(status))]
 
 
 def _fit(pieces: StyleAndTextTuples, width: int) -> StyleAndTextTuples:
