@@ -61,11 +61,11 @@ def term(isolated: Path) -> Iterator[Tmux]:
     subprocess.run(["tmux", "-S", str(server.socket), "kill-server"], capture_output=True)
 
 
-def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> None:
-    index = shlex.quote(str(seeded.path))
-    program = f"{shlex.quote(sys.executable)} -m archive --index-dir {index}"
+def start_shell(term: Tmux, index: Path, isolated: Path) -> None:
+    """The shell on ``index`` in the tmux window, started in ``isolated``."""
+    program = f"{shlex.quote(sys.executable)} -m archive --index-dir {shlex.quote(str(index))}"
     term.start(
-        f"{program} shell; echo EXIT-STATUS=$?; sleep 60",
+        f"cd {shlex.quote(str(isolated))} && {program} shell; echo EXIT-STATUS=$?; sleep 60",
         {
             "ARCHIVE_DATA_DIR": str(isolated / "data"),
             "ARCHIVE_CONFIG": str(isolated / "config.toml"),
@@ -74,6 +74,10 @@ def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> 
             "LESS": "R",  # what the test reads off the screen does not hang on the user's less
         },
     )
+
+
+def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> None:
+    start_shell(term, seeded.path, isolated)
     term.wait_for(lambda s: "search>" in s and "articles" in s)
 
     # A partial word: the toolbar says what it can become; Tab completes it on the line.
@@ -113,17 +117,7 @@ def test_shell_in_a_real_terminal(term: Tmux, seeded: Store, isolated: Path) -> 
 def test_filter_page_walk_open_and_save_in_a_real_terminal(
     term: Tmux, grown: Path, isolated: Path
 ) -> None:
-    program = f"{shlex.quote(sys.executable)} -m archive --index-dir {shlex.quote(str(grown))}"
-    term.start(
-        f"cd {shlex.quote(str(isolated))} && {program} shell; echo EXIT-STATUS=$?; sleep 60",
-        {
-            "ARCHIVE_DATA_DIR": str(isolated / "data"),
-            "ARCHIVE_CONFIG": str(isolated / "config.toml"),
-            "TERM": "xterm-256color",
-            "PAGER": "less",
-            "LESS": "R",
-        },
-    )
+    start_shell(term, grown, isolated)
     term.wait_for(lambda s: "search>" in s and "articles" in s)
 
     # A filter before any query: the toolbar shows it from then on.

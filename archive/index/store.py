@@ -109,22 +109,9 @@ class Store:
                 clean_leftovers(self.path)
                 self.ix = _opened(self.path)
                 yield
-                self._derive()
+                self.ix = _derive(self.path)
             finally:
                 self._writing = False
-
-    def _derive(self) -> None:
-        """Arrays for the segments that lack them; without them (a full disk,
-        say) searches read the segments through Whoosh, slower but the same."""
-        from archive.index import derived
-
-        try:
-            self.ix = _opened(self.path)
-            with self.ix.reader() as reader:
-                derived.ensure(self.path, reader)
-        except (OSError, ValueError) as err:
-            message = f"archive: search arrays not written ({err}); searches will be slower"
-            print(message, file=sys.stderr, flush=True)
 
     def session(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Session:
         """A writing session: one writer, one commit (use it as a context manager).
@@ -208,6 +195,22 @@ def _opened(path: Path) -> whoosh_index.Index:
             f"the index at {path} is damaged and cannot be opened ({detail[:100]})",
             hint="'archive rebuild' re-creates it from its sources",
         ) from err
+
+
+def _derive(path: Path) -> Any:
+    """The index reopened, each segment that lacks them given its arrays.
+    Without them (a full disk, say) searches read the segments through
+    Whoosh: slower, the same results."""
+    from archive.index import derived
+
+    ix = _opened(path)
+    try:
+        with ix.reader() as reader:
+            derived.ensure(path, reader)
+    except (OSError, ValueError) as err:
+        message = f"archive: search arrays not written ({err}); searches will be slower"
+        print(message, file=sys.stderr, flush=True)
+    return ix
 
 
 def _writer(store: Store, parallel: bool) -> Any:

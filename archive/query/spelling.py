@@ -36,6 +36,10 @@ class Lexicon(Protocol):
         """Words with the word's first letter: those within two edits are taken."""
         ...
 
+    def bound(self, word: str) -> int:
+        """At least the word's frequency, cheaply: words below the bar are passed over."""
+        ...
+
 
 class WhooshLexicon:
     """The lexicon read through Whoosh, segment by segment."""
@@ -45,6 +49,9 @@ class WhooshLexicon:
 
     def frequency(self, word: str) -> int:
         return frequency(self.reader, word)
+
+    def bound(self, word: str) -> int:
+        return self.frequency(word)
 
     def near(self, word: str) -> Iterable[str]:
         found = set()
@@ -98,6 +105,8 @@ def _nearest(lexicon: Lexicon, word: str, own: int) -> str | None:
     found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
     for candidate, distance, _ in found:
         if candidate == word or (own and distance > 1) or len(candidate) < MIN_WORD:
+            continue
+        if lexicon.bound(candidate) < max(1, MUCH_MORE_FREQUENT * own):
             continue
         common = lexicon.frequency(candidate)
         if common < max(1, MUCH_MORE_FREQUENT * own) or candidate in STOP_WORDS:

@@ -26,6 +26,7 @@ from archive.query import spelling, tokens
 from archive.query.dates import span
 from archive.search import snippets
 from archive.search.engine import Engine, engine_for
+from archive.search.feedback import feedback
 from archive.search.snippets import query_words
 from archive.whoosh_ext import postings as docsets
 
@@ -260,14 +261,14 @@ def matches(
     """Every article the query matches (within the dates) and its score.
 
     Any-word queries are ranked as a bag of words: a word typed twice counts
-    twice, and the top articles' words refine the order (Engine.feedback).
+    twice, and the top articles' words refine the order (archive.search.feedback).
     """
     engine = engine_for(store.path, searcher)
     typed = Counter(terms(request.query)) if request.any_words else Counter()
     weights = {word: float(count) for word, count in typed.items()}
     found = engine.evaluate(And([query, dates]) if dates is not None else query, weights)
     if request.any_words and not request.by_date:
-        found = engine.feedback(query, found, weights)
+        found = feedback(engine, query, found, weights)
     return engine, found.docnums(engine.parts), found.score_array()
 
 

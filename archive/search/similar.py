@@ -9,8 +9,8 @@ from whoosh.searching import Searcher
 
 from archive.index.store import Store
 from archive.model import Results
-from archive.search.highlight import to_hit
 from archive.search.run import searching
+from archive.search.snippets import hit
 
 MOST_LIKE = 200  # articles like one that can be paged through
 
@@ -34,8 +34,11 @@ def similar(
         found = active.more_like(docnum, "body", text=article.body, top=MOST_LIKE, numterms=12)
         total = min(found.scored_length(), MOST_LIKE)
         first = (page - 1) * pagelen
+        stems = frozenset(term for term, _ in terms)
+        words = {"title": stems, "body": stems}
         hits = tuple(
-            to_hit(found[i], i + 1, snippets) for i in range(first, min(first + pagelen, total))
+            hit(active.stored_fields(found[i].docnum), i + 1, found[i].score, words, snippets)
+            for i in range(first, min(first + pagelen, total))
         )
     return Results(
         query=f"like:{article.id}",

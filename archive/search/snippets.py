@@ -90,7 +90,7 @@ def snippets(text: str, terms: frozenset[str], top: int = 3) -> list[Snippet]:
         return []
     found = [f for f in _fragments(tokens(text, terms)) if f[2]]
     best = heapq.nlargest(top, found, key=_score)
-    return _distinct([_snippet(text, *fragment) for fragment in sorted(best, key=lambda f: f[0])])
+    return distinct([_snippet(text, *fragment) for fragment in sorted(best, key=lambda f: f[0])])
 
 
 def _fragments(words: list[Token]) -> Iterator[tuple[int, int, list[Token]]]:
@@ -148,7 +148,7 @@ def _snippet(text: str, start: int, end: int, matched: list[Token]) -> Snippet:
     )
 
 
-def _distinct(found: list[Snippet]) -> list[Snippet]:
+def distinct(found: list[Snippet]) -> list[Snippet]:
     """Drop fragments whose text another fragment already shows."""
     kept: list[Snippet] = []
     for snippet in found:
@@ -158,7 +158,7 @@ def _distinct(found: list[Snippet]) -> list[Snippet]:
     return kept
 
 
-def _lede(body: str) -> Snippet:
+def lede(body: str) -> Snippet:
     if len(body) <= LEDE_CHARS:
         return Snippet(text=body, starts_text=True, ends_text=True)
     cut = body[:LEDE_CHARS].rsplit(" ", 1)[0]
@@ -177,7 +177,7 @@ def hit(
     body = fields.get("body") or ""  # headline-only items index no body
     found = snippets(body, words.get("body", frozenset()), top) if body else []
     if not found and body and top:
-        found = [_lede(body)]  # matched in the title only: show the lede
+        found = [lede(body)]  # matched in the title only: show the lede
     title = fields.get("title", "")
     return Hit(
         rank=rank,

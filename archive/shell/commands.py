@@ -21,7 +21,6 @@ from archive.index.store import MIN_ID_PREFIX, LiveSearcher, Store
 from archive.locations import IndexLocation
 from archive.model import SORTS, Hit, Results, SearchRequest
 from archive.present.render import (
-    META,
     WARNING,
     article_view,
     facets_view,
@@ -30,7 +29,6 @@ from archive.present.render import (
     safe,
     stats_view,
 )
-from archive.search.coverage import FACETS
 from archive.search.run import search
 from archive.search.show import highlight_article
 from archive.search.similar import similar
@@ -145,20 +143,6 @@ class ShellState:
                 searcher=self.searcher.get(),
             )
         request = replace(self.request, page=number, snippets=snippets)
-        return search(self.store, request, searcher=self.searcher.get())
-
-    def every_result(self) -> Results:
-        """The whole current result set, every page as one."""
-        assert self.results is not None
-        if self.results.like is not None:
-            return similar(
-                self.store,
-                self.results.like.id,
-                pagelen=max(self.results.total, 1),
-                snippets=self.request.snippets,
-                searcher=self.searcher.get(),
-            )
-        request = replace(self.request, page=1, limit=max(self.results.total, 1))
         return search(self.store, request, searcher=self.searcher.get())
 
     def change(self, message: str, **changes: object) -> None:
@@ -391,127 +375,6 @@ def _exact(state: ShellState, arg: str) -> None:
 )
 def _all(state: ShellState, arg: str) -> None:
     _toggle(state, arg, "all_copies", "every copy will be shown", "one hit per story")
-
-
-def _filter(state: ShellState, name: str, arg: str, said: str) -> None:
-    """Set (or, with no argument, drop) a date or source filter, and re-run."""
-    from archive.search.run import date_filter, source_filter
-
-    value = arg or None
-    changed = replace(state.request, **{name: value})  # type: ignore[arg-type]
-    date_filter(changed.since, changed.until)  # a date it cannot read says so here
-    source_filter(changed.source)
-    state.change(f"{said} {value}" if value else f"no {name} filter", **{name: value})
-
-
-@command("since", "only articles from this day on (no date: any day)", ":since -7days")
-def _since(state: ShellState, arg: str) -> None:
-    _filter(state, "since", arg, "articles from")
-
-
-@command("until", "only articles up to the end of this day", ":until 2025-11-30")
-def _until(state: ShellState, arg: str) -> None:
-    _filter(state, "until", arg, "articles up to")
-
-
-@command("source", "only articles from this source (no name: any)", ":source reuters")
-def _source(state: ShellState, arg: str) -> None:
-    _filter(state, "source", arg, "articles from the source")
-
-
-@command(
-    "facet",
-    "count the hits by source, author, tags or date (again: stop)",
-    ":facet source",
-    arguments=FACETS,
-)
-def _facet(state: ShellState, arg: str) -> None:
-    if arg not in FACETS:
-        raise CommandError(f"facets are: {', '.join(FACETS)}")
-    shown = state.facets
-    state.facets = tuple(f for f in shown if f != arg) if arg in shown else (*shown, arg)
-    said = f"counts by {arg}" if arg in state.facets else f"no counts by {arg}"
-    if state.query is not None:
-        state.run_query(state.query, state.request.page)
-    else:
-        state.hint(f"{said} beside the hits")
-
-
-@command("filters", "the filters and options in use", ":filters")
-def _filters(state: ShellState, arg: str) -> None:
-    state.console.print(Text(filters_line(state) or "no filters: every article", style=META))
-
-
-def filters_line(state: ShellState) -> str:
-    """The active filters and options, in the words of their commands."""
-    request = state.request
-    parts = [
-        f":since {request.since}" if request.since else "",
-        f":until {request.until}" if request.until else "",
-        f":source {request.source}" if request.source else "",
-        *(f":facet {name}" for name in state.facets),
-        ":any on" if request.any_words else "",
-        ":exact on" if request.exact else "",
-        ":all on" if request.all_copies else "",
-        f":sort {request.sort}" if request.sort != "relevance" else "",
-    ]
-    return " · ".join(part for part in parts if part)
-
-
-@command("clear", "drop the date and source filters and the facets", ":clear")
-def _clear(state: ShellState, arg: str) -> None:
-    state.facets = ()
-    state.change("no filters", since=None, until=None, source=None)
-
-
-SAVERS = {".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".jsonl": "jsonl"}
-
-
-@command(
-    "save",
-    "every result (all pages) to FILE: .md, .csv, .json or .jsonl",
-    ":save oil.md",
-    arguments=tuple(SAVERS),
-)
-def _save(state: ShellState, arg: str) -> None:
-    save(state, arg, replacing=False)
-
-
-@command("save!", "the same, replacing FILE if it exists", ":save! oil.csv")
-def _save_over(state: ShellState, arg: str) -> None:
-    save(state, arg, replacing=True)
-
-
-def save(state: ShellState, arg: str, replacing: bool) -> None:
-    from pathlib import Path
-
-    from archive.present import formats
-
-    if state.results is None:
-        raise CommandError("no results to save: search for something first")
-    if not arg:
-        raise CommandError("name a file: :save results.md (.md, .csv, .json or .jsonl)")
-    path = Path(arg).expanduser()
-    kind = SAVERS.get(path.suffix.lower())
-    if kind is None:
-        raise CommandError(
-            f"cannot tell a format from {arg!r}: end it in .md, .csv, .json or .jsonl"
-        )
-    if path.exists() and not replacing:
-        raise CommandError(f"{arg} exists: :save! {arg} replaces it")
-    whole = state.every_result()
-    text = {
-        "md": formats.results_markdown,
-        "csv": formats.results_csv,
-        "jsonl": formats.results_jsonl,
-        "json": lambda found: formats.dumps(formats.results_json(found)),
-    }[kind](whole)
-    try:
-        path.write_text(text if text.endswith("\n") or not text else text + "\n", "utf-8")
-    except OSError as err:
-        raise CommandError(f"cannot write {arg}: {err.strerror or err}") from None
-    said = f"{len(whole.hits):,} {'result' if len(whole.hits) == 1 else 'results'}"
-    state.console.print(Text(f"saved {said} to {safe(str(path))}", style=META))
 
 
 @command(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from archive.present.render import safe
-from archive.shell.commands import ShellState, filters_line
+from archive.shell.commands import ShellState
+from archive.shell.keeping import filters_line
 from archive.shell.preview import Previewer, wanted
 
 

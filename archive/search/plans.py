@@ -1,0 +1,227 @@
+"""Query plans: a Whoosh query compiled into operations on the engine's arrays.
+
+Each plan takes the engine and the words' weights and gives Matches. OR and
+AND of text words are one BM25F sum; AND, OR and NOT of anything else
+combine masks; a phrase checks positions only for the articles holding all
+its words; a date range compares a column; what the arrays do not hold is
+matched by Whoosh and used as a filter, unscored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from whoosh.query import (
+    And,
+    AndMaybe,
+    AndNot,
+    DateRange,
+    DisjunctionMax,
+    Every,
+    MultiTerm,
+    Not,
+    NullQuery,
+    Or,
+    Phrase,
+    Query,
+    Term,
+)
+
+from archive.index.derived import TEXT_FIELDS
+from archive.search.engine import Engine, Matches
+from archive.whoosh_ext.terms import pattern_words
+
+Plan = Callable[[Engine, dict[str, float]], Matches]
+
+
+def compile_query(query: Query, engine: Engine) -> Plan:
+    """A plan for ``query``."""
+    if query is NullQuery or isinstance(query, type(NullQuery)):
+        return lambda e, w: e.nothing()
+    if isinstance(query, Every):
+        return lambda e, w: e.everything()
+    words = text_words(query, engine)
+    if words is not None:
+        return lambda e, w: e.words(words, w)
+    if isinstance(query, Or | DisjunctionMax) and getattr(query, "minmatch", 0) <= 1:
+        return _any([compile_query(child, engine) for child in _merged(query.subqueries, engine)])
+    if isinstance(query, And):
+        wanted = [compile_query(q, engine) for q in query.subqueries if not isinstance(q, Not)]
+        unwanted = [compile_query(q.query, engine) for q in query.subqueries if isinstance(q, Not)]
+        plan = _all(wanted) if wanted else (lambda e, w: e.everything())
+        return _without(plan, _any(unwanted)) if unwanted else plan
+    if isinstance(query, AndNot):
+        return _without(compile_query(query.a, engine), compile_query(query.b, engine))
+    if isinstance(query, Not):
+        return _without(lambda e, w: e.everything(), compile_query(query.query, engine))
+    if isinstance(query, AndMaybe):
+        return _maybe(compile_query(query.a, engine), compile_query(query.b, engine))
+    if isinstance(query, DateRange):
+        bounds = (query.start, query.end, query.startexcl, query.endexcl)
+        return lambda e, w: e.dates(*bounds)
+    if isinstance(query, Phrase) and query.fieldname in TEXT_FIELDS:
+        return _phrase(query, engine)
+    return _filter(query)  # what the arrays do not hold: Whoosh matches it, unscored
+
+
+def text_words(query: Query, engine: Engine) -> dict[str, dict[str, float]] | None:
+    """The words of a query made only of title and body terms, ORed (with each
+    word's boost per field), or None."""
+    leaves = _disjunction_leaves(query)
+    if leaves is None:
+        return None
+    words: dict[str, dict[str, float]] = {}
+    for leaf in leaves:
+        if leaf.fieldname not in TEXT_FIELDS:
+            return None
+        texts = (
+            [leaf.text]
+            if isinstance(leaf, Term)
+            else [_text(t) for t in pattern_words(leaf, engine.searcher.reader())]
+        )
+        for text in texts:
+            fields = words.setdefault(_text(text), {})
+            fields[leaf.fieldname] = max(fields.get(leaf.fieldname, 0.0), leaf.boost)
+    return words
+
+
+def _disjunction_leaves(query: Query) -> list[Any] | None:
+    """The terms (and word patterns) of a tree of ORs, or None if it holds anything else."""
+    if isinstance(query, Term) or (
+        isinstance(query, MultiTerm) and not isinstance(query, Every | DateRange)
+    ):
+        return [query]
+    if isinstance(query, Or | DisjunctionMax) and getattr(query, "minmatch", 0) <= 1:
+        found: list[Any] = []
+        for child in query.subqueries:
+            leaves = _disjunction_leaves(child)
+            if leaves is None:
+                return None
+            found += leaves
+        return found
+    return None
+
+
+def _merged(queries: list[Query], engine: Engine) -> list[Query]:
+    """The children of an OR, its text terms gathered into one OR (one BM25F sum)."""
+    words = [q for q in queries if text_words(q, engine) is not None]
+    rest = [q for q in queries if text_words(q, engine) is None]
+    return ([Or(words)] if words else []) + rest
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _any(plans: list[Plan]) -> Plan:
+    def run(engine: Engine, weights: dict[str, float]) -> Matches:
+        found = [plan(engine, weights) for plan in plans]
+        if not found:
+            return engine.nothing()
+        masks = [
+            np.logical_or.reduce([f.masks[i] for f in found]) for i in range(len(engine.parts))
+        ]
+        scores = [np.sum([f.scores[i] for f in found], axis=0) for i in range(len(engine.parts))]
+        return Matches(masks, scores)
+
+    return run
+
+
+def _all(plans: list[Plan]) -> Plan:
+    def run(engine: Engine, weights: dict[str, float]) -> Matches:
+        found = [plan(engine, weights) for plan in plans]
+        masks = [
+            np.logical_and.reduce([f.masks[i] for f in found]) for i in range(len(engine.parts))
+        ]
+        scores = [
+            np.where(masks[i], np.sum([f.scores[i] for f in found], axis=0), 0).astype(np.float32)
+            for i in range(len(engine.parts))
+        ]
+        return Matches(masks, scores)
+
+    return run
+
+
+def _without(kept: Plan, dropped: Plan) -> Plan:
+    def run(engine: Engine, weights: dict[str, float]) -> Matches:
+        found, gone = kept(engine, weights), dropped(engine, weights)
+        masks = [mask & ~out for mask, out in zip(found.masks, gone.masks, strict=True)]
+        return Matches(masks, found.scores)
+
+    return run
+
+
+def _maybe(required: Plan, optional: Plan) -> Plan:
+    def run(engine: Engine, weights: dict[str, float]) -> Matches:
+        found, extra = required(engine, weights), optional(engine, weights)
+        scores = [
+            s + np.where(m, e, 0)
+            for s, m, e in zip(found.scores, extra.masks, extra.scores, strict=True)
+        ]
+        return Matches(found.masks, [s.astype(np.float32) for s in scores])
+
+    return run
+
+
+def _filter(query: Query) -> Plan:
+    def run(engine: Engine, weights: dict[str, float]) -> Matches:
+        from archive.whoosh_ext.postings import matching
+
+        return engine.from_docnums(matching(engine.searcher, query))
+
+    return run
+
+
+def _phrase(query: Phrase, engine: Engine) -> Plan:
+    """Articles holding every word, the words then checked at their positions."""
+    field, boost = query.fieldname, query.boost
+    words = {_text(word): {field: boost} for word in query.words}
+    each = [_word(word, fields) for word, fields in words.items()]
+    candidates = _all(each) if each else (lambda e, w: e.nothing())
+
+    def run(engine: Engine, weights: dict[str, float]) -> Matches:
+        found = candidates(engine, weights)
+        for mask, part in zip(found.masks, engine.parts, strict=True):
+            docnums = np.flatnonzero(mask)
+            if not len(docnums):
+                continue
+            # One pass along each word's postings, stopping only at the candidates.
+            positions = [_positions(part.reader, field, word, docnums) for word in query.words]
+            for docnum in docnums.tolist():
+                if not _in_order([found_at[docnum] for found_at in positions], query.slop):
+                    mask[docnum] = False
+        return found
+
+    return run
+
+
+def _word(word: str, fields: dict[str, float]) -> Plan:
+    return lambda engine, weights: engine.words({word: fields}, weights)
+
+
+def _positions(reader: Any, field: str, word: Any, docnums: np.ndarray) -> dict[int, list[int]]:
+    """Where the word stands in each of these articles (which all hold it)."""
+    matcher = reader.postings(field, word)
+    found: dict[int, list[int]] = {}
+    for docnum in docnums.tolist():
+        matcher.skip_to(docnum)
+        found[docnum] = matcher.value_as("positions") if matcher.id() == docnum else []
+    return found
+
+
+def _in_order(positions: list[list[int]], slop: int) -> bool:
+    """Whether the words stand in this order (each within ``slop`` of the last)."""
+    following = [set(each) for each in positions[1:]]
+    for start in positions[0]:
+        position, found = start, True
+        for later in following:
+            near = [p for p in later if position < p <= position + slop]
+            if not near:
+                found = False
+                break
+            position = min(near)
+        if found:
+            return True
+    return False
