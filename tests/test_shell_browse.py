@@ -169,3 +169,31 @@ def test_open_tells_the_pager_the_words_to_find(grown: Path) -> None:
     out = run_keys("yukos\r:open 1\r:q\r", grown)
     pattern = out.split("<<pager ", 1)[1].split("\n", 1)[0]
     assert re.search(pattern, "Yukos"), pattern
+
+
+def test_watch_saves_the_search_and_the_banner_tells_what_is_new(
+    grown: Path, tmp_path: Path
+) -> None:
+    from archive.follow.table import FollowTable
+
+    code, out = session(":since 1987-01-01\noil\n:watch oil-desk\n:q\n", grown)
+    assert code == 0 and "watching oil-desk" in out
+    table = FollowTable(grown)
+    [watch] = table.watches()
+    table.close()
+    assert (watch.name, watch.request.query, watch.request.since) == (
+        "oil-desk",
+        "oil",
+        "1987-01-01",
+    )
+    code, out = session(":q\n", grown)
+    assert "new matches" not in out
+    note = tmp_path / "new.jsonl"
+    note.write_text(
+        json.dumps({"title": "Oil output", "body": "Oil output rose.", "date": "2026-11-30"})
+        + "\n",
+        "utf-8",
+    )
+    assert cli_main(["--index-dir", str(grown), "index", str(note)]) == 0
+    code, out = session(":q\n", grown)
+    assert "1 watched search has new matches: oil-desk" in out

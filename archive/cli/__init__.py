@@ -18,6 +18,7 @@ import click
 
 from archive.cli.env import Env, pass_env
 from archive.cli.evaluating import evaluate
+from archive.cli.following import follow, unfollow, update, watch
 from archive.cli.indexing import check, index, rebuild, stats
 from archive.cli.searching import search, show, similar, timeline
 from archive.errors import ArchiveError, ExitCode
@@ -91,7 +92,21 @@ def shell(env: Env) -> int:
     return shell_main(env.location, env.config_file, traceback=env.traceback)
 
 
-for command in (index, search, similar, show, timeline, evaluate, check, rebuild, stats):
+for command in (
+    index,
+    search,
+    similar,
+    show,
+    timeline,
+    evaluate,
+    check,
+    rebuild,
+    stats,
+    follow,
+    unfollow,
+    update,
+    watch,
+):
     cli.add_command(command)
 
 

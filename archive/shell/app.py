@@ -155,8 +155,13 @@ def _toolbar(state: ShellState, previewer: Previewer | None, buffer: Buffer) -> 
 
 
 def banner(state: ShellState) -> Text:
+    from archive.shell.keeping import watch_news
+
     text = Text(f"news-archive {__version__}", style="bold")
     text.append(f" · {state.articles:,} articles in {safe(str(state.location))}\n", style=META)
+    news = watch_news(state)
+    if news:
+        text.append(safe(news) + " (archive watch show NAME)\n", style=WARNING)
     text.append("Type words to search, :help for commands, Ctrl-D to quit.", style=META)
     return text
 

@@ -148,3 +148,42 @@ def every_result(state: ShellState) -> Results:
         )
     request = replace(state.request, page=1, limit=max(state.results.total, 1))
     return search(state.store, request, searcher=state.searcher.get())
+
+
+@command("watch", "watch the current search under NAME ('archive watch show NAME')", ":watch oil")
+def _watch(state: ShellState, arg: str) -> None:
+    from archive.follow.table import FollowTable
+
+    if state.query is None:
+        raise CommandError("no query yet: search for something first")
+    if not arg or " " in arg:
+        raise CommandError("name the watch in one word: :watch oil-talks")
+    table = FollowTable(state.store.path)
+    try:
+        table.add_watch(arg, state.request)
+    finally:
+        table.close()
+    state.console.print(
+        Text(f"watching {arg}: 'archive watch show {arg}' lists what arrives", style=META)
+    )
+
+
+def watch_news(state: ShellState) -> str | None:
+    """A line for the banner: how many watched searches have new matches."""
+    from archive.follow.table import FOLLOW_FILE, FollowTable
+    from archive.follow.watches import new_matches
+
+    if not (state.store.path / FOLLOW_FILE).exists():
+        return None
+    table = FollowTable(state.store.path)
+    try:
+        watches = table.watches()
+        searcher = state.searcher.get()
+        fresh = [w.name for w in watches if new_matches(state.store, searcher, w)]
+    finally:
+        table.close()
+    if not fresh:
+        return None
+    names = ", ".join(fresh[:5]) + ("…" if len(fresh) > 5 else "")
+    have = "search has" if len(fresh) == 1 else "searches have"
+    return f"{len(fresh)} watched {have} new matches: {names}"

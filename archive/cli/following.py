@@ -1,0 +1,330 @@
+"""Commands that follow sources and watch searches: follow, unfollow, update, watch."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from archive.cli.env import Env, format_option, pass_env, request_options
+from archive.errors import ArchiveError, ExitCode
+from archive.escape import safe_line
+from archive.present.wording import counted
+
+if TYPE_CHECKING:
+    from archive.follow.table import FollowTable
+    from archive.index.store import Store
+
+
+def _store(env: Env) -> Store:
+    from archive.index.store import Store
+
+    return Store.open_or_create(env.location.path)
+
+
+def _table(store: Store) -> FollowTable:
+    from archive.follow.table import FollowTable
+
+    return FollowTable(store.path)
+
+
+@click.command()
+@click.argument("urls", nargs=-1)
+@click.option("--all-feeds", is_flag=True, help="Follow every feed a page names, not the first.")
+@click.option("--list", "listing", is_flag=True, help="List the sources followed.")
+@click.option("--json", "as_json", is_flag=True, help="With --list: as JSON.")
+@click.option(
+    "--import",
+    "opml_file",
+    type=click.Path(path_type=Path),
+    help="Follow every feed of an OPML file (as feed readers export).",
+)
+@click.option("--export", is_flag=True, help="Print the sources as OPML.")
+@click.option("--no-wait", is_flag=True, help="If the index is being written, exit at once (4).")
+@pass_env
+def follow(
+    env: Env,
+    urls: tuple[str, ...],
+    all_feeds: bool,
+    listing: bool,
+    as_json: bool,
+    opml_file: Path | None,
+    export: bool,
+    no_wait: bool,
+) -> int:
+    """Follow news sources: a feed (RSS, Atom, JSON Feed) or a site's page,
+    whose feeds are found from its <link rel="alternate"> tags. Each new
+    source is fetched at once; 'archive update' fetches them all again.
+
+    \b
+    Examples:
+      archive follow https://www.theguardian.com/world/rss
+      archive follow --all-feeds https://www.example.org/
+      archive follow --list
+      archive follow --import feeds.opml
+      archive follow --export > feeds.opml
+    """
+    from archive.follow import opml
+    from archive.follow.update import discover
+
+    store = _store(env)
+    table = _table(store)
+    try:
+        if listing:
+            _list_sources(env, table, as_json)
+            return ExitCode.OK
+        if export:
+            click.echo(opml.write(table.sources()), nl=False)
+            return ExitCode.OK
+        found = opml.read(opml_file) if opml_file is not None else []
+        chosen = [(url, title, "listed in the OPML file") for url, title in found]
+        for url in urls:
+            chosen += discover(url, all_feeds)
+        if not chosen:
+            raise click.UsageError("give a feed or page URL, --import FILE, --list or --export")
+        new = []
+        for url, title, how in chosen:
+            added = table.add(url, title)
+            said = "following" if added else "already following"
+            click.echo(safe_line(f"{said} {title or url} <{url}> ({how})"))
+            new += [url] if added else []
+    finally:
+        table.close()
+    return _run_update(env, store, new, not no_wait, watch=False) if new else ExitCode.OK
+
+
+def _list_sources(env: Env, table: FollowTable, as_json: bool) -> None:
+    sources = table.sources()
+    if as_json:
+        click.echo(json.dumps([vars(source) for source in sources], indent=2))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(box=None, padding=(0, 1))
+    for column in ("source", "articles", "last fetched", "last new", "last error"):
+        grid.add_column(column, justify="right" if column == "articles" else "left")
+    for source in sources:
+        grid.add_row(
+            Text(safe_line(f"{source.name} <{source.url}>")),
+            f"{source.articles:,}",
+            source.last_fetched or "never",
+            source.last_new or "–",
+            Text(safe_line(source.last_error or "")),
+        )
+    env.emit(grid if sources else Text("no sources followed yet: archive follow URL"))
+
+
+@click.command()
+@click.argument("source")
+@pass_env
+def unfollow(env: Env, source: str) -> int:
+    """Stop following a source (by URL or name); its articles stay.
+
+    \b
+    Example:
+      archive unfollow https://www.theguardian.com/world/rss
+    """
+    table = _table(_store(env))
+    try:
+        found = table.source(source)
+        if found is None:
+            raise ArchiveError(
+                f"not following {source!r}", hint="'archive follow --list' lists them"
+            )
+        table.remove(found.url)
+    finally:
+        table.close()
+    click.echo(safe_line(f"no longer following {found.name}; its {found.articles:,} articles stay"))
+    return ExitCode.OK
+
+
+@click.command()
+@click.option("--no-wait", is_flag=True, help="If the index is being written, exit at once (4).")
+@click.option("--watch", is_flag=True, help="End with the watched searches' new matches.")
+@pass_env
+def update(env: Env, no_wait: bool, watch: bool) -> int:
+    """Fetch every followed source and index what is new, in one commit.
+
+    Unchanged feeds cost a conditional request (ETag, Last-Modified); one line
+    per source says what it gave. A source that fails keeps its articles and
+    is tried again next time (exit status 3). Safe from cron and a terminal at
+    once: the second run waits (or, with --no-wait, exits 4).
+
+    \b
+    Examples:
+      archive update
+      archive update --watch
+    """
+    return _run_update(env, _store(env), None, not no_wait, watch)
+
+
+def _run_update(env: Env, store: Store, urls: list[str] | None, wait: bool, watch: bool) -> int:
+    from archive.follow.update import update as run
+    from archive.index.indexer import waiting
+
+    started = time.monotonic()
+    reports, synced = run(
+        store,
+        urls,
+        wait=wait,
+        on_wait=waiting,
+        on_source=lambda report: click.echo(safe_line(report.line())),
+    )
+    for problem in synced.problems:
+        click.echo(safe_line(f"archive: {problem.path}: {problem.reason}"), err=True)
+    failed = [r for r in reports if r.error is not None]
+    new = sum(r.new for r in reports)
+    click.echo(
+        f"Updated {counted(len(reports), 'source')}: {new:,} new "
+        f"{'article' if new == 1 else 'articles'}, {len(failed)} failed "
+        f"({time.monotonic() - started:.1f} s)"
+    )
+    for report in failed:
+        if report.failing:
+            click.echo(
+                safe_line(f"archive: {report.name} has failed {report.failures} times in a row"),
+                err=True,
+            )
+    if watch:
+        _list_watches(env, store)
+    return ExitCode.PARTIAL if failed else ExitCode.OK
+
+
+# -- watched searches ------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def watch(ctx: click.Context) -> None:
+    """Watched searches: saved queries that say what is new for them.
+
+    With no command, lists them with how many new matches each has.
+
+    \b
+    Examples:
+      archive watch add ukraine-talks '"peace talks"' ukraine
+      archive watch
+      archive watch show ukraine-talks
+      archive watch rm ukraine-talks
+    """
+    if ctx.invoked_subcommand is None:
+        env = ctx.find_object(Env)
+        assert env is not None
+        _list_watches(env, _store(env))
+
+
+def _list_watches(env: Env, store: Store) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from archive.follow.watches import new_matches
+
+    table = _table(store)
+    try:
+        watches = table.watches()
+        grid = Table(box=None, padding=(0, 1))
+        for column in ("watch", "new", "query"):
+            grid.add_column(column, justify="right" if column == "new" else "left")
+        with store.searcher() as searcher:
+            for found in watches:
+                count = len(new_matches(store, searcher, found))
+                grid.add_row(Text(found.name), f"{count:,}", Text(safe_line(found.request.query)))
+    finally:
+        table.close()
+    env.emit(grid if watches else Text("no watched searches yet: archive watch add NAME QUERY"))
+
+
+@watch.command("add")
+@click.argument("name")
+@click.argument("words", nargs=-1, required=True)
+@request_options
+@pass_env
+def watch_add(
+    env: Env,
+    name: str,
+    words: tuple[str, ...],
+    any_words: bool,
+    exact: bool,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+) -> int:
+    """Save a search to watch (with the search options); its present matches count as seen.
+
+    \b
+    Example:
+      archive watch add opec --any opec "oil output"
+    """
+    from archive.model import SearchRequest
+    from archive.search.run import search
+
+    request = SearchRequest(
+        " ".join(words), any_words=any_words, exact=exact, since=since, until=until, source=source
+    )
+    store = _store(env)
+    found = search(store, request)  # a query that cannot run is refused now
+    table = _table(store)
+    try:
+        table.add_watch(name, request)
+    finally:
+        table.close()
+    click.echo(
+        safe_line(
+            f"watching {name}: {request.query} ({counted(found.total, 'match', 'matches')} so far)"
+        )
+    )
+    return ExitCode.OK
+
+
+@watch.command("show")
+@click.argument("name")
+@click.option("--all", "every", is_flag=True, help="Every match, not only the new ones.")
+@format_option
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@pass_env
+def watch_show(env: Env, name: str, every: bool, output: str, as_json: bool) -> int:
+    """The matches that arrived since the watch was last shown; then they count as seen.
+
+    \b
+    Example:
+      archive watch show opec --format md > opec-new.md
+    """
+    from archive.cli.searching import _print_results
+    from archive.follow.table import now
+    from archive.follow.watches import shown
+
+    store = _store(env)
+    table = _table(store)
+    try:
+        found = table.watch(name)
+        when = now(precise=True)
+        with store.searcher() as searcher:
+            results = shown(store, searcher, found, every, snippets=3)
+        _print_results(env, results, "json" if as_json else output)
+        table.mark_seen(name, when)
+    finally:
+        table.close()
+    return ExitCode.OK if results.hits else ExitCode.NONE
+
+
+@watch.command("rm")
+@click.argument("name")
+@pass_env
+def watch_rm(env: Env, name: str) -> int:
+    """Stop watching a search.
+
+    \b
+    Example:
+      archive watch rm opec
+    """
+    table = _table(_store(env))
+    try:
+        table.remove_watch(name)
+    finally:
+        table.close()
+    click.echo(safe_line(f"no longer watching {name}"))
+    return ExitCode.OK

@@ -1,0 +1,155 @@
+"""Getting a URL politely: one client, timeouts, conditional requests,
+retries that honour Retry-After, and bounded sizes.
+
+A server that fails gives a one-line reason (``Failed``), never a traceback;
+a feed over MAX_BYTES, or one that inflates past that, is refused as it
+arrives, without being held whole.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from archive import __version__
+
+USER_AGENT = f"news-archive/{__version__} (+https://pypi.org/project/news-archive/; feed reader)"
+MAX_BYTES = 32 * 2**20  # the largest feed or page read
+TIMEOUT = 20.0  # seconds to connect, and between bytes
+RETRIES = 3  # attempts on 429 and 503
+MAX_WAIT = 30.0  # longest Retry-After honoured, in seconds
+MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class Failed(Exception):
+    """A fetch that failed, with the reason in words."""
+
+
+@dataclass
+class Fetched:
+    url: str  # where it was found, after redirects
+    status: int  # 200, or 304 when unchanged
+    body: bytes
+    content_type: str
+    etag: str | None
+    modified: str | None
+    moved: bool  # a permanent redirect: the source's URL should change
+
+
+def client() -> Any:
+    """The one HTTP client of a run (at most four connections to a host)."""
+    import httpx
+
+    return httpx.Client(
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        timeout=httpx.Timeout(TIMEOUT),
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+        follow_redirects=False,
+    )
+
+
+def fetch(
+    http: Any,
+    url: str,
+    etag: str | None = None,
+    modified: str | None = None,
+    sleep: Any = time.sleep,
+) -> Fetched:
+    """GET ``url`` (conditionally, given an ETag or Last-Modified), following
+    redirects and retrying on 429 and 503; or Failed with the reason."""
+    import httpx
+
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    moved, seen = True, [url]
+    for attempt in range(1, RETRIES + 1):
+        try:
+            response, moved, final = _follow(http, url, headers, seen)
+        except httpx.TimeoutException:
+            raise Failed(f"timed out after {TIMEOUT:.0f} s") from None
+        except httpx.ConnectError as err:
+            raise Failed(f"cannot connect: {_reason(err)}") from None
+        except httpx.HTTPError as err:
+            raise Failed(f"{type(err).__name__}: {_reason(err)}") from None
+        if response.status_code in (429, 503) and attempt < RETRIES:
+            response.close()
+            sleep(_retry_after(response.headers.get("Retry-After"), attempt))
+            continue
+        return _read(response, final, moved)
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def _follow(http: Any, url: str, headers: dict[str, str], seen: list[str]) -> tuple[Any, bool, str]:
+    """The response at the end of any redirects; whether every one was permanent."""
+    permanent = True
+    for _ in range(MAX_REDIRECTS + 1):
+        request = http.build_request("GET", url, headers=headers)
+        response = http.send(request, stream=True)
+        if response.status_code not in _REDIRECTS or "Location" not in response.headers:
+            return response, permanent and url != seen[0], url
+        permanent = permanent and response.status_code in (301, 308)
+        target = str(response.next_request.url) if response.next_request else None
+        response.close()
+        if target is None or target in seen:
+            raise Failed(f"a redirect loop ({len(seen)} addresses)")
+        seen.append(target)
+        url = target
+    raise Failed(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _read(response: Any, url: str, moved: bool) -> Fetched:
+    try:
+        if response.status_code == 304:
+            return Fetched(url, 304, b"", "", None, None, moved)
+        if response.status_code >= 400:
+            raise Failed(f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > MAX_BYTES:
+            raise Failed(f"{int(declared):,} bytes: larger than {MAX_BYTES // 2**20} MB")
+        body = bytearray()
+        for chunk in response.iter_bytes():  # decompressed as it arrives
+            body += chunk
+            if len(body) > MAX_BYTES:
+                raise Failed(f"more than {MAX_BYTES // 2**20} MB (or a compression bomb)")
+        return Fetched(
+            url,
+            response.status_code,
+            bytes(body),
+            response.headers.get("Content-Type", ""),
+            response.headers.get("ETag"),
+            response.headers.get("Last-Modified"),
+            moved,
+        )
+    except Failed:
+        raise
+    except Exception as err:  # a broken stream or bad encoding: one line
+        raise Failed(f"{type(err).__name__}: {_reason(err)}") from None
+    finally:
+        response.close()
+
+
+def _retry_after(value: str | None, attempt: int) -> float:
+    """Seconds to wait: the server's Retry-After (seconds or a date), else
+    backing off, never more than MAX_WAIT."""
+    wait = float(2**attempt)
+    if value:
+        if value.strip().isdigit():
+            wait = float(value.strip())
+        else:
+            try:
+                when = parsedate_to_datetime(value)
+                wait = when.timestamp() - time.time()
+            except (TypeError, ValueError):
+                pass
+    return max(0.0, min(wait, MAX_WAIT))
+
+
+def _reason(err: Exception) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text[:200]

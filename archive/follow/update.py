@@ -1,0 +1,158 @@
+"""Fetching every followed source and indexing what is new, in one commit.
+
+The write lock is taken first, so two runs at once (cron and a user, say)
+do not both fetch: the second waits, or with ``wait=False`` exits 4. What a
+source's server said (ETag, Last-Modified, a new address) is kept only once
+its articles are committed: a run that fails part-way fetches again next
+time, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from archive.errors import ArchiveError
+from archive.follow import feeds
+from archive.follow.fetch import Failed, client, fetch
+from archive.follow.table import FAILING, FollowTable, Source, now
+from archive.index.store import Store
+from archive.model import Problem, SyncReport
+
+
+@dataclass
+class SourceReport:
+    """What one source gave in a run."""
+
+    name: str
+    url: str
+    new: int = 0
+    copies: int = 0
+    unchanged: bool = False  # the server said 304, or nothing in it was new
+    error: str | None = None
+    failures: int = 0  # in a row, this one included
+    moved_from: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.failures >= FAILING
+
+    def line(self) -> str:
+        where = f"{self.name}: "
+        if self.error is not None:
+            often = f" ({self.failures} times in a row)" if self.failures > 1 else ""
+            return f"{where}failed: {self.error}{often}"
+        moved = f" (moved from {self.moved_from})" if self.moved_from else ""
+        if self.unchanged and not self.new:
+            return f"{where}unchanged{moved}"
+        copies = f", {self.copies} copies of known stories" if self.copies else ""
+        return f"{where}{self.new} new{copies}{moved}"
+
+
+def update(
+    store: Store,
+    urls: Iterable[str] | None = None,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+    on_source: Callable[[SourceReport], None] | None = None,
+    http: Any = None,
+) -> tuple[list[SourceReport], SyncReport]:
+    """Fetch the followed sources (or those of ``urls``) and index what is new."""
+    table = FollowTable(store.path)
+    own_client = http is None
+    http = http or client()
+    reports: list[SourceReport] = []
+    kept: list[tuple[Source, str]] = []  # sources to write back once committed
+    try:
+        with store.session(wait, on_wait) as session:
+            wanted = set(urls) if urls is not None else None
+            for source in table.sources():
+                if wanted is not None and source.url not in wanted:
+                    continue
+                before = (session.report.added, session.report.duplicates)
+                report, changed = _one(http, source, session)
+                report.new = session.report.added - before[0]
+                report.copies = session.report.duplicates - before[1]
+                if report.error is None:
+                    changed.articles += report.new
+                    changed.last_new = now() if report.new else changed.last_new
+                kept.append((changed, source.url))
+                reports.append(report)
+                if on_source is not None:
+                    on_source(report)
+        for changed, old_url in kept:
+            table.save(changed, old_url)
+    finally:
+        table.close()
+        if own_client:
+            http.close()
+    return reports, session.report
+
+
+def _one(http: Any, source: Source, session: Any) -> tuple[SourceReport, Source]:
+    """Fetch one source and put its articles into the session."""
+    report = SourceReport(source.name, source.url)
+    changed = replace(source, last_fetched=now())
+    try:
+        got = fetch(http, source.url, source.etag, source.modified)
+    except Failed as err:
+        return _failed(report, changed, str(err))
+    if got.moved:
+        report.moved_from, changed.url = source.url, got.url
+    if got.status == 304:
+        report.unchanged = True
+        return _succeeded(report, changed)
+    problems, read = [], 0
+    for item in feeds.articles(got.body, got.content_type, got.url):
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            session.put(item)
+            read += 1
+    refused = [p for p in problems if p.skipped]
+    if refused and not read:  # not a feed at all, or one refused as unsafe
+        return _failed(report, changed, refused[0].reason)
+    session.report.problems.extend(problems)
+    changed.etag, changed.modified = got.etag, got.modified
+    changed.title = changed.title or feeds.feed_title(got.body, got.content_type)
+    report.name = changed.name
+    report.unchanged = True  # unless something new is counted
+    return _succeeded(report, changed)
+
+
+def _succeeded(report: SourceReport, changed: Source) -> tuple[SourceReport, Source]:
+    changed.failures, changed.last_error = 0, None
+    return report, changed
+
+
+def _failed(report: SourceReport, changed: Source, reason: str) -> tuple[SourceReport, Source]:
+    changed.failures += 1
+    changed.last_error = reason
+    report.error, report.failures = reason, changed.failures
+    return report, changed
+
+
+def discover(url: str, all_feeds: bool, http: Any = None) -> list[tuple[str, str | None, str]]:
+    """The feeds to follow for ``url``: itself when it is a feed, else the
+    feeds its page names (the first, or every one): (URL, title, how found)."""
+    own_client = http is None
+    http = http or client()
+    try:
+        got = fetch(http, url)
+    except Failed as err:
+        raise ArchiveError(f"cannot follow {url}: {err}") from None
+    finally:
+        if own_client:
+            http.close()
+    if feeds.kind(got.body, got.content_type) != "html":
+        return [(got.url, feeds.feed_title(got.body, got.content_type), "a feed")]
+    found = feeds.feeds_in_page(got.body, got.url)
+    if not found:
+        raise ArchiveError(
+            f"cannot follow {url}: the page names no feed",
+            hint="give the feed's own address (RSS, Atom or JSON Feed)",
+        )
+    chosen = found if all_feeds else found[:1]
+    how = f"named by the page ({len(found)} found)"
+    return [(feed, title, how) for feed, title in chosen]

@@ -1,0 +1,255 @@
+"""Following sources and watching searches, against a real HTTP server on
+the loopback interface serving the shared feeds (copied into fixtures)."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, Ran
+
+from archive.follow import fetch
+
+Run = Callable[..., Ran]
+FEEDS = FIXTURES / "ingest" / "feeds"
+ETAG = '"v1"'
+MODIFIED = "Tue, 01 Dec 2026 10:00:00 GMT"
+
+ENTITIES = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY lol "lol">]>
+<rss version="2.0"><channel><title>x</title><item><title>&lol;</title></item></channel></rss>"""
+
+
+def rss(title: str, items: list[tuple[str, str]]) -> bytes:
+    entries = "".join(
+        f"<item><guid>{guid}</guid><title>{text}</title><description>{text} in full: "
+        f"the talks on the pipeline went on.</description></item>"
+        for guid, text in items
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
+        f"{entries}</channel></rss>"
+    ).encode()
+
+
+class Site:
+    """What the server serves, and what it was asked."""
+
+    def __init__(self) -> None:
+        self.changing = [("c1", "Pipeline talks open")]
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.busy = 0  # 503s still to give
+
+    def route(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        self.requests.append((path, headers))
+        feed = {"/nhs.rss": "nhs_north_west_news.rss", "/uol.rss": "uol_noticias_latin1_nodecl.rss",
+                "/verge.atom": "theverge.atom", "/heise.atom": "heise_developer.atom"}  # fmt: skip
+        if path in feed:
+            if headers.get("if-none-match") == ETAG:
+                return 304, {}, b""
+            body = (FEEDS / feed[path]).read_bytes()
+            return 200, {"ETag": ETAG, "Last-Modified": MODIFIED}, body
+        if path == "/changing.rss":
+            return 200, {"Content-Type": "application/rss+xml"}, rss("Changing", self.changing)
+        if path == "/moved":
+            return 301, {"Location": "/nhs.rss"}, b""
+        if path == "/loop":
+            return 302, {"Location": "/loop"}, b""
+        if path == "/fail":
+            return 500, {}, b"oops"
+        if path == "/busy":
+            if self.busy:
+                self.busy -= 1
+                return 503, {"Retry-After": "0"}, b""
+            return 200, {}, rss("Busy", [("b1", "Busy desk reports")])
+        if path == "/slow":
+            time.sleep(1.5)
+            return 200, {}, rss("Slow", [])
+        if path == "/bomb.rss":
+            return 200, {"Content-Encoding": "gzip"}, gzip.compress(b" " * (3 * 2**20))
+        if path == "/entities.rss":
+            return 200, {}, ENTITIES
+        if path == "/feed.json":
+            data = {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "JSON Desk",
+                "items": [
+                    {"id": "j1", "title": "Pipeline deal signed", "content_text": "The pipeline "
+                     "deal was signed on Monday after long talks.", "date_published":
+                     "2026-11-30T10:00:00Z", "authors": [{"name": "A. Writer"}]},
+                ],
+            }  # fmt: skip
+            return 200, {"Content-Type": "application/feed+json"}, json.dumps(data).encode()
+        if path == "/site.html":
+            links = (
+                '<link rel="alternate" type="application/rss+xml" title="NHS" href="/nhs.rss">'
+                '<link rel="alternate" type="application/atom+xml" href="verge.atom">'
+            )
+            return 200, {"Content-Type": "text/html"}, f"<html><head>{links}</head></html>".encode()
+        if path == "/plain.html":
+            return 200, {"Content-Type": "text/html"}, b"<!doctype html><html><p>hi</p></html>"
+        return 404, {}, b"not here"
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Site]]:
+    monkeypatch.setattr(fetch, "TIMEOUT", 0.5)
+    monkeypatch.setattr(fetch, "MAX_BYTES", 2 * 2**20)
+    served = Site()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, extra, body = served.route(self.path, headers)
+            self.send_response(status)
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", served
+    server.shutdown()
+    server.server_close()
+
+
+def lines(ran: Ran) -> list[str]:
+    return ran.out.splitlines()
+
+
+def test_follow_fetches_at_once_and_update_costs_a_304(run: Run, site: tuple[str, Site]) -> None:
+    base, served = site
+    ran = run("follow", f"{base}/nhs.rss", f"{base}/uol.rss")
+    assert ran.code == 0, ran.err
+    assert any(line.startswith("following ") and "/nhs.rss" in line for line in lines(ran))
+    assert "Updated 2 sources:" in ran.out and " 0 failed" in ran.out
+    first = int(ran.out.split("sources: ")[1].split(" new")[0])
+    assert first == 17  # 2 + 15 entries
+    served.requests.clear()
+    again = run("update")
+    assert again.code == 0
+    assert again.out.count(": unchanged") == 2
+    assert all(headers.get("if-none-match") == ETAG for _, headers in served.requests)
+    assert json.loads(run("search", "--json", "--all", "*").out)["articles"] == first
+
+
+def test_a_changing_feed_adds_only_its_new_entries(run: Run, site: tuple[str, Site]) -> None:
+    base, served = site
+    assert run("follow", f"{base}/changing.rss").code == 0
+    served.changing.append(("c2", "Pipeline talks close"))
+    ran = run("update")
+    assert "Changing: 1 new" in ran.out
+    assert json.loads(run("search", "--json", "pipeline talks").out)["articles"] == 2
+
+
+def test_a_page_is_followed_through_the_feeds_it_names(run: Run, site: tuple[str, Site]) -> None:
+    base, _ = site
+    ran = run("follow", f"{base}/site.html")
+    assert f"<{base}/nhs.rss> (named by the page (2 found))" in ran.out
+    assert "/verge.atom" not in ran.out  # the first only
+    every = run("follow", "--all-feeds", f"{base}/site.html")
+    assert "already following" in every.out and f"<{base}/verge.atom>" in every.out
+    plain = run("follow", f"{base}/plain.html")
+    assert plain.code == 2 and "the page names no feed" in plain.err
+
+
+def test_a_permanent_redirect_moves_the_source(run: Run, site: tuple[str, Site]) -> None:
+    base, _ = site
+    assert run("follow", f"{base}/moved").code == 0
+    listed = json.loads(run("follow", "--list", "--json").out)
+    assert [s["url"] for s in listed] == [f"{base}/nhs.rss"]
+
+
+def test_failing_sources_say_why_and_the_rest_is_indexed(
+    run: Run, site: tuple[str, Site], tmp_path: Path
+) -> None:
+    base, _ = site
+    opml = tmp_path / "feeds.opml"
+    names = ["fail", "loop", "slow", "bomb.rss", "entities.rss", "plain.html", "nhs.rss"]
+    outlines = "".join(f'<outline text="{n}" xmlUrl="{base}/{n}"/>' for n in names)
+    opml.write_text(f"<opml version='2.0'><body>{outlines}</body></opml>", "utf-8")
+    ran = run("follow", "--import", str(opml))
+    assert ran.code == 3
+    said = {line.split(":", 1)[0]: line for line in lines(ran) if ": failed: " in line}
+    assert "HTTP 500" in said["fail"]
+    assert "redirect loop" in said["loop"]
+    assert "timed out" in said["slow"]
+    assert "compression bomb" in said["bomb.rss"]
+    assert "entities" in said["entities.rss"]
+    assert "an HTML page where a feed was expected" in said["plain.html"]
+    assert "NHS North West: 2 new" in ran.out or "2 new" in ran.out
+    listed = {
+        s["url"].rsplit("/", 1)[1]: s for s in json.loads(run("follow", "--list", "--json").out)
+    }
+    assert listed["fail"]["failures"] == 1 and "HTTP 500" in listed["fail"]["last_error"]
+    assert listed["nhs.rss"]["articles"] == 2 and listed["nhs.rss"]["failures"] == 0
+
+
+def test_busy_servers_are_retried_after_the_time_they_ask(run: Run, site: tuple[str, Site]) -> None:
+    base, served = site
+    served.busy = 2
+    ran = run("follow", f"{base}/busy")
+    assert ran.code == 0 and "1 new" in ran.out
+    assert [path for path, _ in served.requests].count("/busy") >= 3
+
+
+def test_a_json_feed_is_read(run: Run, site: tuple[str, Site]) -> None:
+    base, _ = site
+    assert run("follow", f"{base}/feed.json").code == 0
+    hit = json.loads(run("search", "--json", "pipeline deal").out)["hits"][0]
+    assert hit["title"] == "Pipeline deal signed" and hit["authors"] == ["A. Writer"]
+
+
+def test_unfollow_keeps_the_articles_and_opml_goes_both_ways(
+    run: Run, site: tuple[str, Site], tmp_path: Path
+) -> None:
+    base, _ = site
+    run("follow", f"{base}/nhs.rss", f"{base}/uol.rss")
+    exported = run("follow", "--export").out
+    assert exported.count("<outline ") == 2 and f'xmlUrl="{base}/uol.rss"' in exported
+    ran = run("unfollow", f"{base}/uol.rss")
+    assert ran.code == 0 and "its 15 articles stay" in ran.out
+    assert len(json.loads(run("follow", "--list", "--json").out)) == 1
+    assert run("unfollow", "nothing-like-it").code == 2
+    (tmp_path / "back.opml").write_text(exported, "utf-8")
+    again = run("follow", "--import", str(tmp_path / "back.opml"))
+    assert "already following" in again.out and "following UOL" in again.out.replace("  ", " ")
+
+
+def test_watches_say_what_is_new_and_show_it_once(run: Run, site: tuple[str, Site]) -> None:
+    base, served = site
+    run("follow", f"{base}/changing.rss")
+    assert run("watch", "add", "pipeline", "pipeline", "talks").code == 0
+    assert "pipeline" in run("watch").out and " 0 " in run("watch").out
+    served.changing.append(("c2", "Pipeline talks resume"))
+    ran = run("update", "--watch")
+    assert "1 new" in ran.out
+    shown = json.loads(run("watch", "show", "pipeline", "--json").out)
+    assert [hit["title"] for hit in shown["hits"]] == ["Pipeline talks resume"]
+    assert run("watch", "show", "pipeline").code == 1  # seen now: nothing new
+    assert len(json.loads(run("watch", "show", "pipeline", "--all", "--json").out)["hits"]) == 2
+    assert run("watch", "rm", "pipeline").code == 0
+    assert run("watch", "show", "pipeline").code == 2
+
+
+def test_sources_and_watches_survive_a_rebuild(run: Run, site: tuple[str, Site]) -> None:
+    base, _ = site
+    run("follow", f"{base}/nhs.rss")
+    run("watch", "add", "nhs", "hospital")
+    assert run("rebuild").code in (0, 3)
+    assert len(json.loads(run("follow", "--list", "--json").out)) == 1
+    assert "nhs" in run("watch").out
