@@ -19,6 +19,7 @@ from archive.follow import fetch
 
 Run = Callable[..., Ran]
 FEEDS = FIXTURES / "ingest" / "feeds"
+PAGES = FIXTURES / "ingest" / "html"
 ETAG = '"v1"'
 MODIFIED = "Tue, 01 Dec 2026 10:00:00 GMT"
 
@@ -46,6 +47,7 @@ class Site:
         self.changing = [("c1", "Pipeline talks open")]
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.busy = 0  # 503s still to give
+        self.secret_fetched = False
 
     def route(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         self.requests.append((path, headers))
@@ -93,6 +95,28 @@ class Site:
                 '<link rel="alternate" type="application/atom+xml" href="verge.atom">'
             )
             return 200, {"Content-Type": "text/html"}, f"<html><head>{links}</head></html>".encode()
+        if path == "/summaries.rss":
+            items = "".join(
+                f"<item><guid>s{n}</guid><title>Summary {n}</title><link>{link}</link>"
+                f"<description>Only a summary of story {n}.</description>"
+                f"<author>desk@example.org (Entry Desk)</author></item>"
+                for n, link in enumerate(
+                    ["/news/obama.html", "/private/secret.html", "/news/gone.html"]
+                )
+            )
+            head = '<?xml version="1.0"?><rss version="2.0"><channel><title>Summaries</title>'
+            return 200, {}, f"{head}{items}</channel></rss>".encode()
+        if path == "/robots.txt":
+            return 200, {}, b"User-agent: *\nDisallow: /private/\n"
+        if path == "/news/obama.html":
+            return (
+                200,
+                {"Content-Type": "text/html"},
+                (PAGES / "bbc-1" / "source.html").read_bytes(),
+            )
+        if path == "/private/secret.html":
+            self.secret_fetched = True
+            return 200, {"Content-Type": "text/html"}, b"<html>secret</html>"
         if path == "/plain.html":
             return 200, {"Content-Type": "text/html"}, b"<!doctype html><html><p>hi</p></html>"
         return 404, {}, b"not here"
@@ -181,11 +205,13 @@ def test_failing_sources_say_why_and_the_rest_is_indexed(
     opml = tmp_path / "feeds.opml"
     names = ["fail", "loop", "slow", "bomb.rss", "entities.rss", "plain.html", "nhs.rss"]
     outlines = "".join(f'<outline text="{n}" xmlUrl="{base}/{n}"/>' for n in names)
+    outlines += '<outline text="refused" xmlUrl="http://127.0.0.1:1/feed.rss"/>'  # nothing listens
     opml.write_text(f"<opml version='2.0'><body>{outlines}</body></opml>", "utf-8")
     ran = run("follow", "--import", str(opml))
     assert ran.code == 3
     said = {line.split(":", 1)[0]: line for line in lines(ran) if ": failed: " in line}
     assert "HTTP 500" in said["fail"]
+    assert "cannot connect" in said["refused"]
     assert "redirect loop" in said["loop"]
     assert "timed out" in said["slow"]
     assert "compression bomb" in said["bomb.rss"]
@@ -253,3 +279,38 @@ def test_sources_and_watches_survive_a_rebuild(run: Run, site: tuple[str, Site])
     assert run("rebuild").code in (0, 3)
     assert len(json.loads(run("follow", "--list", "--json").out)) == 1
     assert "nhs" in run("watch").out
+
+
+def test_full_text_fetches_each_new_page_that_robots_allow(
+    run: Run, site: tuple[str, Site]
+) -> None:
+    base, served = site
+    ran = run("follow", "--full-text", f"{base}/summaries.rss")
+    assert ran.code == 0 and "Summaries: 3 new" in ran.out
+    assert "robots.txt does not allow" in ran.err and "HTTP 404" in ran.err
+    assert not served.secret_fetched
+    found = json.loads(run("search", "--json", "gun", "laws").out)["hits"]
+    assert [hit["title"] for hit in found] == [
+        "Obama admits US gun laws are his 'biggest frustration'"
+    ]
+    assert found[0]["url"] == f"{base}/news/obama.html"  # the entry's link
+    assert found[0]["date"].startswith("2015-07-24")  # the page's date, which it had
+    kept = json.loads(run("search", "--json", "only", "summary").out)["hits"]
+    assert sorted(hit["title"] for hit in kept) == ["Summary 1", "Summary 2"]  # summaries stay
+    served.requests.clear()
+    assert "Summaries: unchanged" in run("update").out
+    assert not any(path.startswith("/news/") for path, _ in served.requests)  # pages once
+    assert json.loads(run("follow", "--list", "--json").out)[0]["full_text"] == 1
+
+
+def test_a_second_update_waits_or_exits_4_with_no_wait(run: Run, site: tuple[str, Site]) -> None:
+    from archive.index.store import Store
+    from archive.locations import resolve_index
+
+    base, _ = site
+    run("follow", f"{base}/nhs.rss")
+    store = Store.open(resolve_index(None).path)
+    with store.writing(doing="update"):  # as a running update holds it
+        busy = run("update", "--no-wait")
+    assert busy.code == 4 and "being written" in busy.err
+    assert run("update").code == 0  # once it is free

@@ -4,8 +4,9 @@ Imports stay lazy so that a one-shot search starts fast: rich is loaded only
 to print for people, prompt_toolkit only for the shell.
 
 Exit codes are archive.errors.ExitCode: 0 success (search: hits found), 1 no
-hits / no such article, 2 error, 3 some inputs could not be read (the rest
-were), 4 another process is writing (with --no-wait), 130 interrupted.
+hits / no such article / nothing new, 2 error, 3 some inputs or sources could
+not be read (the rest were), 4 another process is writing (with --no-wait),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def cli(
       archive                          # search shell over the indexed articles
       archive index ~/news             # add a folder of .txt articles
       archive search putin withdrawal  # ranked hits with highlighted snippets
+      archive follow https://example.org/rss && archive update
     """
     ctx.obj = Env(index_dir=index_dir, config_file=config_file, traceback=traceback)
     if ctx.invoked_subcommand is not None:

@@ -34,6 +34,11 @@ def _table(store: Store) -> FollowTable:
 @click.command()
 @click.argument("urls", nargs=-1)
 @click.option("--all-feeds", is_flag=True, help="Follow every feed a page names, not the first.")
+@click.option(
+    "--full-text",
+    is_flag=True,
+    help="For feeds that carry only summaries: fetch each new entry's page (remembered).",
+)
 @click.option("--list", "listing", is_flag=True, help="List the sources followed.")
 @click.option("--json", "as_json", is_flag=True, help="With --list: as JSON.")
 @click.option(
@@ -49,6 +54,7 @@ def follow(
     env: Env,
     urls: tuple[str, ...],
     all_feeds: bool,
+    full_text: bool,
     listing: bool,
     as_json: bool,
     opml_file: Path | None,
@@ -58,11 +64,14 @@ def follow(
     """Follow news sources: a feed (RSS, Atom, JSON Feed) or a site's page,
     whose feeds are found from its <link rel="alternate"> tags. Each new
     source is fetched at once; 'archive update' fetches them all again.
+    With --full-text, each new entry's page is fetched (where robots.txt
+    allows) and its article read as a saved page would be.
 
     \b
     Examples:
       archive follow https://www.theguardian.com/world/rss
       archive follow --all-feeds https://www.example.org/
+      archive follow --full-text https://www.example.org/summaries.rss
       archive follow --list
       archive follow --import feeds.opml
       archive follow --export > feeds.opml
@@ -87,7 +96,7 @@ def follow(
             raise click.UsageError("give a feed or page URL, --import FILE, --list or --export")
         new = []
         for url, title, how in chosen:
-            added = table.add(url, title)
+            added = table.add(url, title, full_text)
             said = "following" if added else "already following"
             click.echo(safe_line(f"{said} {title or url} <{url}> ({how})"))
             new += [url] if added else []

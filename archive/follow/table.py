@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS sources (
     articles INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     failures INTEGER NOT NULL DEFAULT 0,
-    added TEXT NOT NULL
+    added TEXT NOT NULL,
+    full_text INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS watches (
     name TEXT PRIMARY KEY,
@@ -50,6 +51,7 @@ class Source:
     last_error: str | None = None
     failures: int = 0
     added: str = ""
+    full_text: bool = False  # fetch each new entry's page for its whole text
 
     @property
     def name(self) -> str:
@@ -83,7 +85,7 @@ class FollowTable:
     def sources(self) -> list[Source]:
         names = ", ".join(f.name for f in fields(Source))
         rows = self.db.execute(f"SELECT {names} FROM sources ORDER BY added, url")
-        return [Source(*row) for row in rows]
+        return [replace(Source(*row), full_text=bool(row[-1])) for row in rows]
 
     def source(self, url_or_name: str) -> Source | None:
         for found in self.sources():
@@ -91,13 +93,16 @@ class FollowTable:
                 return found
         return None
 
-    def add(self, url: str, title: str | None = None) -> bool:
-        """Follow ``url``; False if it was followed already."""
+    def add(self, url: str, title: str | None = None, full_text: bool = False) -> bool:
+        """Follow ``url``; False if it was followed already (``full_text`` is
+        then switched on if asked for)."""
         with self.db:
             done = self.db.execute(
-                "INSERT OR IGNORE INTO sources (url, title, added) VALUES (?, ?, ?)",
-                (url, title, now()),
+                "INSERT OR IGNORE INTO sources (url, title, added, full_text) VALUES (?, ?, ?, ?)",
+                (url, title, now(), int(full_text)),
             )
+            if full_text:
+                self.db.execute("UPDATE sources SET full_text = 1 WHERE url = ?", (url,))
         return done.rowcount == 1
 
     def save(self, source: Source, old_url: str | None = None) -> None:
@@ -149,6 +154,9 @@ class FollowTable:
 
 def _prepare(db: sqlite3.Connection) -> None:
     db.executescript(_SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sources)")}
+    if "full_text" not in columns:  # a table made before the column was
+        db.execute("ALTER TABLE sources ADD COLUMN full_text INTEGER NOT NULL DEFAULT 0")
     for row in db.execute("SELECT request FROM watches"):
         _request(row[0])  # a damaged row is found now, not half-way through a command
 

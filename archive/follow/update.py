@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from archive.errors import ArchiveError
-from archive.follow import feeds
+from archive.follow import feeds, pages
 from archive.follow.fetch import Failed, client, fetch
 from archive.follow.table import FAILING, FollowTable, Source, now
 from archive.index.store import Store
@@ -62,6 +62,7 @@ def update(
     table = FollowTable(store.path)
     own_client = http is None
     http = http or client()
+    robots = pages.Robots(http)
     reports: list[SourceReport] = []
     kept: list[tuple[Source, str]] = []  # sources to write back once committed
     try:
@@ -71,7 +72,7 @@ def update(
                 if wanted is not None and source.url not in wanted:
                     continue
                 before = (session.report.added, session.report.duplicates)
-                report, changed = _one(http, source, session)
+                report, changed = _one(http, source, session, robots)
                 report.new = session.report.added - before[0]
                 report.copies = session.report.duplicates - before[1]
                 if report.error is None:
@@ -90,7 +91,9 @@ def update(
     return reports, session.report
 
 
-def _one(http: Any, source: Source, session: Any) -> tuple[SourceReport, Source]:
+def _one(
+    http: Any, source: Source, session: Any, robots: pages.Robots
+) -> tuple[SourceReport, Source]:
     """Fetch one source and put its articles into the session."""
     report = SourceReport(source.name, source.url)
     changed = replace(source, last_fetched=now())
@@ -107,9 +110,12 @@ def _one(http: Any, source: Source, session: Any) -> tuple[SourceReport, Source]
     for item in feeds.articles(got.body, got.content_type, got.url):
         if isinstance(item, Problem):
             problems.append(item)
-        else:
-            session.put(item)
-            read += 1
+            continue
+        if source.full_text and session.before.document(id=item.id) is None:
+            item, warning = pages.full_text(http, robots, item)
+            problems += [warning] if warning is not None else []
+        session.put(item)
+        read += 1
     refused = [p for p in problems if p.skipped]
     if refused and not read:  # not a feed at all, or one refused as unsafe
         return _failed(report, changed, refused[0].reason)

@@ -1,0 +1,91 @@
+"""Full text for feeds that carry only summaries: each new entry's linked
+page, fetched where the site's robots.txt allows, read with the same
+extraction as saved pages. The entry's own metadata (date, authors, link)
+stands where the page lacks it; when the page cannot be had, the entry's
+summary is kept and a warning says why."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from archive.follow.fetch import Failed, fetch
+from archive.model import Article, Problem
+from archive.sources.html import read_html
+
+ROBOTS_AGENT = "news-archive"  # the product token robots.txt rules name
+
+
+class Robots:
+    """robots.txt of each host, read once per run (RFC 9309, by protego).
+    A site without one, or whose robots.txt cannot be had, allows everything,
+    as the RFC says for a missing file (4xx); a server error disallows."""
+
+    def __init__(self, http: Any) -> None:
+        self.http = http
+        self._rules: dict[str, Any] = {}
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        site = f"{parts.scheme}://{parts.netloc}"
+        if site not in self._rules:
+            self._rules[site] = self._read(site)
+        rules = self._rules[site]
+        return True if rules is None else bool(rules.can_fetch(url, ROBOTS_AGENT))
+
+    def _read(self, site: str) -> Any:
+        from protego import Protego
+
+        try:
+            got = fetch(self.http, f"{site}/robots.txt")
+        except Failed as err:
+            if str(err).startswith("HTTP 4"):
+                return None  # no robots.txt: everything is allowed
+            return Protego.parse("User-agent: *\nDisallow: /")  # unreachable: be careful
+        return Protego.parse(got.body.decode("utf-8", errors="replace"))
+
+
+def full_text(http: Any, robots: Robots, entry: Article) -> tuple[Article, Problem | None]:
+    """The entry with its page's text, or the entry as it was and why."""
+    url = urljoin(entry.path or "", entry.url or "")  # a link may be relative to the feed
+    if not entry.url or urlsplit(url).scheme not in ("http", "https"):
+        return entry, Problem(entry.path or entry.origin, "the entry links to no page")
+    entry = replace(entry, url=url)
+    if not robots.allows(url):
+        return entry, _warning(entry, f"robots.txt does not allow {url}")
+    try:
+        got = fetch(http, url)
+    except Failed as err:
+        return entry, _warning(entry, f"page {url}: {err}")
+    for item in read_html(got.body, path=url, origin=entry.origin):
+        if isinstance(item, Problem):
+            return entry, _warning(entry, f"page {url}: {item.reason}")
+        return _merged(entry, item), None
+    return entry, _warning(entry, f"page {url}: no article text found in the page")
+
+
+def _merged(entry: Article, page: Article) -> Article:
+    """The page's text under the entry's identity; the page's metadata where it
+    has it, the entry's where it does not."""
+    return replace(
+        page,
+        id=entry.id,
+        origin=entry.origin,
+        path=entry.path,
+        record=entry.record,
+        title=page.title if page.title and not page.title_derived else entry.title,
+        title_derived=entry.title_derived if not page.title or page.title_derived else False,
+        date=page.date or entry.date,
+        authors=page.authors or entry.authors,
+        url=entry.url or page.url,
+        source=entry.source or page.source,
+        tags=page.tags or entry.tags,
+        language=page.language or entry.language,
+    )
+
+
+def _warning(entry: Article, reason: str) -> Problem:
+    return Problem(
+        entry.path or entry.origin, f"{reason}; the feed's summary is kept", skipped=False
+    )
