@@ -12,6 +12,9 @@ BBC set holds byte copies). The items are shuffled with a fixed seed and a
 corpus of N items is the first N, so a smaller corpus is part of a larger
 one. Items are written as JSON Lines files of 1,000 items each, a layout an
 archive of exports would have.
+
+For sizes beyond that (``bench/scale.py --large``: 500,000 and 1,000,000),
+``large_items`` recombines the corpora's sentence groups with a fixed seed.
 """
 
 from __future__ import annotations
@@ -122,6 +125,39 @@ def all_items() -> list[Item]:
             seen.add(key)
             items.append(item)
     random.Random(SEED).shuffle(items)
+    return items
+
+
+LARGE_SEED = 2026
+
+
+def large_items(count: int) -> list[Item]:
+    """``count`` items (beyond what the corpora hold) recombined from their
+    sentence groups: each item joins two or three groups of real sentences,
+    drawn with a fixed seed, under the headline of a real item when the first
+    group came from one, and the date of the item the first group came from.
+    The same ``count`` gives the same items; a smaller one is part of a larger."""
+    base = all_items()
+    pieces = [
+        (item, group)
+        for item in base
+        for group in groups(sentences(item.get("body", ""))) or [item.get("title", "")]
+        if group
+    ]
+    rng = random.Random(LARGE_SEED)
+    items: list[Item] = []
+    for n in range(count):
+        first, text = pieces[rng.randrange(len(pieces))]
+        more = [pieces[rng.randrange(len(pieces))][1] for _ in range(rng.randint(1, 2))]
+        items.append(
+            {
+                "id": f"mix-{n}",
+                "title": first.get("title", ""),
+                "body": " ".join([text, *more]),
+                "date": first.get("date", ""),
+                "source": first.get("source", ""),
+            }
+        )
     return items
 
 
