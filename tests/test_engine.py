@@ -118,3 +118,25 @@ def test_fuzzy_words_from_the_arrays_are_whooshs(grown_master: Path) -> None:
                     for prefix in (0, 1):
                         expected = sorted(leaf.terms_within(field, word, 2, prefix))
                         assert sorted(_within(leaf, field, word, 2, prefix)) == expected
+
+
+def test_phrases_after_a_file_is_indexed_again(wire: Path, tmp_path: Path) -> None:
+    """Updated articles leave deleted ones behind in the old segment: a phrase
+    is checked at its positions without stepping past a posting list's end."""
+    from archive.cli import main
+
+    records = tmp_path / "wire.jsonl"
+    lines = wire.read_text("utf-8").splitlines(keepends=True)[:300]
+    records.write_text("".join(lines), "utf-8")
+    index = tmp_path / "index"
+    assert main(["--index-dir", str(index), "index", str(records)]) == 0
+    records.write_text("".join(lines[1:]), "utf-8")  # the same file, one record fewer
+    assert main(["--index-dir", str(index), "index", str(records)]) == 0
+    store = Store.open(index)
+    with store.searcher() as searcher:
+        engine = Engine(store.path, searcher)
+        for text in ['"crude oil"', '"oil prices"', '"said it"', '"interest rates"~3']:
+            query, _ = run.prepare(store, text, searcher, Options())
+            found = engine.evaluate(query).docnums(engine.parts).tolist()
+            assert set(found) == docsets.matching(searcher, query), text
+    store.close()

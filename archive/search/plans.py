@@ -184,6 +184,7 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
         found = candidates(engine, weights)
         for mask, part in zip(found.masks, engine.parts, strict=True):
+            mask &= part.live  # a deleted article's positions are not read
             docnums = np.flatnonzero(mask)
             if not len(docnums):
                 continue
@@ -206,8 +207,10 @@ def _positions(reader: Any, field: str, word: Any, docnums: np.ndarray) -> dict[
     matcher = reader.postings(field, word)
     found: dict[int, list[int]] = {}
     for docnum in docnums.tolist():
-        matcher.skip_to(docnum)
-        found[docnum] = matcher.value_as("positions") if matcher.id() == docnum else []
+        if matcher.is_active() and matcher.id() < docnum:
+            matcher.skip_to(docnum)  # past its last posting, a matcher must not move
+        held = matcher.is_active() and matcher.id() == docnum
+        found[docnum] = matcher.value_as("positions") if held else []
     return found
 
 
