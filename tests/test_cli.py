@@ -323,3 +323,21 @@ def test_importing_the_library_changes_nothing_global() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "--page", "0", "x"],
+        ["search"],
+        ["bogus"],
+        ["watch", "show"],
+        ["search", "--sort", "x", "y"],
+    ],
+    ids=" ".join,
+)
+def test_bad_usage_is_one_line_naming_the_help(run: Run, args: list[str]) -> None:
+    ran = run(*args)
+    assert ran.code == 2
+    assert len(ran.err.strip().splitlines()) == 1, ran.err
+    assert ran.err.startswith("archive: error: ") and "--help' shows how to use it" in ran.err

@@ -189,6 +189,8 @@ def test_a_page_is_followed_through_the_feeds_it_names(run: Run, site: tuple[str
     assert "already following" in every.out and f"<{base}/verge.atom>" in every.out
     plain = run("follow", f"{base}/plain.html")
     assert plain.code == 2 and "the page names no feed" in plain.err
+    nowhere = run("follow", "not-a-url")
+    assert nowhere.code == 2 and "not a web address: 'not-a-url'" in nowhere.err
 
 
 def test_a_permanent_redirect_moves_the_source(run: Run, site: tuple[str, Site]) -> None:
@@ -268,6 +270,8 @@ def test_watches_say_what_is_new_and_show_it_once(run: Run, site: tuple[str, Sit
     assert [hit["title"] for hit in shown["hits"]] == ["Pipeline talks resume"]
     assert run("watch", "show", "pipeline").code == 1  # seen now: nothing new
     assert len(json.loads(run("watch", "show", "pipeline", "--all", "--json").out)["hits"]) == 2
+    replaced = run("watch", "add", "pipeline", "pipeline", "deal")
+    assert "replacing the watch pipeline (was: pipeline talks)" in replaced.out
     assert run("watch", "rm", "pipeline").code == 0
     assert run("watch", "show", "pipeline").code == 2
 

@@ -197,3 +197,20 @@ def test_watch_saves_the_search_and_the_banner_tells_what_is_new(
     assert cli_main(["--index-dir", str(grown), "index", str(note)]) == 0
     code, out = session(":q\n", grown)
     assert "1 watched search has new matches: oil-desk" in out
+
+
+def test_without_a_terminal_each_message_is_one_line(grown: Path) -> None:
+    import subprocess
+    import sys
+
+    long_date = "garbage-" + "and-more-" * 12
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(grown), "shell"],
+        input=f":since {long_date}\ngoverment\n",
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()  # not wrapped at 80 columns
+    assert long_date in line
+    assert "press →" not in done.stdout + done.stderr  # no keys to press in a pipe

@@ -119,8 +119,14 @@ def main(argv: list[str] | None = None) -> int:
         result: Any = cli.main(args=args, prog_name="archive", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
+    except click.UsageError as err:  # one line, as every error (click prints four)
+        where = err.ctx.command_path if err.ctx is not None else "archive"
+        hint = f"'{where} --help' shows how to use it"
+        message = err.format_message().rstrip(".")
+        click.echo(safe_line(f"archive: error: {message}; {hint}"), err=True)
+        return ExitCode.ERROR
     except click.ClickException as err:
-        err.show()
+        click.echo(safe_line(f"archive: error: {err.format_message()}"), err=True)
         return ExitCode.ERROR
     except click.Abort as stopped:
         if isinstance(stopped.__cause__, EOFError):  # click turns EOFError into Abort

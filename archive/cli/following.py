@@ -278,9 +278,12 @@ def watch_add(
     found = search(store, request)  # a query that cannot run is refused now
     table = _table(store)
     try:
+        before = {watch.name: watch for watch in table.watches()}.get(name)
         table.add_watch(name, request)
     finally:
         table.close()
+    if before is not None:
+        click.echo(safe_line(f"replacing the watch {name} (was: {before.request.query})"))
     click.echo(
         safe_line(
             f"watching {name}: {request.query} ({counted(found.total, 'match', 'matches')} so far)"

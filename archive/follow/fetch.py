@@ -71,6 +71,8 @@ def fetch(
     for attempt in range(1, RETRIES + 1):
         try:
             response, moved, final = _follow(http, url, headers, seen)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+            raise Failed(f"not a web address: {url!r} (give one starting with https://)") from None
         except httpx.TimeoutException:
             raise Failed(f"timed out after {TIMEOUT:.0f} s") from None
         except httpx.ConnectError as err:

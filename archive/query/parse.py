@@ -85,7 +85,8 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
     words = len(text.split())
     if len(text) > MAX_QUERY_CHARS or words > MAX_QUERY_WORDS:
         raise QueryError(
-            f"the query is too long ({len(text):,} characters, {words:,} words)",
+            f"the query is too long ({len(text):,} characters, "
+            f"{words:,} {'word' if words == 1 else 'words'})",
             hint=f"at most {MAX_QUERY_CHARS:,} characters and {MAX_QUERY_WORDS:,} words",
         )
     check_nesting(text)

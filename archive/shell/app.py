@@ -274,7 +274,10 @@ def run_lines(
         console = Console(highlight=False, emoji=False)
         if not console.is_terminal:
             console = plain_console(sys.stdout)
-    errors = errors or Console(stderr=True, highlight=False, emoji=False)
+    if errors is None:
+        errors = Console(stderr=True, highlight=False, emoji=False)
+        if not errors.is_terminal:  # a log file: one line per message, never wrapped
+            errors = plain_console(sys.stderr)
 
     def no_pager(console: Console, renderable: RenderableType, pattern: str | None = None) -> None:
         console.print(renderable)  # no terminal

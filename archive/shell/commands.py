@@ -82,7 +82,7 @@ class ShellState:
         self.request = request
         self.articles = self.searcher.get().doc_count()
         self.show_results()
-        if self.results.suggestion is not None:
+        if self.results.suggestion is not None and self.console.is_terminal:
             self.hint("press → (or Ctrl-F) on the next line to search for the suggestion")
 
     def show_results(self) -> None:
