@@ -140,3 +140,16 @@ def test_phrases_after_a_file_is_indexed_again(wire: Path, tmp_path: Path) -> No
             found = engine.evaluate(query).docnums(engine.parts).tolist()
             assert set(found) == docsets.matching(searcher, query), text
     store.close()
+
+
+@pytest.mark.parametrize("name", ["001.txt", "002.txt", "010.txt"])
+def test_the_fast_analyzer_gives_the_index_s_own_terms(name: str) -> None:
+    from conftest import FIXTURES
+
+    from archive.index.analysis import terms
+    from archive.index.schema import text_analyzer
+
+    text = (FIXTURES / "bbc_business" / name).read_text(
+        "utf-8"
+    ) + " Café São Paulo naïve co-op U.S."
+    assert terms(text) == [token.text for token in text_analyzer()(text)]

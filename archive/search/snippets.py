@@ -12,23 +12,19 @@ never a second matching of the query's words.
 from __future__ import annotations
 
 import heapq
-import re
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.analysis import STOP_WORDS
 from whoosh.query import AndNot, Not, NullQuery, Query
-from whoosh.support.charset import accent_map
 
-from archive.index.analysis import MIN_CHARS, _stemmer
+from archive.index.analysis import WORD, fold, indexed, stemmer
 from archive.index.documents import split_list
 from archive.model import Hit, Snippet, Span
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
 LEDE_CHARS = 200  # shown for hits that match only in the title
-_WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)
 
 Token = tuple[int, int, str | None]  # start, end, the term it matched (or None)
 
@@ -58,21 +54,18 @@ def tokens(text: str, terms: frozenset[str]) -> list[Token]:
     Only words that can stem to a query term are stemmed: English stems keep
     a word's first two letters, so the others are passed over.
     """
-    folded_text = text.lower().translate(accent_map)
+    folded_text = fold(text)
     aligned = len(folded_text) == len(text)  # folding kept every character in place
-    found = [(m.span(), m.group()) for m in _WORD.finditer(folded_text if aligned else text)]
-    if aligned:
-        words = [word for _, word in found]
-    else:
-        words = [word.lower().translate(accent_map) for _, word in found]
+    found = [(m.span(), m.group()) for m in WORD.finditer(folded_text if aligned else text)]
+    words = [word for _, word in found] if aligned else [fold(word) for _, word in found]
     starts = {term[:2] for term in terms}
     every = any(len(term) < 2 for term in terms)
     picked = [i for i, word in enumerate(words) if every or word[:2] in starts]
-    stems = _stemmer().stemWords([words[i] for i in picked]) if picked else []
+    stems = stemmer().stemWords([words[i] for i in picked]) if picked else []
     matched = {
         i: stem
         for i, stem in zip(picked, stems, strict=True)
-        if stem in terms and len(words[i]) >= MIN_CHARS and words[i] not in STOP_WORDS
+        if stem in terms and indexed(words[i])
     }
     return [(start, end, matched.get(i)) for i, ((start, end), _) in enumerate(found)]
 
