@@ -82,7 +82,8 @@ format_option = click.option(
 
 def request_options(func: Any) -> Any:
     """The filters every search-like command takes: --any, --exact, --since,
-    --until, --source."""
+    --until, --source; they reach the command as keywords named as
+    SearchRequest's fields, to pass on whole (``**filters``)."""
     for option in reversed(
         [
             click.option(

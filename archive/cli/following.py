@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -256,11 +256,7 @@ def watch_add(
     env: Env,
     name: str,
     words: tuple[str, ...],
-    any_words: bool,
-    exact: bool,
-    since: str | None,
-    until: str | None,
-    source: str | None,
+    **filters: Any,
 ) -> int:
     """Save a search to watch (with the search options); its present matches count as seen.
 
@@ -271,9 +267,7 @@ def watch_add(
     from archive.model import SearchRequest
     from archive.search.run import search
 
-    request = SearchRequest(
-        " ".join(words), any_words=any_words, exact=exact, since=since, until=until, source=source
-    )
+    request = SearchRequest(" ".join(words), **filters)
     store = _store(env)
     found = search(store, request)  # a query that cannot run is refused now
     table = _table(store)

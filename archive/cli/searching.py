@@ -63,13 +63,9 @@ def search(
     page: int,
     all_copies: bool,
     sort: str,
-    any_words: bool,
-    exact: bool,
-    since: str | None,
-    until: str | None,
-    source: str | None,
     explain: bool,
     facet_names: tuple[str, ...],
+    **filters: Any,
 ) -> int:
     """Search the archive: ranked hits with highlighted snippets.
 
@@ -98,11 +94,7 @@ def search(
         limit=limit,
         sort=sort,
         all_copies=all_copies,
-        any_words=any_words,
-        exact=exact,
-        since=since,
-        until=until,
-        source=source,
+        **filters,
     )
     store = env.open_store()
     results = run_search(store, request)
@@ -230,13 +222,9 @@ def timeline(
     words: tuple[str, ...],
     by: str,
     normalize: bool,
-    any_words: bool,
-    exact: bool,
-    since: str | None,
-    until: str | None,
-    source: str | None,
     as_json: bool,
     as_csv: bool,
+    **filters: Any,
 ) -> int:
     """How coverage of a query moved over time: a bar chart of articles per period.
 
@@ -253,14 +241,7 @@ def timeline(
     from archive.model import SearchRequest
     from archive.search.coverage import timeline as build_timeline
 
-    request = SearchRequest(
-        " ".join(words),
-        any_words=any_words,
-        exact=exact,
-        since=since,
-        until=until,
-        source=source,
-    )
+    request = SearchRequest(" ".join(words), **filters)
     store = env.open_store()
     with store.searcher() as searcher:
         found = build_timeline(store, request, searcher, by=by, normalized=normalize)

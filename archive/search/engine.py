@@ -79,9 +79,6 @@ class Matches:
         found = [score[mask] for score, mask in zip(self.scores, self.masks, strict=True)]
         return np.concatenate(found) if found else np.zeros(0, np.float32)
 
-    def count(self) -> int:
-        return int(sum(int(mask.sum()) for mask in self.masks))
-
 
 class Engine:
     """The array view of one searcher's segments."""

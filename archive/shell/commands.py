@@ -101,15 +101,18 @@ class ShellState:
         """Print inline; through the pager when taller than the terminal (the
         ``pager`` setting), and then the header again, to say what is current."""
         console = self.console
-        if self.settings.pager and console.is_terminal:
-            with console.capture() as captured:
-                console.print(renderable)
-            if captured.get().count("\n") > console.height:
-                self.pager(console, renderable)
-                if header is not None:
-                    console.print(header)
-                return
-        console.print(renderable)
+        if not (self.settings.pager and console.is_terminal):
+            console.print(renderable)
+            return
+        with console.capture() as captured:  # rendered once, to measure and to print
+            console.print(renderable)
+        if captured.get().count("\n") > console.height:
+            self.pager(console, renderable)
+            if header is not None:
+                console.print(header)
+        else:
+            console.file.write(captured.get())
+            console.file.flush()
 
     def marked(self) -> Hit | None:
         """The hit the keyboard marker is on, if any."""

@@ -142,10 +142,3 @@ def vocabulary(reader: Any, fieldnames: tuple[str, ...]) -> dict[str, int]:
             word = text.decode("utf-8") if isinstance(text, bytes) else text
             found[word] = max(found.get(word, 0), info.doc_frequency())
     return found
-
-
-def deleted(reader: Any) -> np.ndarray:
-    """The numbers of one segment's deleted articles."""
-    if not reader.has_deletions():
-        return np.zeros(0, dtype=np.int32)
-    return np.fromiter(sorted(reader.segment().deleted_docs()), dtype=np.int32)
