@@ -24,6 +24,7 @@ LEAVES = st.one_of(
     st.sampled_from(WORDS),
     st.sampled_from(WORDS).map(lambda word: f"title:{word}"),
     st.sampled_from(["oil*", "eco*", "goverment~", '"interest rates"', '"oil prices"']),
+    st.sampled_from(['"oil prices"~3', '"yukos shares"~2', '"the economy grew"', '"oil oil"']),
     st.sampled_from(["date:2024", "date:1987-02", "date:>=1987-03-01"]),
 )
 

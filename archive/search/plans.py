@@ -31,6 +31,8 @@ from whoosh.query import (
 
 from archive.index.derived import TEXT_FIELDS
 from archive.search.engine import Engine, Matches
+from archive.whoosh_ext.positions import SHIFT
+from archive.whoosh_ext.positions import positions as word_positions
 from archive.whoosh_ext.terms import pattern_words
 
 Plan = Callable[[Engine, dict[str, float]], Matches]
@@ -188,11 +190,9 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
             docnums = np.flatnonzero(mask)
             if not len(docnums):
                 continue
-            # One pass along each word's postings, stopping only at the candidates.
-            positions = [_positions(part.reader, field, word, docnums) for word in query.words]
-            for docnum in docnums.tolist():
-                if not _in_order([found_at[docnum] for found_at in positions], query.slop):
-                    mask[docnum] = False
+            keys = [word_positions(part.reader, field, _text(w), docnums) for w in query.words]
+            mask[docnums] = False
+            mask[_in_order(keys, query.slop)] = True
         return found
 
     return run
@@ -202,29 +202,34 @@ def _word(word: str, fields: dict[str, float]) -> Plan:
     return lambda engine, weights: engine.words({word: fields}, weights)
 
 
-def _positions(reader: Any, field: str, word: Any, docnums: np.ndarray) -> dict[int, list[int]]:
-    """Where the word stands in each of these articles (which all hold it)."""
-    matcher = reader.postings(field, word)
-    found: dict[int, list[int]] = {}
-    for docnum in docnums.tolist():
-        if matcher.is_active() and matcher.id() < docnum:
-            matcher.skip_to(docnum)  # past its last posting, a matcher must not move
-        held = matcher.is_active() and matcher.id() == docnum
-        found[docnum] = matcher.value_as("positions") if held else []
-    return found
-
-
-def _in_order(positions: list[list[int]], slop: int) -> bool:
-    """Whether the words stand in this order (each within ``slop`` of the last)."""
-    following = [set(each) for each in positions[1:]]
-    for start in positions[0]:
-        position, found = start, True
-        for later in following:
-            near = [p for p in later if position < p <= position + slop]
-            if not near:
-                found = False
+def _in_order(keys: list[np.ndarray], slop: int) -> np.ndarray:
+    """The articles in which the words stand in this order, each within
+    ``slop`` of the one before; ``keys`` are each word's positions (see
+    archive.whoosh_ext.positions)."""
+    if slop == 1:  # side by side: keep the starts from which each next word follows
+        starts = keys[0]
+        for offset, later in enumerate(keys[1:], start=1):
+            starts = starts[np.isin(starts + offset, later, assume_unique=True)]
+        return np.unique(starts >> SHIFT)
+    # Further apart: from each start, the nearest next word within reach.
+    places = [_by_article(each) for each in keys]
+    found = []
+    for docnum, firsts in places[0].items():
+        for start in firsts:
+            position = start
+            for following in places[1:]:
+                near = [p for p in following.get(docnum, ()) if position < p <= position + slop]
+                if not near:
+                    break
+                position = min(near)
+            else:
+                found.append(docnum)
                 break
-            position = min(near)
-        if found:
-            return True
-    return False
+    return np.array(found, dtype=np.int64)
+
+
+def _by_article(keys: np.ndarray) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for key in keys.tolist():
+        found.setdefault(key >> SHIFT, []).append(key & ((1 << SHIFT) - 1))
+    return found
