@@ -80,6 +80,10 @@ class Matches:
         return np.concatenate(found) if found else np.zeros(0, np.float32)
 
 
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_NO_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
 class Engine:
     """The array view of one searcher's segments."""
 
@@ -123,42 +127,65 @@ class Engine:
 
     def words(self, terms: dict[str, dict[str, float]], weights: dict[str, float]) -> Matches:
         """BM25F over title and body: ``terms`` maps each word to its field boosts."""
-        frequencies: list[list[np.ndarray]] = []
-        present: dict[str, int] = {}
+        found: list[list[tuple[np.ndarray, np.ndarray]]] = []  # per part, per word
+        present: dict[str, int] = dict.fromkeys(terms, 0)
         for part in self.parts:
             row = []
             for text, fields in terms.items():
-                weighted = self._weighted_frequency(part, text, fields)
-                present[text] = present.get(text, 0) + int(np.count_nonzero(weighted))
-                row.append(weighted)
-            frequencies.append(row)
+                docs, weighted = self._weighted_frequency(part, text, fields)
+                present[text] += len(docs)
+                row.append((docs, weighted))
+            found.append(row)
+        factors = {
+            text: weights.get(text, 1.0) * self.idf(count) * (K1 + 1)
+            for text, count in present.items()
+            if count
+        }
         masks, scores = [], []
-        for row, part in zip(frequencies, self.parts, strict=True):
+        for row, part in zip(found, self.parts, strict=True):
             score = np.zeros(part.size, dtype=np.float32)
-            for weighted, text in zip(row, terms, strict=True):
-                if not present[text]:
-                    continue
-                idf = math.log(1 + (self.total - present[text] + 0.5) / (present[text] + 0.5))
-                weight = weights.get(text, 1.0) * idf * (K1 + 1)
-                score += weight * weighted / (weighted + K1)
+            for (docs, weighted), text in zip(row, terms, strict=True):
+                if len(docs):
+                    score[docs] += factors[text] * weighted / (weighted + K1)
             masks.append(score > 0)
             scores.append(score)
         return Matches(masks, scores)
 
-    def _weighted_frequency(self, part: Part, text: str, fields: dict[str, float]) -> np.ndarray:
-        """The word's frequency in each field of each article, normalised by the
-        field's length and weighed by the field's boost, summed over fields."""
-        weighted = np.zeros(part.size, dtype=np.float32)
+    def idf(self, count: int) -> float:
+        """Lucene's IDF of a word that ``count`` articles hold."""
+        return math.log(1 + (self.total - count + 0.5) / (count + 0.5))
+
+    def _weighted_frequency(
+        self, part: Part, text: str, fields: dict[str, float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The articles holding the word and its frequency in each field of
+        each, normalised by the field's length and weighed by the field's
+        boost, summed over fields."""
         key = text.encode("utf-8")
+        found = []
         for field, boost in fields.items():
             docs, tfs = part.arrays.postings(field, key)
-            if not len(docs):
-                continue
-            lengths = part.arrays[f"{field}.lengths"][docs]
-            b = B[field]
-            norm = 1 - b + b * lengths / self.average_length(field)
-            weighted[docs] += boost * tfs / norm  # a term's articles are distinct
-        return weighted
+            if len(docs):
+                lengths = part.arrays[f"{field}.lengths"][docs]
+                b = B[field]
+                norm = 1 - b + b * lengths / self.average_length(field)
+                found.append((docs, (boost * tfs / norm).astype(np.float32)))
+        if len(found) < 2:
+            return found[0] if found else (_NO_DOCS, _NO_WEIGHTS)
+        if len(found) == 2:  # title and body: the fewer merged into the more
+            (docs, weighted), (more, extra) = sorted(found, key=lambda each: -len(each[0]))
+            at = np.minimum(np.searchsorted(docs, more), len(docs) - 1)
+            known = docs[at] == more  # a field's articles are sorted and distinct
+            weighted[at[known]] += extra[known]
+            # Unsorted from here: the scores are scattered by article number.
+            return np.concatenate((docs, more[~known])), np.concatenate((weighted, extra[~known]))
+        union, at = np.unique(np.concatenate([docs for docs, _ in found]), return_inverse=True)
+        weighted = np.zeros(len(union), dtype=np.float32)
+        start = 0
+        for _, each in found:
+            weighted[at[start : start + len(each)]] += each
+            start += len(each)
+        return union, weighted
 
     def everything(self) -> Matches:
         return Matches(
