@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Ran
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive import sources
 from archive.errors import QueryError
@@ -280,3 +282,28 @@ def test_every_field_the_parser_accepts_is_shown_and_completed() -> None:
     searchable = set(tokens.FIELDS.values())
     assert searchable == {tokens.FIELDS[name] for name in tokens.SHOWN_FIELDS}
     assert "url" not in tokens.FIELDS  # stored, not indexed: it would find nothing
+
+
+PLAIN = ["oil", "Oil", "prices", "the", "and", "or", "not", "AND", "OR", "NOT", "TO", "to",
+         "running", "Kiev", "US", "us", "a", "I", "x", "withdrawal"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(PLAIN), min_size=1, max_size=6),
+    spaces=st.sampled_from([" ", "  ", "\t"]),
+)
+def test_plain_words_are_read_as_the_parser_reads_them(words: list[str], spaces: str) -> None:
+    """Plain words skip Whoosh's parser: the query must be the one it makes."""
+    from archive.index.schema import build_schema
+    from archive.query.parse import ALL_WORDS, parsed_by_whoosh, plain_words
+
+    schema = build_schema()
+    text = spaces.join(words)
+    fast = plain_words(schema, text)
+    if fast is not None:
+        assert fast == parsed_by_whoosh(schema, text, ALL_WORDS)
+    else:  # only an operator keeps plain words from the short way
+        assert {"AND", "OR", "NOT", "TO"} & set(words)
+    assert plain_words(schema, f'"{text}"') is None
+    assert plain_words(schema, f"title:{text}") is None

@@ -19,10 +19,12 @@ from typing import Any
 
 from whoosh import qparser
 from whoosh.query import (
+    And,
     Every,
     FuzzyTerm,
     MultiTerm,
     NullQuery,
+    Or,
     Prefix,
     Query,
     Term,
@@ -90,6 +92,18 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
             hint=f"at most {MAX_QUERY_CHARS:,} characters and {MAX_QUERY_WORDS:,} words",
         )
     check_nesting(text)
+    query = None if options.any_words else plain_words(schema, text)
+    if query is None:
+        query = parsed_by_whoosh(schema, text, options)
+    if query is NullQuery or isinstance(query, type(NullQuery)):
+        raise QueryError(
+            f"the query {shown(text)} has no words to search for",
+            hint="common words such as 'the' and lone operators are not searched",
+        )
+    return query
+
+
+def parsed_by_whoosh(schema: Any, text: str, options: Options) -> Query:
     if options.any_words:
         text = plain_prose(text)  # pasted prose: "Examples: ..." is not a field
     else:
@@ -101,13 +115,33 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
     except Exception as err:  # Whoosh's parser raises several kinds on odd input
         reason = " ".join(str(err).split())  # one line, whatever the parser said
         raise QueryError(f"cannot parse the query {shown(text)}: {reason}") from err
-    query = query.accept(_no_fuzzy_numbers).accept(_bounded_patterns)
-    if query is NullQuery or isinstance(query, type(NullQuery)):
-        raise QueryError(
-            f"the query {shown(text)} has no words to search for",
-            hint="common words such as 'the' and lone operators are not searched",
-        )
-    return query
+    return query.accept(_no_fuzzy_numbers).accept(_bounded_patterns)
+
+
+_PLAIN_WORDS = re.compile(r"\s*[A-Za-z]+(?:\s+[A-Za-z]+)*\s*")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+def plain_words(schema: Any, text: str) -> Query | None:
+    """The query Whoosh's parser makes of plain words, all wanted, made
+    without it (the parser took a tenth of a one-word search); None for
+    anything else: operators, fields, quotes, patterns, digits, other letters."""
+    if not _PLAIN_WORDS.fullmatch(text):
+        return None
+    words = text.split()
+    if _OPERATORS.intersection(words):
+        return None
+    groups: list[Query] = []
+    for word in words:
+        terms = []
+        for field in DEFAULT_FIELDS:
+            analysed = list(schema[field].process_text(word, mode="query"))
+            if len(analysed) > 1:
+                return None
+            terms += [Term(field, text, boost=FIELD_BOOSTS[field]) for text in analysed]
+        if terms:
+            groups.append(Or(terms))
+    return And(groups).normalize() if groups else NullQuery
 
 
 def check_nesting(text: str) -> None:
