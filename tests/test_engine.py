@@ -154,3 +154,17 @@ def test_the_fast_analyzer_gives_the_index_s_own_terms(name: str) -> None:
         "utf-8"
     ) + " Café São Paulo naïve co-op U.S."
     assert terms(text) == [token.text for token in text_analyzer()(text)]
+
+
+def test_one_term_is_found_where_the_sorted_terms_hold_it(grown_master: Path) -> None:
+    from archive.index.derived import for_segment
+
+    with whoosh_index.open_dir(str(grown_master)).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            arrays = for_segment(leaf)
+            assert arrays is not None
+            for field in ("title", "body"):
+                blob, offsets = arrays.strings(f"{field}.terms")
+                held = [bytes(blob[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
+                for term in [*held, b"zzzz", b"", b"oil\xff"]:
+                    assert arrays.where(field, term) == arrays.find(f"{field}.terms", term)

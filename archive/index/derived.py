@@ -237,9 +237,23 @@ class SegmentArrays:
             return np.zeros(len(terms))
         return np.where(at >= 0, totals[np.maximum(at, 0)], 0).astype(np.float64)
 
+    def where(self, field: str, term: bytes) -> int:
+        """Where one term stands among the field's terms (-1 if absent): the
+        lookup of one term, without the arrays that lookup() makes for many."""
+        sorted_hashes = self[f"{field}.hashes"]
+        wanted = int.from_bytes(blake2b(term, digest_size=8).digest(), "little")
+        at = int(sorted_hashes.searchsorted(np.uint64(wanted)))
+        if at == len(sorted_hashes) or int(sorted_hashes[at]) != wanted:
+            return -1
+        n = int(self[f"{field}.hashed"][at])
+        blob, offsets = self.strings(f"{field}.terms")
+        if blob[offsets[n] : offsets[n + 1]] == term:
+            return n
+        return self.find(f"{field}.terms", term)  # another term with the same hash
+
     def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The article numbers and term frequencies of a term in a field."""
-        at = int(self.lookup(field, [term])[0])
+        at = self.where(field, term)
         if at < 0:
             return _NO_DOCS, _NO_TFS
         bounds = self[f"{field}.postings"]
@@ -330,6 +344,9 @@ def open_arrays(path: Path) -> SegmentArrays | None:
             found = SegmentArrays(path)
         except (OSError, ValueError, KeyError):
             return None
+        for known in list(_OPEN):  # a copy: the shell's preview thread opens arrays too
+            if not known.exists():
+                _OPEN.pop(known, None)  # its segment was merged away: let its space go
         if len(_OPEN) > 256:
             _OPEN.clear()
         _OPEN[path] = found
