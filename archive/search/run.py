@@ -230,13 +230,14 @@ def _page(
     """
     engine, docnums, scores = matches(store, searcher, query, request, dates)
     order = _ranking(engine, docnums, scores, request.sort)
-    if request.all_copies:
-        stories = docnums
-        total = len(docnums)
+    if request.all_copies:  # every article a story of its own
+        stories = distinct = docnums
+        sizes = None
     else:
         clusters = engine.column("cluster")[docnums]
         stories = np.where(clusters != 0, clusters, docnums.astype(np.uint64) | _OWN_STORY)
-        total = len(np.unique(stories))
+        distinct, sizes = np.unique(stories, return_counts=True)  # sorted
+    total = len(distinct)
     pagecount = max(1, math.ceil(total / request.limit))
     offset = (request.page - 1) * request.limit
     wanted = min(offset + request.limit, total)
@@ -248,7 +249,7 @@ def _page(
     words = query_words(query, searcher.reader())
     hits = []
     for rank, at in enumerate(heads[offset:], start=offset + 1):
-        similar = 0 if request.all_copies else int(np.count_nonzero(stories == stories[at])) - 1
+        similar = 0 if sizes is None else int(sizes[distinct.searchsorted(stories[at])]) - 1
         score = None if request.by_date else float(scores[at])
         fields = searcher.stored_fields(int(docnums[at]))
         hits.append(snippets.hit(fields, rank, score, words, request.snippets, similar))

@@ -70,16 +70,27 @@ def tokens(text: str, terms: frozenset[str]) -> list[Token]:
     return [(start, end, matched.get(i)) for i, ((start, end), _) in enumerate(found)]
 
 
+def _may_match(text: str, terms: frozenset[str]) -> bool:
+    """False when no word of ``text`` can stem to a term: none of the terms'
+    first two letters are in it (the check tokens() makes word by word)."""
+    if any(len(term) < 2 for term in terms):
+        return True
+    folded = fold(text)
+    if len(folded) != len(text):
+        return True  # words are folded one by one there
+    return any(term[:2] in folded for term in terms)
+
+
 def marks(text: str, terms: frozenset[str]) -> tuple[Span, ...]:
     """Every span of ``text`` that matched (a title, or an article shown whole)."""
-    if not terms:
+    if not terms or not _may_match(text, terms):
         return ()
     return tuple((start, end) for start, end, term in tokens(text, terms) if term is not None)
 
 
 def snippets(text: str, terms: frozenset[str], top: int = 3) -> list[Snippet]:
     """Up to ``top`` fragments of ``text`` around its matches, in text order."""
-    if not terms or top <= 0:
+    if not terms or top <= 0 or not _may_match(text, terms):
         return []
     found = [f for f in _fragments(tokens(text, terms)) if f[2]]
     best = heapq.nlargest(top, found, key=_score)
