@@ -189,3 +189,31 @@ def test_a_damaged_band_table_is_set_aside_and_indexing_goes_on(seeded: Store) -
     assert report.added == 1
     assert (seeded.path / (BANDS_FILE + ".damaged")).exists()
     assert Store.open(seeded.path).ix.doc_count() == 3
+
+
+@pytest.mark.parametrize("layout", ["earlier", "current"])
+def test_story_candidates_are_read_from_either_layout_of_the_band_table(
+    tmp_path: Path, layout: str
+) -> None:
+    """Indexes made before the band table became its own index by key keep working."""
+    import sqlite3
+
+    from archive.index.dedup import STORIES_FILE, StoryTable
+
+    if layout == "earlier":
+        made = sqlite3.connect(tmp_path / STORIES_FILE)
+        made.execute("CREATE TABLE bands (key INTEGER NOT NULL, id TEXT NOT NULL)")
+        made.execute("CREATE INDEX bands_by_key ON bands (key)")
+        made.execute("CREATE INDEX bands_by_id ON bands (id)")
+        made.executemany("INSERT INTO bands VALUES (?, ?)", [(1, "old"), (2, "old")])
+        made.commit()
+        made.close()
+    table = StoryTable(tmp_path)
+    table.put_bands("b", [1, 2, 3])
+    table.put_bands("a", [2, 3])
+    table.commit()
+    # Most keys shared first, ties by ID.
+    assert table.members([1, 2, 3]) == ["b", "a", "old"][: 3 if layout == "earlier" else 2]
+    table.drop_bands("b")
+    assert table.members([1]) == (["old"] if layout == "earlier" else [])
+    table.close()

@@ -27,9 +27,11 @@ from typing import Any, NamedTuple
 from archive.index.sidecar import check, open_table, read_only
 
 STORIES_FILE = "archive-stories.sqlite"
+# The band table is its own index by key (an earlier layout, a table with an
+# index by key, is read and written the same way).
 _TABLES = (
-    "CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, id TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS bands_by_key ON bands (key)",
+    "CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, id TEXT NOT NULL, "
+    "PRIMARY KEY (key, id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS bands_by_id ON bands (id)",
     "CREATE TABLE IF NOT EXISTS copies (id TEXT PRIMARY KEY, of TEXT NOT NULL, "
     "origin TEXT NOT NULL, path TEXT, record TEXT)",
@@ -73,13 +75,15 @@ class StoryTable:
         """IDs of the articles with any of these keys, most keys shared first."""
         marks = ",".join("?" * len(keys))
         rows = self.db.execute(
-            f"SELECT id FROM bands WHERE key IN ({marks}) GROUP BY id ORDER BY COUNT(*) DESC",
+            f"SELECT id FROM bands WHERE key IN ({marks}) GROUP BY id ORDER BY COUNT(*) DESC, id",
             keys,
         )
         return [row[0] for row in rows]
 
     def put_bands(self, article_id: str, keys: Iterable[int]) -> None:
-        self.db.executemany("INSERT INTO bands VALUES (?, ?)", [(k, article_id) for k in keys])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, article_id) for k in keys]
+        )
 
     def drop_bands(self, article_id: str) -> None:
         self.db.execute("DELETE FROM bands WHERE id = ?", (article_id,))
