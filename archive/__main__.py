@@ -1,3 +1,3 @@
-from archive.cli import run
+from archive.launch import main
 
-run()
+main()

@@ -22,6 +22,7 @@ from archive.cli.evaluating import evaluate
 from archive.cli.following import follow, unfollow, update, watch
 from archive.cli.indexing import check, index, rebuild, stats
 from archive.cli.searching import search, show, similar, timeline
+from archive.cli.serving import serve
 from archive.errors import ArchiveError, ExitCode
 from archive.escape import safe_line
 
@@ -108,6 +109,7 @@ for command in (
     unfollow,
     update,
     watch,
+    serve,
 ):
     cli.add_command(command)
 

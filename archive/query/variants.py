@@ -109,6 +109,11 @@ _CACHE: dict[tuple[object, str], list[str]] = {}
 _CACHE_SIZE = 4096
 
 
+def forget() -> None:
+    """Drop the cached lookups (a long-lived process, before each command)."""
+    _CACHE.clear()
+
+
 def variants_in(reader: object, word: str, index_token: object = None) -> list[str]:
     """Other spellings of ``word`` that the index holds (unstemmed, as written).
 

@@ -23,6 +23,7 @@ queries are refined by feedback in archive.search.feedback.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,8 @@ class Engine:
     """The array view of one searcher's segments."""
 
     def __init__(self, index: Path, searcher: Any, derived: bool = True) -> None:
-        self.searcher = searcher
+        # Not the searcher itself: engines are kept per searcher, weakly.
+        self._searcher = weakref.ref(searcher)
         reader = searcher.reader()
         self.parts: list[Part] = []
         for leaf, base in leaf_readers(reader):
@@ -104,6 +106,13 @@ class Engine:
         self.total = max(sum(part.size for part in self.parts), 1)
         self._average: dict[str, float] = {}
         self._lexicon: Lexicon | None = None
+
+    @property
+    def searcher(self) -> Any:
+        found = self._searcher()
+        if found is None:
+            raise RuntimeError("the searcher of this engine is gone")
+        return found
 
     def average_length(self, field: str) -> float:
         if field not in self._average:
