@@ -168,3 +168,30 @@ def test_one_term_is_found_where_the_sorted_terms_hold_it(grown_master: Path) ->
                 held = [bytes(blob[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
                 for term in [*held, b"zzzz", b"", b"oil\xff"]:
                     assert arrays.where(field, term) == arrays.find(f"{field}.terms", term)
+
+
+WORD_QUERIES = st.lists(
+    st.sampled_from([*WORDS, "title:oil", "oil*", "goverment~", "economy", "zzzz"]),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=WORD_QUERIES, joined=st.sampled_from([" OR ", " "]), exact=st.booleans())
+def test_words_alone_score_the_same_without_archive_sized_arrays(
+    store: Store, words: list[str], joined: str, exact: bool
+) -> None:
+    """Queries of words only skip the masks the size of the archive: the same
+    live articles, in the same order, with the very same scores."""
+    from archive.search.plans import word_groups
+
+    with store.searcher() as searcher:
+        query, _ = run.prepare(store, joined.join(words), searcher, Options(exact=exact))
+        engine = Engine(store.path, searcher)
+        groups = word_groups(query, engine)
+        assert groups is not None  # words alone, ANDed or ORed
+        docnums, scores = engine.scored_words(groups, {})
+        expected = engine.evaluate(query)
+        assert docnums.tolist() == expected.docnums(engine.parts).tolist()
+        assert scores.tolist() == expected.score_array().tolist()

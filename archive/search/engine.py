@@ -85,6 +85,11 @@ _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
+def _sorted(docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(docs, kind="stable")
+    return docs[order], scores[order]
+
+
 class Engine:
     """The array view of one searcher's segments."""
 
@@ -136,6 +141,44 @@ class Engine:
 
     def words(self, terms: dict[str, dict[str, float]], weights: dict[str, float]) -> Matches:
         """BM25F over title and body: ``terms`` maps each word to its field boosts."""
+        masks, scores = [], []
+        for (docs, scored), part in zip(self._scored(terms, weights), self.parts, strict=True):
+            score = np.zeros(part.size, dtype=np.float32)
+            score[docs] = scored
+            masks.append(score > 0)
+            scores.append(score)
+        return Matches(masks, scores)
+
+    def scored_words(
+        self, groups: list[dict[str, dict[str, float]]], weights: dict[str, float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The articles holding a word of every group (a group's words ORed,
+        as words() scores them; the groups ANDed, their scores summed): the
+        live ones' numbers (as the searcher numbers them, ascending) and
+        their scores. No array the size of the archive is made, so the cost
+        follows the matches alone."""
+        each = [self._scored(terms, weights) for terms in groups]
+        numbers, scores = [], []
+        for at, part in enumerate(self.parts):
+            docs, scored = _sorted(*each[0][at])
+            for more in each[1:]:  # in group order, as the masks' sum adds them
+                other, extra = _sorted(*more[at])
+                docs, mine, theirs = np.intersect1d(
+                    docs, other, assume_unique=True, return_indices=True
+                )
+                scored = scored[mine] + extra[theirs]
+            keep = part.live[docs]
+            numbers.append(docs[keep].astype(np.int64) + part.base)
+            scores.append(scored[keep])
+        if not numbers:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(numbers), np.concatenate(scores)
+
+    def _scored(
+        self, terms: dict[str, dict[str, float]], weights: dict[str, float]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per segment, the articles holding any of the words and their BM25F
+        scores (deleted articles included), summed word by word in float32."""
         found: list[list[tuple[np.ndarray, np.ndarray]]] = []  # per part, per word
         present: dict[str, int] = dict.fromkeys(terms, 0)
         for part in self.parts:
@@ -150,15 +193,24 @@ class Engine:
             for text, count in present.items()
             if count
         }
-        masks, scores = [], []
-        for row, part in zip(found, self.parts, strict=True):
-            score = np.zeros(part.size, dtype=np.float32)
-            for (docs, weighted), text in zip(row, terms, strict=True):
-                if len(docs):
-                    score[docs] += factors[text] * weighted / (weighted + K1)
-            masks.append(score > 0)
-            scores.append(score)
-        return Matches(masks, scores)
+        scored = []
+        for row in found:
+            pieces = [
+                (docs, factors[text] * weighted / (weighted + K1))
+                for (docs, weighted), text in zip(row, terms, strict=True)
+                if len(docs)
+            ]
+            if len(pieces) < 2:
+                scored.append(pieces[0] if pieces else (_NO_DOCS, _NO_WEIGHTS))
+                continue
+            union, at = np.unique(np.concatenate([docs for docs, _ in pieces]), return_inverse=True)
+            score = np.zeros(len(union), dtype=np.float32)
+            start = 0
+            for docs, piece in pieces:  # word by word, as a sum in float32 adds them
+                score[at[start : start + len(docs)]] += piece
+                start += len(docs)
+            scored.append((union, score))
+        return scored
 
     def idf(self, count: int) -> float:
         """Lucene's IDF of a word that ``count`` articles hold."""

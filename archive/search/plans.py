@@ -89,6 +89,23 @@ def text_words(query: Query, engine: Engine) -> dict[str, dict[str, float]] | No
     return words
 
 
+def word_groups(query: Query, engine: Engine) -> list[dict[str, dict[str, float]]] | None:
+    """The words of a query of title and body words only, as groups that
+    are ANDed (the words of each ORed), or None for any other query."""
+    words = text_words(query, engine)
+    if words is not None:
+        return [words]
+    if not isinstance(query, And) or not query.subqueries:
+        return None
+    groups = []
+    for child in query.subqueries:
+        found = text_words(child, engine)
+        if found is None:
+            return None
+        groups.append(found)
+    return groups
+
+
 def _disjunction_leaves(query: Query) -> list[Any] | None:
     """The terms (and word patterns) of a tree of ORs, or None if it holds anything else."""
     if isinstance(query, Term) or (

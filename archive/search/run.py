@@ -27,6 +27,7 @@ from archive.query.dates import span
 from archive.search import snippets
 from archive.search.engine import Engine, engine_for
 from archive.search.feedback import feedback
+from archive.search.plans import word_groups
 from archive.search.snippets import query_words
 from archive.whoosh_ext import postings as docsets
 
@@ -267,8 +268,13 @@ def matches(
     engine = engine_for(store.path, searcher)
     typed = Counter(terms(request.query)) if request.any_words else Counter()
     weights = {word: float(count) for word, count in typed.items()}
+    feedback_wanted = request.any_words and not request.by_date
+    groups = word_groups(query, engine) if dates is None and not feedback_wanted else None
+    if groups is not None:  # words alone: scored without arrays the size of the archive
+        docnums, scores = engine.scored_words(groups, weights)
+        return engine, docnums, scores
     found = engine.evaluate(And([query, dates]) if dates is not None else query, weights)
-    if request.any_words and not request.by_date:
+    if feedback_wanted:
         found = feedback(engine, query, found, weights)
     return engine, found.docnums(engine.parts), found.score_array()
 
