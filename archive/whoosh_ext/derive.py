@@ -60,14 +60,26 @@ def postings(reader: Any, fieldname: str) -> tuple[list[bytes], np.ndarray, np.n
     return terms, np.array(offsets, dtype=np.int64), joined_docs, joined_tfs
 
 
-def term_postings(reader: Any, fieldname: str, raw: bytes) -> tuple[Any, Any]:
-    """One term's article numbers and frequencies in one segment (deleted
-    articles included), or two empty lists."""
+def term_info(reader: Any, fieldname: str, raw: bytes) -> Any:
+    """A term's information in one segment (Whoosh's W3TermInfo), or None."""
     from whoosh.reading import TermNotFound
 
     try:
-        info = reader._terms.term_info(fieldname, raw)
+        return reader._terms.term_info(fieldname, raw)
     except TermNotFound:
+        return None
+
+
+def term_matcher(reader: Any, fieldname: str, raw: bytes) -> Any:
+    """Whoosh's block matcher over a term's postings in one segment."""
+    return reader._terms.matcher(fieldname, raw, reader.schema[fieldname].format)
+
+
+def term_postings(reader: Any, fieldname: str, raw: bytes) -> tuple[Any, Any]:
+    """One term's article numbers and frequencies in one segment (deleted
+    articles included), or two empty lists."""
+    info = term_info(reader, fieldname, raw)
+    if info is None:
         return [], []
     return _read(reader, fieldname, raw, info, reader.schema[fieldname].format)
 

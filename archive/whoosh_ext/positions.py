@@ -25,18 +25,9 @@ from typing import Any
 import numpy as np
 
 from archive.whoosh_ext import Internal, uses
+from archive.whoosh_ext.derive import term_info, term_matcher
 
-uses(
-    Internal("whoosh.reading:SegmentReader", "_terms", "attribute"),
-    Internal(
-        "whoosh.codec.whoosh3:W3TermsReader",
-        "matcher",
-        "method",
-        ("fieldname", "tbytes", "format_"),
-    ),
-    Internal("whoosh.codec.whoosh3:W3TermsReader", "term_info", "method", ("fieldname", "tbytes")),
-    Internal("whoosh.codec.whoosh3:W3TermInfo", "is_inlined", "method"),
-    Internal("whoosh.codec.whoosh3:W3TermInfo", "inlined_postings", "method"),
+uses(  # besides the term access of archive.whoosh_ext.derive
     Internal("whoosh.codec.whoosh3:W3LeafMatcher", "_postfile", "attribute"),
     Internal("whoosh.codec.whoosh3:W3LeafMatcher", "_baseoffset", "attribute"),
 )
@@ -50,13 +41,9 @@ SHIFT = 32  # a key is the article number << SHIFT | the position
 def positions(reader: Any, fieldname: str, word: str, docnums: np.ndarray) -> np.ndarray:
     """The keys of the word's positions in each of ``docnums`` (ascending,
     the segment's numbering), sorted."""
-    from whoosh.reading import TermNotFound
-
     raw = word.encode("utf-8")
-    form = reader.schema[fieldname].format
-    try:
-        info = reader._terms.term_info(fieldname, raw)
-    except TermNotFound:
+    info = term_info(reader, fieldname, raw)
+    if info is None:
         return np.zeros(0, np.int64)
     docs: list[np.ndarray] = []
     values: list[bytes] = []
@@ -65,7 +52,7 @@ def positions(reader: Any, fieldname: str, word: str, docnums: np.ndarray) -> np
         _pick(list(ids), inlined, docnums, 0, docs, values)
     else:
         at = 0  # the first wanted article not yet passed
-        for last_id, data in blocks(reader._terms.matcher(fieldname, raw, form)):
+        for last_id, data in blocks(term_matcher(reader, fieldname, raw)):
             if docnums[at] <= last_id:  # this block may hold some: read it
                 gaps, _, block_values = data()
                 at = _pick(np.cumsum(gaps), block_values, docnums, at, docs, values)
