@@ -196,27 +196,25 @@ def _filter(query: Query) -> Plan:
 def _phrase(query: Phrase, engine: Engine) -> Plan:
     """Articles holding every word, the words then checked at their positions."""
     field, boost = query.fieldname, query.boost
-    words = {_text(word): {field: boost} for word in query.words}
-    each = [_word(word, fields) for word, fields in words.items()]
-    candidates = _all(each) if each else (lambda e, w: e.nothing())
+    groups = [{word: {field: boost}} for word in dict.fromkeys(map(_text, query.words))]
 
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
-        found = candidates(engine, weights)
-        for mask, part in zip(found.masks, engine.parts, strict=True):
-            mask &= part.live  # a deleted article's positions are not read
-            docnums = np.flatnonzero(mask)
-            if not len(docnums):
+        found = engine.nothing()
+        if not groups:
+            return found
+        # The live articles holding every word, scored as an AND of the words.
+        docnums, scores = engine.scored_words(groups, weights)
+        for mask, score, part in zip(found.masks, found.scores, engine.parts, strict=True):
+            start, stop = np.searchsorted(docnums, [part.base, part.base + part.size])
+            candidates = docnums[start:stop] - part.base
+            if not len(candidates):
                 continue
-            keys = [word_positions(part.reader, field, _text(w), docnums) for w in query.words]
-            mask[docnums] = False
+            score[candidates] = scores[start:stop]  # as an OR of phrases adds them up
+            keys = [word_positions(part.reader, field, _text(w), candidates) for w in query.words]
             mask[_in_order(keys, query.slop)] = True
         return found
 
     return run
-
-
-def _word(word: str, fields: dict[str, float]) -> Plan:
-    return lambda engine, weights: engine.words({word: fields}, weights)
 
 
 def _in_order(keys: list[np.ndarray], slop: int) -> np.ndarray:
