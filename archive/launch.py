@@ -78,7 +78,8 @@ def peer_uid(sock: socket.socket) -> int | None:
 
 def code_stamp() -> str:
     """What identifies the code running: a server running other code (an
-    upgrade, an edit, another Python or install) must not answer for it."""
+    upgrade, an edit, another Python or install, a dependency installed or
+    upgraded) must not answer for it."""
     from archive import __version__
 
     package = os.path.dirname(os.path.realpath(__file__))
@@ -91,6 +92,12 @@ def code_stamp() -> str:
                 except OSError:
                     continue
                 count += 1
+    for folder in sys.path:  # an installed or upgraded dependency changes its folder
+        if folder.endswith("-packages"):
+            try:
+                newest = max(newest, os.stat(folder).st_mtime_ns)
+            except OSError:
+                continue
     return f"{__version__}:{sys.executable}:{sys.version}:{package}:{count}:{newest}"
 
 
@@ -162,12 +169,16 @@ def forwarded(argv: list[str]) -> int | None:
     path = socket_path()
     if not (private(os.path.dirname(path), stat.S_IFDIR) and private(path, stat.S_IFSOCK)):
         return None
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the folder is gone: only this process can still run there
+        return None
     import base64
     import socket
 
     request: dict[str, object] = {
         "argv": argv,
-        "cwd": os.getcwd(),
+        "cwd": cwd,
         "env": dict(os.environ),
         "stamp": code_stamp(),
         "encodings": [[s.encoding, s.errors] for s in (sys.stdout, sys.stderr)],
@@ -188,10 +199,12 @@ def forwarded(argv: list[str]) -> int | None:
             code = int(str(reply["code"]))
     except (OSError, ValueError, KeyError):
         return None  # no server, or a broken answer: nothing was written yet
-    sys.stdout.buffer.write(out)
-    sys.stdout.flush()
-    sys.stderr.buffer.write(err)
-    sys.stderr.flush()
+    try:
+        sys.stdout.buffer.write(out)
+        sys.stdout.flush()
+    finally:  # the errors are written even when the reader of the output has gone
+        sys.stderr.buffer.write(err)
+        sys.stderr.flush()
     return code
 
 

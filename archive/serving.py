@@ -102,6 +102,8 @@ def _listening(path: Path) -> Iterator[socket.socket]:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise ArchiveError(f"a server is already running at {path}") from None
+        if not _same_file(lock, lock_path):  # a stopping server removed it meanwhile
+            raise ArchiveError(f"a server at {path} is stopping; try again")
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # left by a server that was killed: the lock was free
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -124,6 +126,13 @@ def _listening(path: Path) -> Iterator[socket.socket]:
                 with contextlib.suppress(OSError):
                     if os.lstat(name).st_ino == inode:  # still this server's
                         name.unlink()
+
+
+def _same_file(opened: Any, path: Path) -> bool:
+    try:
+        return os.fstat(opened.fileno()).st_ino == os.lstat(path).st_ino
+    except OSError:
+        return False
 
 
 def _warm_up() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -187,3 +188,16 @@ def test_the_first_step_of_every_command_loads_no_search_code(tmp_path: Path) ->
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert not {"whoosh", "numpy", "click", "rich"} & set(done.stderr.split())
+
+
+def test_a_command_in_a_removed_folder_runs_where_it_was_typed(
+    server: Server, seeded: Store, tmp_path: Path
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    folder, python = shlex.quote(str(gone)), shlex.quote(sys.executable)
+    script = f"cd {folder} && rmdir {folder} && {python} -m archive search --json kiev"
+    done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["total"] == 1
+    assert "stopped after 0 commands" in server.stop()
