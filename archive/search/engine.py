@@ -85,6 +85,20 @@ _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
+def _summed(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The articles of every piece (article numbers, values; each piece's
+    articles distinct) and their values summed piece by piece in float32."""
+    if len(pieces) < 2:
+        return pieces[0] if pieces else (_NO_DOCS, _NO_WEIGHTS)
+    union, at = np.unique(np.concatenate([docs for docs, _ in pieces]), return_inverse=True)
+    total = np.zeros(len(union), dtype=np.float32)
+    start = 0
+    for docs, values in pieces:
+        total[at[start : start + len(docs)]] += values
+        start += len(docs)
+    return union, total
+
+
 def _sorted(docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(docs, kind="stable")
     return docs[order], scores[order]
@@ -200,16 +214,7 @@ class Engine:
                 for (docs, weighted), text in zip(row, terms, strict=True)
                 if len(docs)
             ]
-            if len(pieces) < 2:
-                scored.append(pieces[0] if pieces else (_NO_DOCS, _NO_WEIGHTS))
-                continue
-            union, at = np.unique(np.concatenate([docs for docs, _ in pieces]), return_inverse=True)
-            score = np.zeros(len(union), dtype=np.float32)
-            start = 0
-            for docs, piece in pieces:  # word by word, as a sum in float32 adds them
-                score[at[start : start + len(docs)]] += piece
-                start += len(docs)
-            scored.append((union, score))
+            scored.append(_summed(pieces))  # word by word
         return scored
 
     def idf(self, count: int) -> float:
@@ -231,22 +236,15 @@ class Engine:
                 b = B[field]
                 norm = 1 - b + b * lengths / self.average_length(field)
                 found.append((docs, (boost * tfs / norm).astype(np.float32)))
-        if len(found) < 2:
-            return found[0] if found else (_NO_DOCS, _NO_WEIGHTS)
-        if len(found) == 2:  # title and body: the fewer merged into the more
-            (docs, weighted), (more, extra) = sorted(found, key=lambda each: -len(each[0]))
-            at = np.minimum(np.searchsorted(docs, more), len(docs) - 1)
-            known = docs[at] == more  # a field's articles are sorted and distinct
-            weighted[at[known]] += extra[known]
-            # Unsorted from here: the scores are scattered by article number.
-            return np.concatenate((docs, more[~known])), np.concatenate((weighted, extra[~known]))
-        union, at = np.unique(np.concatenate([docs for docs, _ in found]), return_inverse=True)
-        weighted = np.zeros(len(union), dtype=np.float32)
-        start = 0
-        for _, each in found:
-            weighted[at[start : start + len(each)]] += each
-            start += len(each)
-        return union, weighted
+        if len(found) != 2:
+            return _summed(found)
+        # Title and body: the fewer merged into the more (a field's articles
+        # are sorted and distinct); unsorted from here, as scores are scattered.
+        (docs, weighted), (more, extra) = sorted(found, key=lambda each: -len(each[0]))
+        at = np.minimum(np.searchsorted(docs, more), len(docs) - 1)
+        known = docs[at] == more
+        weighted[at[known]] += extra[known]
+        return np.concatenate((docs, more[~known])), np.concatenate((weighted, extra[~known]))
 
     def everything(self) -> Matches:
         return Matches(
