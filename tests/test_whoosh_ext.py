@@ -54,3 +54,31 @@ def test_whoosh_still_has(internal: Internal) -> None:
         name for name in inspect.signature(found).parameters if name not in ("self", "cls")
     ]
     assert parameters[: len(internal.parameters)] == list(internal.parameters), parameters
+
+
+@pytest.mark.parametrize("stored_offsets", [False, True])
+def test_a_column_of_byte_strings_reads_back_what_was_written(
+    tmp_path: Any, stored_offsets: bool
+) -> None:
+    """Stored fields live in such a column; the archive derives its offsets itself."""
+    from whoosh.columns import VarBytesColumn
+    from whoosh.filedb.filestore import FileStorage
+
+    from archive.whoosh_ext import patches
+
+    patches.apply()
+    values = [b"", b"x" * 300, b"", b"abc", b"\x00" * 70_000, b"z"] * 50
+    column = VarBytesColumn(write_offsets_cutoff=10 if stored_offsets else 10**6)
+    storage = FileStorage(str(tmp_path))
+    with storage.create_file("column") as out:
+        writer = column.writer(out)
+        for docnum, value in enumerate(values):
+            writer.add(docnum, value)
+        writer.finish(len(values))
+        length = out.tell()
+    stream = storage.open_file("column")
+    reader = column.reader(stream, 0, length, len(values))
+    assert reader.had_stored_offsets == stored_offsets
+    assert [reader[docnum] for docnum in range(len(values))] == values
+    assert list(reader) == values
+    stream.close()
