@@ -592,3 +592,31 @@ def test_a_run_stopped_between_its_commits_is_completed_by_the_next(
     assert all(len(store.get(article).copies) == 1 for article in ids)
     again = index_paths(store, [folder])
     assert again.files_unchanged == 60 and again.added == again.duplicates == 0
+
+
+def test_a_long_run_commits_at_checkpoints_that_grow_with_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each commit ends segments; growing checkpoints keep a long run's segments few."""
+    from archive.index import sync
+
+    rows = [
+        {"id": n, "title": f"Report {n}", "body": f"Harvest report number {n} from the valley."}
+        for n in range(40)
+    ]
+    data = tmp_path / "reports.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    monkeypatch.setattr(sync, "CHECKPOINT_ARTICLES", 4)
+    committed: list[int] = []
+    checkpoint = sync.Session._checkpoint
+
+    def counting(session: sync.Session) -> None:
+        checkpoint(session)
+        committed.append(session.before.doc_count())
+
+    monkeypatch.setattr(sync.Session, "_checkpoint", counting)
+    store = Store.create(tmp_path / "index")
+    assert index_paths(store, [data]).added == 40
+    assert committed == [4, 8, 12, 18, 27, 40]  # each half the index before it, at least 4
+    with store.ix.searcher() as searcher:
+        assert searcher.doc_count() == 40

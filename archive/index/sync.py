@@ -22,16 +22,22 @@ from archive.model import Article, Problem, SyncReport
 if TYPE_CHECKING:
     from archive.index.store import Store
 
-# A long run commits after this many new or changed articles (see _checkpoint).
-# Each commit ends the workers' segments, and every search pays for every
-# segment: 20,000 left 12 segments at 120,000 articles, and fuzzy searches
-# took 1.7 times as long as over the 6 that 50,000 leaves.
+# A long run commits after this many new or changed articles, or after as many
+# as half the articles the index held at its last commit if that is more (see
+# _checkpoint). Each commit ends the workers' segments, and every search pays
+# for every segment: 20,000 left 12 segments at 120,000 articles, and fuzzy
+# searches took 1.7 times as long as over the 6 that 50,000 leaves. Growing with
+# the index, the segments of one long run stay few: 12 at 500,000 articles and
+# 16 at 1,000,000. A fixed 50,000 left 20 at 500,000, and near 650,000 Whoosh's
+# merge policy (which merges once there are about 25) had the parent merge
+# most of them into one, sorting every posting again, for more than half an hour.
 CHECKPOINT_ARTICLES = 50_000
+CHECKPOINT_SHARE = 0.5
 
 
 class Session:
     """Everything one run changes: written with one writer, committed at the end
-    (and, in a long run, every CHECKPOINT_ARTICLES articles on the way)."""
+    (and, in a long run, at checkpoints on the way)."""
 
     def __init__(self, store: Store, writer: Any, release: Callable[[], None]) -> None:
         self.store = store
@@ -51,6 +57,7 @@ class Session:
     def _look_at(self, before: Any) -> None:
         """Compare with the index as it is now (when the run began, or at its last commit)."""
         self.before = before
+        self._checkpoint_at = max(CHECKPOINT_ARTICLES, int(before.doc_count() * CHECKPOINT_SHARE))
         self.copies = ExactCopies(before, self._removed)
         self.clusters = StoryClusters(self.stories, before, self._removed)
 
@@ -94,7 +101,7 @@ class Session:
             self.report.updated += 1
         self.copies.remember(text_hash, article)
         self._unsaved += 1
-        if self._unsaved >= CHECKPOINT_ARTICLES:
+        if self._unsaved >= self._checkpoint_at:
             self._checkpoint()
 
     def remove(self, article_id: str) -> None:
