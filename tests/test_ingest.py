@@ -620,3 +620,33 @@ def test_a_long_run_commits_at_checkpoints_that_grow_with_the_index(
     assert committed == [4, 8, 12, 18, 27, 40]  # each half the index before it, at least 4
     with store.ix.searcher() as searcher:
         assert searcher.doc_count() == 40
+
+
+def test_the_story_table_holds_the_keys_of_what_is_indexed_after_updates_and_removals(
+    tmp_path: Path,
+) -> None:
+    """Story candidates come from the band table; an article changed, made a copy
+    or removed leaves no keys of its earlier text behind."""
+    import sqlite3
+
+    from archive.index.dedup import STORIES_FILE
+    from archive.index.similarity import band_keys
+
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder)
+    files = sorted(folder.iterdir())
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    changed = files[0].read_text("utf-8")
+    files[0].write_text(changed + "\n\nA new closing paragraph about the quarter ahead.", "utf-8")
+    files[1].write_text(files[2].read_text("utf-8"), "utf-8")  # now a copy of another
+    files[3].unlink()
+    report = index_paths(store, [folder], prune=True)
+    assert (report.updated, report.duplicates, report.removed) == (1, 1, 1)
+
+    with store.ix.searcher() as searcher:
+        expected = {(k, doc["id"]) for doc in searcher.all_stored_fields() for k in band_keys(doc)}
+    db = sqlite3.connect(store.path / STORIES_FILE)
+    assert set(db.execute("SELECT key, id FROM bands")) == expected
+    assert len(expected) > 16 * 20  # most of the 28 articles have keys
+    db.close()
