@@ -9,10 +9,7 @@ written, so that documents are written once, in one commit:
   takes its place.
 - ``bands``: each article's LSH band keys. Articles that share a key are
   candidates for one story (archive.index.similarity decides); nearly every
-  key is unique, and as index terms they cost a fifth of a build. The table
-  is indexed by key only: an article's rows are found again from the
-  fingerprint stored with it, which saves an index by ID as large as the
-  table itself (36 MB at 120,000 articles).
+  key is unique, and as index terms they cost a fifth of a build.
 
 The table is committed just before the index. A run killed between the two
 leaves rows that name articles the index lacks: they are passed over when
@@ -31,12 +28,11 @@ from archive.index.sidecar import check, open_table, read_only
 
 STORIES_FILE = "archive-stories.sqlite"
 # The band table is its own index by key (an earlier layout, a table with an
-# index by key, is read and written the same way). Earlier tables also had an
-# index by ID, dropped when opened for writing.
+# index by key, is read and written the same way).
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, id TEXT NOT NULL, "
     "PRIMARY KEY (key, id)) WITHOUT ROWID",
-    "DROP INDEX IF EXISTS bands_by_id",
+    "CREATE INDEX IF NOT EXISTS bands_by_id ON bands (id)",
     "CREATE TABLE IF NOT EXISTS copies (id TEXT PRIMARY KEY, of TEXT NOT NULL, "
     "origin TEXT NOT NULL, path TEXT, record TEXT)",
     "CREATE INDEX IF NOT EXISTS copies_by_of ON copies (of)",
@@ -89,11 +85,8 @@ class StoryTable:
             "INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, article_id) for k in keys]
         )
 
-    def drop_bands(self, article_id: str, keys: Iterable[int]) -> None:
-        """Remove an article's keys (those of its stored fingerprint: ``band_keys``)."""
-        self.db.executemany(
-            "DELETE FROM bands WHERE key = ? AND id = ?", [(k, article_id) for k in keys]
-        )
+    def drop_bands(self, article_id: str) -> None:
+        self.db.execute("DELETE FROM bands WHERE id = ?", (article_id,))
 
     # -- exact copies --------------------------------------------------------------
 
@@ -193,13 +186,11 @@ class StoryClusters:
         self.removed = removed
         self._written: dict[str, tuple[Any, str]] = {}  # ID -> fingerprint, cluster (this run)
 
-    def join(self, article: Any, earlier: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The article's fingerprint and cluster, as fields of its document
-        (``earlier``: the stored fields of the version it replaces)."""
-        from archive.index.similarity import band_keys, fingerprint
+    def join(self, article: Any) -> dict[str, Any]:
+        """The article's fingerprint and cluster, as fields of its document."""
+        from archive.index.similarity import fingerprint
 
-        if earlier is not None:
-            self.table.drop_bands(article.id, band_keys(earlier))
+        self.table.drop_bands(article.id)  # its keys of an earlier version, if any
         mine = fingerprint(article.body)
         if mine is None:
             return {"cluster": article.id}

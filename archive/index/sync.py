@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from archive.index.dedup import STORIES_FILE, Copy, ExactCopies, StoryClusters, StoryTable
 from archive.index.documents import content_hash, exact_text_hash, rewritten, to_doc
 from archive.index.files import stamp
-from archive.index.similarity import band_keys
 from archive.model import Article, Problem, SyncReport
 
 if TYPE_CHECKING:
@@ -86,12 +85,12 @@ class Session:
         was_copy_of = self.stories.copy_of(article.id)
         holder = self.copies.holder(text_hash, article)
         if holder is not None:
-            self._as_copy(article, holder, existing, was_copy_of)
+            self._as_copy(article, holder, existing is not None, was_copy_of)
             return
         if was_copy_of is not None:
             self.stories.drop_copy(article.id)  # its text changed: an article of its own
         added = existing.get("added", self.now) if existing else self.now
-        doc = {**to_doc(article, digest, text_hash, added), **self.clusters.join(article, existing)}
+        doc = {**to_doc(article, digest, text_hash, added), **self.clusters.join(article)}
         if existing is None:
             # New: no need for update_document, which opens a reader over every
             # segment to look for the old version (47 ms a call with 13 segments).
@@ -116,7 +115,7 @@ class Session:
                 self.report.removed += 1
             return
         self.writer.delete_by_term("id", article_id)
-        self.stories.drop_bands(article_id, band_keys(fields))
+        self.stories.drop_bands(article_id)
         self.report.removed += 1
 
     def commit(self) -> None:
@@ -175,16 +174,11 @@ class Session:
         self._look_at(self.store.ix.searcher())
 
     def _as_copy(
-        self,
-        article: Article,
-        holder: str,
-        indexed: dict[str, Any] | None,
-        was_copy_of: str | None,
+        self, article: Article, holder: str, indexed: bool, was_copy_of: str | None
     ) -> None:
-        """``indexed``: the stored fields of the article, if it is in the index."""
-        if indexed is not None:  # it was an article of its own; now it is a copy
+        if indexed:  # it was an article of its own; now it is a copy
             self.writer.delete_by_term("id", article.id)
-            self.stories.drop_bands(article.id, band_keys(indexed))
+            self.stories.drop_bands(article.id)
             self._removed[article.id] = {}
         copy = Copy(article.id, article.origin, article.path, article.record)
         self.stories.put_copy(holder, copy)
@@ -198,6 +192,8 @@ def _inherit(
     writer: Any, stories: StoryTable, article_id: str, fields: dict[str, Any], heir: Copy
 ) -> None:
     """The first copy of a removed article takes its place, text and all."""
+    from archive.index.similarity import band_keys
+
     doc = rewritten(fields, id=heir.id, origin=heir.origin, path=heir.path, record=heir.record)
     writer.add_document(**doc)
     stories.drop_copy(heir.id)
