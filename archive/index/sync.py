@@ -23,16 +23,21 @@ if TYPE_CHECKING:
     from archive.index.store import Store
 
 # A long run commits after this many new or changed articles, or after as many
-# as half the articles the index held at its last commit if that is more (see
-# _checkpoint). Each commit ends the workers' segments, and every search pays
-# for every segment: 20,000 left 12 segments at 120,000 articles, and fuzzy
-# searches took 1.7 times as long as over the 6 that 50,000 leaves. Growing with
-# the index, the segments of one long run stay few: 12 at 500,000 articles and
-# 16 at 1,000,000. A fixed 50,000 left 20 at 500,000, and near 650,000 Whoosh's
-# merge policy (which merges once there are about 25) had the parent merge
-# most of them into one, sorting every posting again, for more than half an hour.
+# as half the articles the index held at its last commit if that is more, but
+# never more than CHECKPOINT_MOST (see _checkpoint). Each commit ends the
+# workers' segments, and every search pays for every segment: 20,000 left 12
+# segments at 120,000 articles, and fuzzy searches took 1.7 times as long as
+# over the 6 that 50,000 leaves. Growing with the index, the segments of one
+# long run stay few: 12 at 500,000 articles and 16 at 1,000,000. A fixed 50,000
+# left 20 at 500,000, and near 650,000 Whoosh's merge policy (which merges once
+# there are about 25) had the parent merge most of them into one, sorting every
+# posting again, for more than half an hour. The parent keeps about 1 kB for
+# each article written since the last commit (its fingerprint, cluster and text
+# hash), so the largest batch holds about 250 MB, and a crash loses at most a
+# batch's work (about five minutes of it).
 CHECKPOINT_ARTICLES = 50_000
 CHECKPOINT_SHARE = 0.5
+CHECKPOINT_MOST = 250_000
 
 
 class Session:
@@ -57,7 +62,8 @@ class Session:
     def _look_at(self, before: Any) -> None:
         """Compare with the index as it is now (when the run began, or at its last commit)."""
         self.before = before
-        self._checkpoint_at = max(CHECKPOINT_ARTICLES, int(before.doc_count() * CHECKPOINT_SHARE))
+        share = int(before.doc_count() * CHECKPOINT_SHARE)
+        self._checkpoint_at = min(CHECKPOINT_MOST, max(CHECKPOINT_ARTICLES, share))
         self.copies = ExactCopies(before, self._removed)
         self.clusters = StoryClusters(self.stories, before, self._removed)
 
@@ -164,7 +170,8 @@ class Session:
         """Commit what is written so far and go on with a new writer.
 
         Keeps a long run's memory bounded (what this run wrote is found in the
-        index from now on, not in memory), and what a crash can lose to one batch.
+        index from now on, not in memory), and what a crash can lose to one batch
+        (at most CHECKPOINT_MOST articles).
         """
         self._write()
         self.before.close()
