@@ -653,3 +653,59 @@ def test_the_story_table_holds_the_keys_of_what_is_indexed_after_updates_and_rem
     assert set(db.execute("SELECT key, id FROM bands")) == expected
     assert len(expected) > 16 * 20  # most of the 28 articles have keys
     db.close()
+
+
+@pytest.mark.parametrize("stop_before", ["index", "table"])
+def test_a_run_stopped_as_copies_take_their_articles_place_loses_no_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop_before: str
+) -> None:
+    """The files of 30 articles go, and their copies take their place. A run
+    stopped before the index's commit, or after it but before the table says
+    so, is completed by the next: every copy in its article's place."""
+    import sqlite3
+
+    from archive.index import sync
+    from archive.index.dedup import STORIES_FILE, StoryTable
+    from archive.index.similarity import band_keys
+
+    folder = tmp_path / "news"
+    shutil.copytree(FIXTURES / "bbc_business", folder / "a")
+    shutil.copytree(FIXTURES / "bbc_business", folder / "b")  # exact copies of all 30
+    store = Store.create(tmp_path / "index")
+    assert index_paths(store, [folder]).duplicates == 30
+    shutil.rmtree(folder / "a")
+
+    class Killed(BaseException):
+        pass
+
+    def kill(*args: object, **kwargs: object) -> None:
+        raise Killed
+
+    opened = Store._writer
+
+    def killed_at_commit(self: Store, parallel: bool = False) -> object:
+        writer = opened(self, parallel)
+        writer.commit = kill
+        return writer
+
+    if stop_before == "index":
+        monkeypatch.setattr(Store, "_writer", killed_at_commit)
+    else:
+        monkeypatch.setattr(sync, "_inherit", kill)
+    with pytest.raises(Killed):
+        index_paths(store, [folder], prune=True)
+    monkeypatch.undo()
+    report = index_paths(store, [folder], prune=True)
+    assert report.removed == (30 if stop_before == "index" else 0)  # else removed before
+
+    with store.ix.searcher() as searcher:
+        docs = [dict(fields) for fields in searcher.all_stored_fields()]
+    assert len(docs) == 30
+    assert {Path(doc["path"]).parent.name for doc in docs} == {"b"}
+    table = StoryTable(store.path)
+    assert not any(table.copy_of(doc["id"]) for doc in docs)  # articles, no longer copies
+    table.close()
+    db = sqlite3.connect(store.path / STORIES_FILE)
+    expected = {(k, doc["id"]) for doc in docs for k in band_keys(doc)}
+    assert set(db.execute("SELECT key, id FROM bands")) == expected
+    db.close()

@@ -4,7 +4,8 @@ copies, or removed; committed together (a long run in batches).
 Exact duplicates (the same cleaned text from another file or feed) are not
 indexed twice: the first article stands for them, and the table beside the
 index lists them (archive.index.dedup). Near duplicates join a story cluster.
-Every document is written once; the table is committed just before the index.
+Every document is written once; the table is committed just before the index,
+and once more after it when a copy takes a removed article's place.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from archive.index.dedup import STORIES_FILE, Copy, ExactCopies, StoryClusters, StoryTable
 from archive.index.documents import content_hash, exact_text_hash, rewritten, to_doc
 from archive.index.files import stamp
+from archive.index.similarity import band_keys
 from archive.model import Article, Problem, SyncReport
 
 if TYPE_CHECKING:
@@ -119,10 +121,21 @@ class Session:
         if fields is None:
             if self.stories.drop_copy(article_id):
                 self.report.removed += 1
+            else:
+                self._inherited(article_id)
             return
         self.writer.delete_by_term("id", article_id)
         self.stories.drop_bands(article_id)
         self.report.removed += 1
+
+    def _inherited(self, article_id: str) -> None:
+        """Finish a copy's taking this removed article's place, if a run
+        stopped after the index's commit, before the table said so."""
+        for copy in self.stories.copies_of(article_id):
+            heir = self.before.document(id=copy.id)
+            if heir is not None:
+                _inherit(self.stories, article_id, copy.id, band_keys(heir))
+                return
 
     def commit(self) -> None:
         try:
@@ -156,15 +169,31 @@ class Session:
     # -- committing -------------------------------------------------------------
 
     def _write(self) -> None:
-        """Put heirs in place of removed articles with copies, then commit the
-        table and the index (the table first: it may name articles the index
-        lacks, never the reverse)."""
+        """Commit the table, then the index (the table first: it may name
+        articles the index lacks, never the reverse), with the first copy of
+        each removed article written in its place.
+
+        The table says a copy took an article's place only once the index
+        holds it: a run stopped before the index's commit leaves the copy
+        listed as before, and the next run, removing the article again, puts
+        the copy in its place again (see ``remove`` for a run stopped just
+        after it).
+        """
+        heirs: list[tuple[str, str, list[int]]] = []
         for article_id, fields in self._removed.items():
-            heirs = [c for c in self.stories.copies_of(article_id) if c.id not in self._removed]
-            if fields and heirs:
-                _inherit(self.writer, self.stories, article_id, fields, heirs[0])
+            copies = [c for c in self.stories.copies_of(article_id) if c.id not in self._removed]
+            if fields and copies:
+                heir = copies[0]
+                doc = rewritten(
+                    fields, id=heir.id, origin=heir.origin, path=heir.path, record=heir.record
+                )
+                self.writer.add_document(**doc)
+                heirs.append((article_id, heir.id, band_keys(fields)))
         self.stories.commit()
         self.writer.commit()
+        for article_id, heir_id, keys in heirs:
+            _inherit(self.stories, article_id, heir_id, keys)
+        self.stories.commit()
 
     def _checkpoint(self) -> None:
         """Commit what is written so far and go on with a new writer.
@@ -195,14 +224,8 @@ class Session:
             self.report.duplicates += 1
 
 
-def _inherit(
-    writer: Any, stories: StoryTable, article_id: str, fields: dict[str, Any], heir: Copy
-) -> None:
-    """The first copy of a removed article takes its place, text and all."""
-    from archive.index.similarity import band_keys
-
-    doc = rewritten(fields, id=heir.id, origin=heir.origin, path=heir.path, record=heir.record)
-    writer.add_document(**doc)
-    stories.drop_copy(heir.id)
-    stories.move_copies(article_id, heir.id)
-    stories.put_bands(heir.id, band_keys(fields))
+def _inherit(stories: StoryTable, article_id: str, heir_id: str, keys: list[int]) -> None:
+    """The table's side of a copy taking a removed article's place (the index holds it)."""
+    stories.drop_copy(heir_id)
+    stories.move_copies(article_id, heir_id)
+    stories.put_bands(heir_id, keys)
