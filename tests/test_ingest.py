@@ -664,7 +664,6 @@ def test_a_run_stopped_as_copies_take_their_articles_place_loses_no_article(
     so, is completed by the next: every copy in its article's place."""
     import sqlite3
 
-    from archive.index import sync
     from archive.index.dedup import STORIES_FILE, StoryTable
     from archive.index.similarity import band_keys
 
@@ -690,8 +689,8 @@ def test_a_run_stopped_as_copies_take_their_articles_place_loses_no_article(
 
     if stop_before == "index":
         monkeypatch.setattr(Store, "_writer", killed_at_commit)
-    else:
-        monkeypatch.setattr(sync, "_inherit", kill)
+    else:  # the table's first change after the index's commit
+        monkeypatch.setattr(StoryTable, "drop_copy", kill)
     with pytest.raises(Killed):
         index_paths(store, [folder], prune=True)
     monkeypatch.undo()
@@ -709,3 +708,89 @@ def test_a_run_stopped_as_copies_take_their_articles_place_loses_no_article(
     expected = {(k, doc["id"]) for doc in docs for k in band_keys(doc)}
     assert set(db.execute("SELECT key, id FROM bands")) == expected
     db.close()
+
+
+def _articles(store: Store) -> dict[str, dict[str, object]]:
+    """Every indexed article by the name of its file (and record), with its copies."""
+    with store.ix.searcher() as searcher:
+        docs = [dict(fields) for fields in searcher.all_stored_fields()]
+    return {
+        Path(str(doc["path"])).name + (f"#{doc['record']}" if doc.get("record") else ""): {
+            **doc,
+            "copies": sorted(Path(c.split(" (")[0]).name for c in store.get(doc["id"]).copies),
+        }
+        for doc in docs
+    }
+
+
+def test_a_copy_whose_article_changes_becomes_an_article_of_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    text = (FIXTURES / "bbc_business" / "001.txt").read_text("utf-8")
+    (folder / "a.txt").write_text(text, "utf-8")
+    (folder / "b.txt").write_text(text, "utf-8")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    assert _articles(store)["a.txt"]["copies"] == ["b.txt"]
+    (folder / "a.txt").write_text(text.replace("Time Warner", "TW Corp"), "utf-8")
+    report = index_paths(store, [folder])
+    assert (report.updated, report.added) == (1, 1)
+    articles = _articles(store)
+    assert sorted(articles) == ["a.txt", "b.txt"]
+    assert articles["a.txt"]["copies"] == [] and "Time Warner" in str(articles["b.txt"]["title"])
+    assert search(store, '"Time Warner"').total == 1
+
+
+def test_the_copies_of_an_article_that_becomes_a_copy_keep_their_text(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    first, second = (FIXTURES / "bbc_business" / n for n in ("001.txt", "002.txt"))
+    shutil.copy(first, folder / "a.txt")
+    shutil.copy(first, folder / "b.txt")
+    shutil.copy(second, folder / "c.txt")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    shutil.copy(second, folder / "a.txt")  # now the same as c.txt
+    index_paths(store, [folder])
+    articles = _articles(store)
+    assert sorted(articles) == ["b.txt", "c.txt"]
+    assert articles["c.txt"]["copies"] == ["a.txt"]
+    assert search(store, '"Ad sales boost"').total == 1
+
+
+def test_a_copy_taking_a_removed_articles_place_keeps_its_own_date(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    title, body = "Cocoa exports slow", "Cocoa exports fell again this week, traders said. " * 5
+    (folder / "a.txt").write_text(f"{title}\n\n{body}", "utf-8")
+    record = {"title": title, "body": body, "date": "1987-02-26T15:02:20", "source": "Reuters"}
+    (folder / "b.jsonl").write_text(json.dumps(record) + "\n", "utf-8")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    assert sorted(_articles(store)) == ["a.txt"]  # b.jsonl's record is its copy
+    (folder / "a.txt").unlink()
+    assert index_paths(store, [folder], prune=True).removed == 1
+    (kept,) = _articles(store).values()
+    assert Path(str(kept["path"])).name == "b.jsonl"
+    assert kept["date"] == datetime(1987, 2, 26, 15, 2, 20) and kept["source"] == "Reuters"
+
+
+def test_records_of_one_file_stay_two_articles_when_the_article_they_copied_goes(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "news"
+    (folder / "a").mkdir(parents=True)
+    (folder / "z").mkdir()
+    text = (FIXTURES / "bbc_business" / "013.txt").read_text("utf-8")
+    shutil.copy(FIXTURES / "bbc_business" / "013.txt", folder / "a" / "h.txt")
+    title, body = text.split("\n", 1)
+    row = json.dumps({"title": title, "body": body.strip()})
+    (folder / "z" / "y.jsonl").write_text(f"{row}\n{row}\n", "utf-8")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    assert _articles(store)["h.txt"]["copies"] == ["y.jsonl", "y.jsonl"]
+    (folder / "a" / "h.txt").unlink()
+    index_paths(store, [folder], prune=True)
+    articles = _articles(store)
+    assert sorted(articles) == ["y.jsonl#line 1", "y.jsonl#line 2"]
+    assert all(article["copies"] == [] for article in articles.values())

@@ -20,7 +20,7 @@ reads those files again and writes them afresh.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -145,9 +145,12 @@ class ExactCopies:
     records is saying they are two (CACM has five "Glossary" entries).
     """
 
-    def __init__(self, before: Any, removed: Container[str]) -> None:
+    def __init__(
+        self, before: Any, removed: Container[str], dropped: Mapping[str, str] | None = None
+    ) -> None:
         self.before = before  # a searcher
         self.removed = removed
+        self.dropped = {} if dropped is None else dropped  # ID -> the text it held before
         self._holders: dict[str, tuple[str, str | None]] = {}  # text hash -> (ID, path)
 
     def remember(self, text_hash: str, article: Any) -> None:
@@ -155,7 +158,7 @@ class ExactCopies:
 
     def holder(self, text_hash: str, article: Any) -> str | None:
         known = self._holders.get(text_hash)
-        if known is not None and self._other(known[0], known[1], article):
+        if known is not None and self._other(known[0], known[1], article, text_hash):
             return known[0]
         reader = self.before.reader()
         if ("text_hash", text_hash) not in reader:
@@ -163,13 +166,18 @@ class ExactCopies:
         for docnum in reader.postings("text_hash", text_hash).all_ids():
             stored = self.before.stored_fields(docnum)
             found, path = str(stored["id"]), stored.get("path")
-            if self._other(found, path, article):
+            if self._other(found, path, article, text_hash):
                 self._holders[text_hash] = (found, path)
                 return found
         return None
 
-    def _other(self, found: str, path: str | None, article: Any) -> bool:
-        return found != article.id and found not in self.removed and path != article.path
+    def _other(self, found: str, path: str | None, article: Any, text_hash: str) -> bool:
+        return (
+            found != article.id
+            and found not in self.removed
+            and self.dropped.get(found) != text_hash
+            and path != article.path
+        )
 
 
 # Near-duplicate candidates checked per article, at most.

@@ -151,6 +151,7 @@ def _in_session(
                     )
                     _problem(run, Problem(MANIFEST_FILE, reason, skipped=False))
                 work(run)
+                run.gone += rehome(session, manifest, stop)
                 session.report.interrupted = stop.requested  # before the commit: what was read
                 stop.committing = True
             manifest.save(run.entries, run.gone)
@@ -158,6 +159,36 @@ def _in_session(
             stop.active = stop.committing = False
             manifest.close()
     return session.report
+
+
+def rehome(session: Session, manifest: Manifest | None, stop: Stop | None = None) -> list[str]:
+    """Read again the copies of the articles the session removed or changed
+    (``Session.orphans``) from their files, so that each becomes an article
+    of its own, with its own date and details, or a copy of another; the
+    files not read (the run was stopped) are returned, for the record of
+    files to forget them and the next run to read them whole. Copies that
+    came from no file take the place of a removed article as it was
+    (``Session._write``)."""
+    wanted: dict[str, set[str]] = {}
+    for copy in session.orphans():
+        if copy.path is not None:
+            wanted.setdefault(copy.path, set()).add(copy.id)
+    unread = []
+    for path, ids in wanted.items():
+        if stop is not None and stop.requested:
+            unread.append(path)
+            continue
+        entry = manifest.get(path) if manifest is not None else None
+        fields = FieldMap(json.loads(entry.fields) if entry and entry.fields else None)
+        try:
+            for item in sources.read_file(Path(path), fields):
+                if isinstance(item, Article) and item.id in ids:
+                    session.put(item, again=True)
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception:  # what its own run reports; the copies stay as they were
+            unread.append(path)
+    return unread
 
 
 def waiting(holder: str) -> None:

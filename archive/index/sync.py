@@ -58,6 +58,10 @@ class Session:
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self._seen: set[str] = set()
         self._removed: dict[str, dict[str, Any]] = {}  # ID -> stored fields (if indexed)
+        self._dropped: dict[str, str] = {}  # ID -> the text hash it held before this run
+        self._orphaned: set[str] = set()  # articles gone or changed whose copies need a home
+        self._written: set[str] = set()  # IDs with a document in the writer, uncommitted
+        self._promoted: list[str] = []  # copies now articles: off the table after the commit
         self._look_at(store.ix.searcher())
         self._unsaved = 0  # articles written since the last commit
 
@@ -66,7 +70,7 @@ class Session:
         self.before = before
         share = int(before.doc_count() * CHECKPOINT_SHARE)
         self._checkpoint_at = min(CHECKPOINT_MOST, max(CHECKPOINT_ARTICLES, share))
-        self.copies = ExactCopies(before, self._removed)
+        self.copies = ExactCopies(before, self._removed, self._dropped)
         self.clusters = StoryClusters(self.stories, before, self._removed)
 
     def __enter__(self) -> Session:
@@ -78,9 +82,10 @@ class Session:
         else:
             self.cancel()
 
-    def put(self, article: Article) -> None:
-        """Add, update, or recognise as unchanged or as a copy, one article."""
-        if article.id in self._seen:
+    def put(self, article: Article, again: bool = False) -> None:
+        """Add, update, or recognise as unchanged or as a copy, one article
+        (``again``: even if this run has put it already)."""
+        if article.id in self._seen and not again:
             self.report.unchanged += 1
             return
         self._seen.add(article.id)
@@ -91,12 +96,15 @@ class Session:
             self.copies.remember(text_hash, article)
             return
         was_copy_of = self.stories.copy_of(article.id)
+        if existing is not None and existing.get("text_hash") != text_hash:
+            self._dropped[article.id] = str(existing.get("text_hash"))  # its copies' text
+            self._orphaned.add(article.id)
         holder = self.copies.holder(text_hash, article)
         if holder is not None:
             self._as_copy(article, holder, existing is not None, was_copy_of)
             return
-        if was_copy_of is not None:
-            self.stories.drop_copy(article.id)  # its text changed: an article of its own
+        if was_copy_of is not None:  # an article of its own now (see _write)
+            self._promoted.append(article.id)
         added = existing.get("added", self.now) if existing else self.now
         doc = {**to_doc(article, digest, text_hash, added), **self.clusters.join(article)}
         if existing is None:
@@ -108,6 +116,7 @@ class Session:
             self.writer.update_document(**doc)
             self.report.updated += 1
         self.copies.remember(text_hash, article)
+        self._written.add(article.id)
         self._unsaved += 1
         if self._unsaved >= self._checkpoint_at:
             self._checkpoint()
@@ -126,7 +135,22 @@ class Session:
             return
         self.writer.delete_by_term("id", article_id)
         self.stories.drop_bands(article_id)
+        self._orphaned.add(article_id)
         self.report.removed += 1
+
+    def orphans(self) -> list[Copy]:
+        """The copies of articles this run removed or changed, whose text no
+        article of the index may hold any more (once each): read again from
+        where they came from and ``put(..., again=True)``, each takes its
+        place as an article or a copy of its own."""
+        copies = [
+            copy
+            for holder in sorted(self._orphaned)
+            for copy in self.stories.copies_of(holder)
+            if copy.id not in self._written  # already an article again
+        ]
+        self._orphaned.clear()
+        return copies
 
     def _inherited(self, article_id: str) -> None:
         """Finish a copy's taking this removed article's place, if a run
@@ -171,17 +195,22 @@ class Session:
     def _write(self) -> None:
         """Commit the table, then the index (the table first: it may name
         articles the index lacks, never the reverse), with the first copy of
-        each removed article written in its place.
+        each removed article written in its place if that copy came from no
+        file (copies from files are read again: archive.index.indexer.rehome).
 
-        The table says a copy took an article's place only once the index
-        holds it: a run stopped before the index's commit leaves the copy
-        listed as before, and the next run, removing the article again, puts
-        the copy in its place again (see ``remove`` for a run stopped just
-        after it).
+        The table stops listing a copy that became an article only once the
+        index holds it: a run stopped before the index's commit leaves the
+        copy listed as before, and the next run, removing or changing the
+        article again, puts the copy in its place again (see ``remove`` for a
+        run stopped just after it).
         """
         heirs: list[tuple[str, str, list[int]]] = []
         for article_id, fields in self._removed.items():
-            copies = [c for c in self.stories.copies_of(article_id) if c.id not in self._removed]
+            copies = [  # those from files are read again (archive.index.indexer.rehome)
+                c
+                for c in self.stories.copies_of(article_id)
+                if c.id not in self._removed and c.path is None
+            ]
             if fields and copies:
                 heir = copies[0]
                 doc = rewritten(
@@ -191,9 +220,13 @@ class Session:
                 heirs.append((article_id, heir.id, band_keys(fields)))
         self.stories.commit()
         self.writer.commit()
+        for copy_id in self._promoted:
+            self.stories.drop_copy(copy_id)
         for article_id, heir_id, keys in heirs:
             _inherit(self.stories, article_id, heir_id, keys)
         self.stories.commit()
+        self._promoted.clear()
+        self._written.clear()
 
     def _checkpoint(self) -> None:
         """Commit what is written so far and go on with a new writer.
@@ -207,6 +240,7 @@ class Session:
         self.writer = self.store._writer(parallel=True)
         self._unsaved = 0
         self._removed.clear()
+        self._dropped.clear()  # the index holds their new text now
         self._look_at(self.store.ix.searcher())
 
     def _as_copy(
@@ -215,6 +249,7 @@ class Session:
         if indexed:  # it was an article of its own; now it is a copy
             self.writer.delete_by_term("id", article.id)
             self.stories.drop_bands(article.id)
+            self._orphaned.add(article.id)
             self._removed[article.id] = {}
         copy = Copy(article.id, article.origin, article.path, article.record)
         self.stories.put_copy(holder, copy)
