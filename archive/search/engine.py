@@ -125,6 +125,7 @@ class Engine:
         self.total = max(sum(part.size for part in self.parts), 1)
         self._average: dict[str, float] = {}
         self._lexicon: Lexicon | None = None
+        self._columns: dict[str, np.ndarray] = {}
 
     @property
     def searcher(self) -> Any:
@@ -291,12 +292,19 @@ class Engine:
         return self._lexicon
 
     def column(self, name: str) -> np.ndarray:
-        """A column of every article, as the searcher numbers them."""
-        return (
-            np.concatenate([part.arrays[name] for part in self.parts])
-            if self.parts
-            else (np.zeros(0, np.uint64))
-        )
+        """A column of every article, as the searcher numbers them. Kept with
+        the engine (the segments do not change): joining the segments' columns
+        took a millisecond a query at 1,000,000 articles."""
+        found = self._columns.get(name)
+        if found is None:
+            found = (
+                np.concatenate([part.arrays[name] for part in self.parts])
+                if self.parts
+                else np.zeros(0, np.uint64)
+            )
+            found.flags.writeable = False  # shared by every query
+            self._columns[name] = found
+        return found
 
 
 class Lexicon:
