@@ -794,3 +794,63 @@ def test_records_of_one_file_stay_two_articles_when_the_article_they_copied_goes
     articles = _articles(store)
     assert sorted(articles) == ["y.jsonl#line 1", "y.jsonl#line 2"]
     assert all(article["copies"] == [] for article in articles.values())
+
+
+def test_a_copy_from_standard_input_takes_a_removed_articles_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    text = (FIXTURES / "bbc_business" / "001.txt").read_text("utf-8")
+    (folder / "a.txt").write_text(text, "utf-8")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    assert index_paths(store, [Path("-")]).duplicates == 1
+    (folder / "a.txt").unlink()
+    index_paths(store, [folder], prune=True)
+    (kept,) = _articles(store).values()
+    assert kept["origin"] == "stdin" and search(store, '"Time Warner"').total == 1
+
+
+def test_a_copy_whose_file_cannot_be_read_is_read_when_it_can(tmp_path: Path) -> None:
+    """Its article goes while the copy's folder is away (an unmounted drive):
+    the copy is read again by the next run that can."""
+    news, other = tmp_path / "news", tmp_path / "other"
+    news.mkdir()
+    other.mkdir()
+    shutil.copy(FIXTURES / "bbc_business" / "001.txt", news / "a.txt")
+    shutil.copy(FIXTURES / "bbc_business" / "001.txt", other / "b.txt")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [news, other])
+    (news / "a.txt").unlink()
+    other.rename(tmp_path / "away")
+    index_paths(store, [news], prune=True)
+    assert _articles(store) == {}
+    (tmp_path / "away").rename(other)
+    index_paths(store, [news, other], prune=True)
+    assert sorted(_articles(store)) == ["b.txt"]
+
+
+def test_an_item_repeated_in_a_feed_is_one_article_when_it_takes_a_place(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    title, body = "Cocoa exports slow", "Cocoa exports fell again this week, traders said. " * 5
+    (folder / "a.txt").write_text(f"{title}\n\n{body}", "utf-8")
+    item = (
+        f"<item><title>{title}</title><guid>cocoa-1</guid><description>{body}</description></item>"
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{item}{item}'
+    (folder / "wire.rss").write_text(feed + "</channel></rss>", "utf-8")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    assert sorted(_articles(store)) == ["a.txt"]
+    (folder / "a.txt").unlink()
+    index_paths(store, [folder], prune=True)
+    with store.ix.searcher() as searcher:
+        ids = [fields["id"] for fields in searcher.all_stored_fields()]
+    assert len(ids) == 1

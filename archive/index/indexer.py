@@ -24,6 +24,7 @@ from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG
 from typing import Protocol
 
 from archive import sources
+from archive.index.dedup import Copy
 from archive.index.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
 from archive.index.store import Store
 from archive.index.sync import Session
@@ -151,7 +152,9 @@ def _in_session(
                     )
                     _problem(run, Problem(MANIFEST_FILE, reason, skipped=False))
                 work(run)
-                run.gone += rehome(session, manifest, stop)
+                session.rereadable = lambda copy: _rereadable(manifest, copy)
+                unread = rehome(session, manifest, stop)
+                run.entries += [_stale(entry) for entry in unread]  # these last: they win
                 session.report.interrupted = stop.requested  # before the commit: what was read
                 stop.committing = True
             manifest.save(run.entries, run.gone)
@@ -161,34 +164,57 @@ def _in_session(
     return session.report
 
 
-def rehome(session: Session, manifest: Manifest | None, stop: Stop | None = None) -> list[str]:
+def rehome(session: Session, manifest: Manifest, stop: Stop | None = None) -> list[FileEntry]:
     """Read again the copies of the articles the session removed or changed
     (``Session.orphans``) from their files, so that each becomes an article
-    of its own, with its own date and details, or a copy of another; the
-    files not read (the run was stopped) are returned, for the record of
-    files to forget them and the next run to read them whole. Copies that
-    came from no file take the place of a removed article as it was
-    (``Session._write``)."""
+    of its own, with its own date and details, or a copy of another.
+
+    Returns the record of each file that could not be read (or the run was
+    stopped): the next run reads it again. Copies that came from no file of
+    the record (feeds, standard input) take the place of a removed article
+    as it was (``Session._write``).
+    """
     wanted: dict[str, set[str]] = {}
     for copy in session.orphans():
         if copy.path is not None:
             wanted.setdefault(copy.path, set()).add(copy.id)
+    counted = session.report.unchanged, session.report.duplicates  # counted as read
     unread = []
     for path, ids in wanted.items():
-        if stop is not None and stop.requested:
-            unread.append(path)
+        entry = manifest.get(path)
+        if entry is None:
             continue
-        entry = manifest.get(path) if manifest is not None else None
-        fields = FieldMap(json.loads(entry.fields) if entry and entry.fields else None)
+        if stop is not None and stop.requested:
+            unread.append(entry)
+            continue
+        fields = FieldMap(json.loads(entry.fields) if entry.fields else None)
         try:
             for item in sources.read_file(Path(path), fields):
                 if isinstance(item, Article) and item.id in ids:
+                    ids.discard(item.id)
                     session.put(item, again=True)
         except (KeyboardInterrupt, MemoryError):
             raise
-        except Exception:  # what its own run reports; the copies stay as they were
-            unread.append(path)
+        except Exception:  # what its own run reports
+            ids.add("")
+        if ids:  # gone, unreadable, or changed: the copies stay as they are till then
+            unread.append(entry)
+    session.report.unchanged, session.report.duplicates = counted
     return unread
+
+
+def _rereadable(manifest: Manifest, copy: Copy) -> bool:
+    """Whether a copy came from a file of the record (by its path, as read)."""
+    return (
+        copy.path is not None
+        and (copy.origin == copy.path or copy.origin.startswith(copy.path + "#"))
+        and manifest.get(copy.path) is not None
+    )
+
+
+def _stale(entry: FileEntry) -> FileEntry:
+    """The record of a file, changed so that the next run reads the file again."""
+    return FileEntry(entry.path, -1, 0, "", entry.ids, entry.fields)
 
 
 def waiting(holder: str) -> None:

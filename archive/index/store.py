@@ -144,15 +144,12 @@ class Store:
         All of it is one commit: if the run stops part-way, the index stays
         as it was before the run.
         """
-        from archive.index.indexer import rehome
-
         with self.session(wait, on_wait) as session:
             for item in items:
                 if isinstance(item, Problem):
                     session.report.problems.append(item)
                 else:
                     session.put(item)
-            rehome(session, None)
         return session.report
 
     def _writer(self, parallel: bool = False) -> Any:

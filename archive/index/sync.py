@@ -62,6 +62,10 @@ class Session:
         self._orphaned: set[str] = set()  # articles gone or changed whose copies need a home
         self._written: set[str] = set()  # IDs with a document in the writer, uncommitted
         self._promoted: list[str] = []  # copies now articles: off the table after the commit
+        # Whether a copy can be read again from its own file (archive.index.indexer
+        # says, from its record of files); copies that cannot take a removed
+        # article's place as it was (_write).
+        self.rereadable: Callable[[Copy], bool] = lambda copy: False
         self._look_at(store.ix.searcher())
         self._unsaved = 0  # articles written since the last commit
 
@@ -87,6 +91,8 @@ class Session:
         (``again``: even if this run has put it already)."""
         if article.id in self._seen and not again:
             self.report.unchanged += 1
+            return
+        if article.id in self._written:  # its document is written (a writer keeps the first)
             return
         self._seen.add(article.id)
         digest, text_hash = content_hash(article), exact_text_hash(article)
@@ -130,8 +136,8 @@ class Session:
         if fields is None:
             if self.stories.drop_copy(article_id):
                 self.report.removed += 1
-            else:
-                self._inherited(article_id)
+            elif not self._inherited(article_id):
+                self._orphaned.add(article_id)  # its copies, if any, still need a home
             return
         self.writer.delete_by_term("id", article_id)
         self.stories.drop_bands(article_id)
@@ -147,19 +153,21 @@ class Session:
             copy
             for holder in sorted(self._orphaned)
             for copy in self.stories.copies_of(holder)
-            if copy.id not in self._written  # already an article again
+            if copy.id not in self._written and self.rereadable(copy)
         ]
         self._orphaned.clear()
         return copies
 
-    def _inherited(self, article_id: str) -> None:
+    def _inherited(self, article_id: str) -> bool:
         """Finish a copy's taking this removed article's place, if a run
-        stopped after the index's commit, before the table said so."""
+        stopped after the index's commit, before the table said so; whether
+        one had."""
         for copy in self.stories.copies_of(article_id):
             heir = self.before.document(id=copy.id)
             if heir is not None:
                 _inherit(self.stories, article_id, copy.id, band_keys(heir))
-                return
+                return True
+        return False
 
     def commit(self) -> None:
         try:
@@ -209,7 +217,9 @@ class Session:
             copies = [  # those from files are read again (archive.index.indexer.rehome)
                 c
                 for c in self.stories.copies_of(article_id)
-                if c.id not in self._removed and c.path is None
+                if c.id not in self._removed
+                and c.id not in self._written
+                and not self.rereadable(c)
             ]
             if fields and copies:
                 heir = copies[0]
