@@ -854,3 +854,28 @@ def test_an_item_repeated_in_a_feed_is_one_article_when_it_takes_a_place(
     with store.ix.searcher() as searcher:
         ids = [fields["id"] for fields in searcher.all_stored_fields()]
     assert len(ids) == 1
+
+
+def test_a_copy_keeps_its_own_date_when_a_checkpoint_falls_after_its_articles_removal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive.index import sync
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    title, body = "Cocoa exports slow", "Cocoa exports fell again this week, traders said. " * 5
+    other = {"id": "r2", "title": "Rubber output", "body": "Rubber output rose in May. " * 5}
+    first = {"id": "r1", "title": title, "body": body}
+    (folder / "a.jsonl").write_text(f"{json.dumps(first)}\n{json.dumps(other)}\n", "utf-8")
+    record = {"title": title, "body": body, "date": "1987-02-26T15:02:20"}
+    (folder / "b.jsonl").write_text(json.dumps(record) + "\n", "utf-8")
+    store = Store.create(tmp_path / "index")
+    index_paths(store, [folder])
+    assert sorted(_articles(store)) == ["a.jsonl#line 1", "a.jsonl#line 2"]
+    (folder / "a.jsonl").write_text(json.dumps(other) + "\n", "utf-8")  # r1 goes
+    (folder / "c.txt").write_text("Tin prices\n\nTin prices held steady all week.", "utf-8")
+    monkeypatch.setattr(sync, "CHECKPOINT_ARTICLES", 1)
+    monkeypatch.setattr(sync, "CHECKPOINT_MOST", 1)  # a commit after c.txt's article
+    index_paths(store, [folder])
+    kept = _articles(store)["b.jsonl#line 1"]
+    assert kept["date"] == datetime(1987, 2, 26, 15, 2, 20)

@@ -144,6 +144,8 @@ def _in_session(
         try:
             with store.locked_session() as session:
                 stop.active = True
+                # Before any commit (a long run's checkpoints), as heirs are chosen by it.
+                session.rereadable = lambda copy: _rereadable(manifest, copy)
                 run = _Run(session, manifest, progress or Quiet(), fields or FieldMap(), stop)
                 if manifest.damaged:
                     reason = (
@@ -152,7 +154,6 @@ def _in_session(
                     )
                     _problem(run, Problem(MANIFEST_FILE, reason, skipped=False))
                 work(run)
-                session.rereadable = lambda copy: _rereadable(manifest, copy)
                 unread = rehome(session, manifest, stop)
                 run.entries += [_stale(entry) for entry in unread]  # these last: they win
                 session.report.interrupted = stop.requested  # before the commit: what was read
@@ -175,9 +176,8 @@ def rehome(session: Session, manifest: Manifest, stop: Stop | None = None) -> li
     as it was (``Session._write``).
     """
     wanted: dict[str, set[str]] = {}
-    for copy in session.orphans():
-        if copy.path is not None:
-            wanted.setdefault(copy.path, set()).add(copy.id)
+    for copy in session.orphans():  # each from a file of the record (_rereadable)
+        wanted.setdefault(str(copy.path), set()).add(copy.id)
     counted = session.report.unchanged, session.report.duplicates  # counted as read
     unread = []
     for path, ids in wanted.items():
@@ -195,9 +195,10 @@ def rehome(session: Session, manifest: Manifest, stop: Stop | None = None) -> li
                     session.put(item, again=True)
         except (KeyboardInterrupt, MemoryError):
             raise
-        except Exception:  # what its own run reports
-            ids.add("")
-        if ids:  # gone, unreadable, or changed: the copies stay as they are till then
+        except Exception:  # what its own run reports: read it again then
+            unread.append(entry)
+            continue
+        if ids:  # gone or changed: the copies stay as they are till then
             unread.append(entry)
     session.report.unchanged, session.report.duplicates = counted
     return unread
