@@ -190,3 +190,61 @@ class IndexStats:
     cleaned_articles: int
     duplicate_paragraphs: int
     link_lines: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Matching articles counted by one property (source, author, tag, period)."""
+
+    name: str
+    counts: tuple[tuple[str, int], ...]  # value and matching articles, most first
+    missing: int = 0  # matching articles with no value
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    count: int
+    total: int  # articles in the archive in that period (within the filters)
+
+    @property
+    def share(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class Timeline:
+    query: str
+    by: str
+    normalized: bool
+    periods: tuple[Period, ...]
+    matched: int  # matching articles
+    undated: int  # matching articles without a date
+    peak: Period | None = None
+    top_story: tuple[str, str] | None = None  # (id, title) of the peak period's best hit
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One topic's ranking quality."""
+
+    ap: float
+    p10: float
+    ndcg10: float
+    recall100: float
+    relevant: int
+    retrieved: int
+
+
+Ranking = list[tuple[str, float]]  # (document ID, score), best first
+
+
+@dataclass
+class Evaluation:
+    per_query: dict[str, Scores] = field(default_factory=dict)
+    runs: dict[str, Ranking] = field(default_factory=dict)
+    unjudged: list[str] = field(default_factory=list)  # topics with no judgements (skipped)
+
+    def mean(self, name: str) -> float:
+        values = [getattr(scores, name) for scores in self.per_query.values()]
+        return sum(values) / len(values) if values else 0.0

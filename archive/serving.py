@@ -10,7 +10,7 @@ as bytes and sent back with its exit status. One command runs at a time
 server busy runs its command itself. Every command opens the index afresh,
 so what it answers is what the index holds now.
 
-The socket is in a folder only the user can enter (archive.launch.
+The socket is in a folder only the user can enter (archive.wire.
 socket_path), and each side checks that the other is the same user. A
 server whose code has changed on disk since it started stops, and the
 commands run where they were typed.
@@ -36,7 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError, ExitCode
-from archive.launch import code_stamp, peer_uid, private, receive, send, socket_path
+from archive.wire import (
+    MAX_REQUEST_BYTES,
+    code_stamp,
+    peer_uid,
+    private,
+    receive,
+    send,
+    servable,
+    socket_path,
+)
 
 REQUEST_TIMEOUT = 10.0  # seconds for a sender to send its command or take the answer
 
@@ -53,11 +62,18 @@ class _Stop:
         raise KeyboardInterrupt
 
 
-def serve(idle_minutes: float | None, tell: Callable[[str], None]) -> int:
-    """Answer commands until interrupted (Ctrl-C or SIGTERM), or until
-    ``idle_minutes`` pass with none; ``tell`` says what the server does."""
+Main = Callable[[list[str], Any], int]  # the command line: arguments, open readers -> status
+
+
+def serve(idle_minutes: float | None, tell: Callable[[str], None], main: Main) -> int:
+    """Answer commands, each run by ``main`` (the command line), until
+    interrupted (Ctrl-C or SIGTERM), or until ``idle_minutes`` pass with
+    none; ``tell`` says what the server does."""
+    from archive.search.reader import Readers
+
     path = Path(socket_path())
-    with _listening(path) as listener:
+    readers = Readers()  # each index stays open between its commands
+    with _listening(path) as listener, contextlib.closing(readers):
         stamp = code_stamp()
         _warm_up()
         tell(f"archive: serving one-shot commands at {path}; Ctrl-C stops")
@@ -73,7 +89,7 @@ def serve(idle_minutes: float | None, tell: Callable[[str], None]) -> int:
                     tell(f"archive: no command for {idle_minutes:g} minutes; stopping")
                     return ExitCode.OK
                 with connection:
-                    done, reply = _answer(connection, stamp)
+                    done, reply = _answer(connection, stamp, lambda r: run(r, main, readers))
                     served += done == "ran"  # counted before the sender can see it
                     with contextlib.suppress(OSError):  # the sender may have gone
                         send(connection, reply)
@@ -140,11 +156,13 @@ def _warm_up() -> None:
     from archive.whoosh_ext.startup import prepare
 
     prepare()
-    for name in ("numpy", "rich.console", "archive.cli", "archive.search.run"):
+    for name in ("numpy", "rich.console", "archive.search.reader"):
         importlib.import_module(name)
 
 
-def _answer(connection: socket.socket, stamp: str) -> tuple[str, dict[str, object]]:
+def _answer(
+    connection: socket.socket, stamp: str, running: Callable[[dict[str, Any]], dict[str, object]]
+) -> tuple[str, dict[str, object]]:
     """Take one command and run it: "ran", "refused", or "changed" when this
     server's code has changed on disk (the sender then runs it itself); and
     the answer to send."""
@@ -153,12 +171,12 @@ def _answer(connection: socket.socket, stamp: str) -> tuple[str, dict[str, objec
         connection.settimeout(REQUEST_TIMEOUT)
         if peer_uid(connection) not in (None, os.getuid()):
             return "refused", refused
-        request = receive(connection)
-        if request.get("stamp") != stamp or code_stamp() != stamp:
+        request = receive(connection, MAX_REQUEST_BYTES)
+        if not _well_formed(request) or request.get("stamp") != stamp or code_stamp() != stamp:
             send(connection, {"started": False})
             return ("refused" if code_stamp() == stamp else "changed"), refused
         send(connection, {"started": True})
-        reply = run(request)
+        reply = running(request)
     except Exception:  # a sender gone, slow or confused: it runs the command itself
         return "refused", refused
     if _Stop.asked:  # interrupted while it ran: not answered
@@ -166,11 +184,25 @@ def _answer(connection: socket.socket, stamp: str) -> tuple[str, dict[str, objec
     return "ran", reply
 
 
-def run(request: dict[str, Any]) -> dict[str, object]:
-    """Run a command as the sender would have: its arguments, folder,
-    environment and encodings; its output (base64 bytes) and exit status."""
-    from archive.cli import main
-    from archive.query import variants
+def _well_formed(request: dict[str, Any]) -> bool:
+    """A request of the shape the sender writes, for a command a server runs."""
+    argv, env, encodings = request.get("argv"), request.get("env"), request.get("encodings")
+    return (
+        isinstance(argv, list)
+        and all(isinstance(word, str) for word in argv)
+        and servable(argv)
+        and isinstance(env, dict)
+        and isinstance(request.get("cwd"), str)
+        and isinstance(encodings, list)
+        and len(encodings) == 2
+    )
+
+
+def run(request: dict[str, Any], main: Main, readers: Any = None) -> dict[str, object]:
+    """Run a command with ``main`` as the sender would have: its arguments,
+    folder, environment and encodings; its output (base64 bytes) and exit
+    status. The index it names is read through ``readers`` (archive.search.
+    reader.Readers), which keeps it open while it is unchanged."""
 
     argv = [str(word) for word in request["argv"]]
     out, err = (_capture(*pair) for pair in request["encodings"])
@@ -181,13 +213,12 @@ def run(request: dict[str, Any]) -> dict[str, object]:
         os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})
         time.tzset()  # "today" is the sender's
         os.chdir(str(request["cwd"]))
-        variants.forget()  # an index rebuilt in place may reuse a generation number
         with (
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
             warnings.catch_warnings(),  # each command warns as if it ran alone
         ):
-            code = _exit_status(main, argv)
+            code = _exit_status(lambda words: main(words, readers), argv)
             out.flush()
             err.flush()
     finally:

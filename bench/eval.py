@@ -33,6 +33,7 @@ from whoosh.analysis import StemmingAnalyzer
 from archive import sources
 from archive.index.store import Store
 from archive.search.evaluation import evaluate, read_qrels, read_topics, run_topics
+from archive.search.reader import Reader
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 DEPTH = 1000
@@ -139,7 +140,8 @@ def product(docs: list[Document], topics: list[tuple[str, str]], tmp: Path) -> R
     store = Store.create(tmp / "index")
     store.sync(item for item in sources.read_file(records))
     try:
-        return run_topics(store, topics, id_field="key", depth=DEPTH)
+        with Reader(store) as reader:
+            return run_topics(reader, topics, id_field="key", depth=DEPTH)
     finally:
         store.close()
 

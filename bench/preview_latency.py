@@ -27,6 +27,7 @@ from pathlib import Path
 
 from archive.index.store import Store
 from archive.model import Article
+from archive.search.reader import Reader
 from archive.shell.preview import Previewer
 
 HERE = Path(__file__).resolve().parent
@@ -85,7 +86,7 @@ def type_queries(store: Store, pause: float, rounds: int) -> tuple[list[float], 
     keys = 0
     for _ in range(rounds):
         # One previewer per round, as a shell keeps one for the whole session.
-        previewer = Previewer(store)
+        previewer = Previewer(Reader(store))
         for query in QUERIES:
             for end in range(1, len(query) + 1):
                 previewer.submit(query[:end])

@@ -167,14 +167,13 @@ def query_latencies(system: str, index: Path, rounds: int) -> dict[str, list[flo
             return bare_whoosh.run_query(searcher, parse, text)
 
     else:
-        from archive.index.store import LiveSearcher, Store
-        from archive.search.run import search
+        from archive.model import SearchRequest
+        from archive.search.reader import Reader
 
-        store = Store.open(index)
-        live = LiveSearcher(store)
+        reader = Reader.open(index)  # as the shell and archive serve keep one
 
         def run(text: str) -> Any:
-            return search(store, text, limit=10, searcher=live.get())
+            return reader.search(reader.prepare(SearchRequest(text, limit=10)))
 
     for texts in QUERIES.values():  # warm up: first use loads lexicons and columns
         for text in texts:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import archive
 from archive import cli, sources
 from archive.index.store import Store
+from archive.model import Results, SearchRequest
+from archive.search.reader import Reader
 
 SEED_000 = "000_44eb2994a6798eda.txt"  # headline first; whole body pasted twice
 SEED_001 = "001_dcd564552b84d477.txt"  # no headline; trailing "Also Read:" line
@@ -97,6 +100,18 @@ def wire(reuters_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return path
 
 
+@pytest.fixture(scope="session")
+def wire_index(wire: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index of that sample, made once (tests only read it)."""
+    from archive.index.indexer import index_paths
+
+    store = Store.create(tmp_path_factory.mktemp("wire-index") / "index")
+    report = index_paths(store, [wire])
+    assert report.added > 1_000, report
+    store.close()
+    return store.path
+
+
 # -- an archive grown the way users grow one ---------------------------------
 
 RECORDS = FIXTURES / "ingest" / "records"
@@ -162,3 +177,14 @@ def grown(grown_master: Path, tmp_path: Path) -> Path:
 
     shutil.copytree(grown_master.parent / "news", tmp_path / "news")
     return Path(shutil.copytree(grown_master, tmp_path / "grown-index"))
+
+
+# -- searching as the command line does ---------------------------------------
+
+
+def search(store: Store, request: SearchRequest | str, **fields: Any) -> Results:
+    """A page of results for a request (a query text, with any request fields
+    changed), read as the command line reads it."""
+    wanted = SearchRequest(request) if isinstance(request, str) else request
+    with Reader(store) as reader:
+        return reader.search(reader.prepare(replace(wanted, **fields)))

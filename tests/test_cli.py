@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,7 +89,7 @@ def test_unexpected_errors_are_one_line_unless_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("archive.search.run.search", broken)
+    monkeypatch.setattr("archive.search.reader.Reader.search", broken)
     ran = run("search", "putin")
     assert ran.code == 2
     expected = "RuntimeError: disk on fire (run with --traceback for details)"
@@ -182,9 +181,10 @@ def test_whoosh_compile_warnings_never_reach_the_user(tmp_path: Path) -> None:
 def test_ctrl_c_exits_130(index_dir: Path, tmp_path: Path) -> None:
     slow = tmp_path / "slow.py"
     slow.write_text(
-        "import time, archive.search.run\n"
-        "def crawl(*a, **k):\n    time.sleep(30)\n"
-        "archive.search.run.search = crawl\n"
+        "import sys, time, archive.search.reader\n"
+        "def crawl(*a, **k):\n    print('searching', file=sys.stderr, flush=True)\n"
+        "    time.sleep(30)\n"
+        "archive.search.reader.Reader.search = crawl\n"
         "from archive.cli import run\nrun()\n",
         encoding="utf-8",
     )
@@ -195,7 +195,8 @@ def test_ctrl_c_exits_130(index_dir: Path, tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    assert proc.stderr is not None
+    assert proc.stderr.readline() == "searching\n"  # it is searching now
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
@@ -315,7 +316,7 @@ def test_importing_the_library_changes_nothing_global() -> None:
         "before = list(warnings.filters)\n"
         "from whoosh.codec import whoosh3\n"
         "original = whoosh3.W3PerDocReader._cached_reader\n"
-        "import archive, archive.index.store, archive.search.run, archive.cli\n"
+        "import archive, archive.index.store, archive.search.reader, archive.cli\n"
         "assert warnings.filters == before, 'warning filters changed'\n"
         "assert type(sys.modules['urllib.request']).__name__ == 'module'\n"
         "assert whoosh3.W3PerDocReader._cached_reader is original, 'Whoosh patched on import'\n"

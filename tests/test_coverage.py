@@ -1,9 +1,7 @@
-"""Facets and timelines on real dated news: every 40th Reuters-21578 story."""
+"""Facets and timelines on real dated news: every 15th Reuters-21578 story."""
 
 from __future__ import annotations
 
-import gzip
-import io
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -11,33 +9,30 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import Ran
+from conftest import Ran, search
 
-from archive import sources
 from archive.index.store import Store
-from archive.model import Article, Problem
-from archive.search.coverage import facets, timeline
-from archive.search.run import search
+from archive.model import Facet, Timeline
+from archive.search.reader import Reader
 
 Run = Callable[..., Ran]
 
 
-def every_40th(corpus: Path) -> Iterator[Article | Problem]:
-    with gzip.open(corpus, "rb") as whole:
-        lines = [line for n, line in enumerate(whole) if n % 40 == 0]
-    yield from sources.read_stream(
-        io.BytesIO(b"".join(lines)),
-        name="reuters-sample.jsonl",
-        origin="reuters-sample",
-    )
-
-
 @pytest.fixture(scope="module")
-def reuters(reuters_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store.create(tmp_path_factory.mktemp("reuters") / "index")
-    report = store.sync(every_40th(reuters_corpus))
-    assert report.added > 500
-    return store
+def reuters(wire_index: Path) -> Iterator[Store]:
+    store = Store.open(wire_index)
+    yield store
+    store.close()
+
+
+def timeline(store: Store, text: str, by: str = "month", normalized: bool = False) -> Timeline:
+    with Reader(store) as reader:
+        return reader.timeline(reader.prepare(text), by=by, normalized=normalized)
+
+
+def facets(store: Store, text: str, names: list[str]) -> list[Facet]:
+    with Reader(store) as reader:
+        return reader.facets(reader.prepare(text), names)
 
 
 def count(store: Store, query: str) -> int:
@@ -45,8 +40,7 @@ def count(store: Store, query: str) -> int:
 
 
 def test_monthly_timeline_counts_match_date_searches(reuters: Store) -> None:
-    with reuters.searcher() as searcher:
-        found = timeline(reuters, "oil", searcher, by="month")
+    found = timeline(reuters, "oil", by="month")
     starts = [p.start for p in found.periods]
     assert starts[0] >= datetime(1987, 2, 1) and starts[-1] <= datetime(1987, 10, 1)
     assert all(b.month == a.month % 12 + 1 for a, b in itertools.pairwise(starts))
@@ -59,8 +53,7 @@ def test_monthly_timeline_counts_match_date_searches(reuters: Store) -> None:
 
 
 def test_the_peak_and_its_top_story(reuters: Store) -> None:
-    with reuters.searcher() as searcher:
-        found = timeline(reuters, "oil", searcher, by="month")
+    found = timeline(reuters, "oil", by="month")
     assert found.peak == max(found.periods, key=lambda p: p.count)
     assert found.top_story is not None
     month = found.peak.start.strftime("%Y-%m")
@@ -69,8 +62,7 @@ def test_the_peak_and_its_top_story(reuters: Store) -> None:
 
 
 def test_normalized_timelines_are_shares_of_each_period(reuters: Store) -> None:
-    with reuters.searcher() as searcher:
-        found = timeline(reuters, "crude", searcher, by="month", normalized=True)
+    found = timeline(reuters, "crude", by="month", normalized=True)
     for period in found.periods:
         expected = period.count / period.total if period.total else 0.0
         assert period.share == pytest.approx(expected)
@@ -79,16 +71,14 @@ def test_normalized_timelines_are_shares_of_each_period(reuters: Store) -> None:
 
 
 def test_weeks_start_on_monday_and_quiet_weeks_show_as_zero(reuters: Store) -> None:
-    with reuters.searcher() as searcher:
-        found = timeline(reuters, "coffee", searcher, by="week")
+    found = timeline(reuters, "coffee", by="week")
     assert all(p.start.weekday() == 0 for p in found.periods)
     starts = [p.start for p in found.periods]
     assert all((b - a).days == 7 for a, b in itertools.pairwise(starts))
 
 
 def test_tag_and_month_facets_match_searches(reuters: Store) -> None:
-    with reuters.searcher() as searcher:
-        tags, months = facets(reuters, "oil", ["tags", "date:month"], searcher)
+    tags, months = facets(reuters, "oil", ["tags", "date:month"])
     assert tags.counts[0][0] == "crude"
     for tag, number in tags.counts[:3]:
         assert number == count(reuters, f'oil tags:"{tag}"')
@@ -119,8 +109,6 @@ def test_counts_are_exact_with_dates_in_the_query(reuters: Store) -> None:
     every = search(reuters, "oil date:[1987-03-01 to 1987-06-30]", limit=1, all_copies=True)
     assert in_query.articles == as_options.articles == every.total
     assert in_query.total <= in_query.articles
-    with reuters.searcher() as searcher:
-        from archive.search.run import parse
-
-        query = parse(reuters, "oil date:[1987-03-01 to 1987-06-30]")
+    with Reader(reuters) as reader, reuters.searcher() as searcher:
+        query = reader.prepare("oil date:[1987-03-01 to 1987-06-30]").query
         assert every.total == len(list(searcher.search(query, limit=None)))

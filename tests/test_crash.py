@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, search
 
 from archive.index.store import Store
-from archive.search.run import search
 
 
 def archive(index: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -255,23 +254,26 @@ def test_rebuild_waits_for_no_writer_with_no_wait(wire: Path, tmp_path: Path) ->
 def test_searches_work_during_a_run_and_see_its_articles_once_committed(
     wire: Path, tmp_path: Path
 ) -> None:
-    from archive.index.store import LiveSearcher
+    from archive.search.reader import Reader
 
     index = tmp_path / "index"
     finish(archive(index, "index"))
-    store = Store.open(index)
-    live = LiveSearcher(store)  # as the shell keeps one open
-    assert search(store, "putin", searcher=live.get()).total == 2
+    live = Reader.open(index)  # as the shell keeps one open
+
+    def total(text: str) -> int:
+        return live.search(live.prepare(text)).total
+
+    assert total("putin") == 2
     writer = archive(index, "index", str(wire))
     wait_until_writing(index, writer)
     during = run_cli(index, "search", "--json", "putin")  # a one-shot search meanwhile
     assert during.returncode == 0, during.stderr
     assert json.loads(during.stdout)["total"] == 2
-    assert search(store, "putin", searcher=live.get()).total == 2
-    assert search(store, "bundesbank", searcher=live.get()).total == 0  # not committed yet
+    assert total("putin") == 2
+    assert total("bundesbank") == 0  # not committed yet
     code, err = finish(writer)
     assert code == 0, err
-    assert search(store, "bundesbank", searcher=live.get()).total > 0  # the same searcher sees it
+    assert total("bundesbank") > 0  # the same reader sees it
     live.close()
 
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from conftest import search
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
+from whoosh.query import Query
 
 from archive.index.derived import SUFFIX
 from archive.index.store import Store
-from archive.query.parse import Options
-from archive.search import run
+from archive.model import SearchRequest
 from archive.search.engine import Engine
+from archive.search.plans import evaluate
+from archive.search.prepared import prepare
 from archive.whoosh_ext import postings as docsets
 
 WORDS = ["oil", "yukos", "shares", "prices", "bank", "rates", "economy", "growth", "said"]
@@ -35,6 +39,11 @@ def combined(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 QUERIES = st.recursive(LEAVES, combined, max_leaves=4)
+
+
+def query_of(searcher: Any, text: str, any_words: bool = False, exact: bool = False) -> Query:
+    """The query a search for ``text`` runs (spelling variants added unless exact)."""
+    return prepare(SearchRequest(text, any_words=any_words, exact=exact), searcher).query
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +78,10 @@ def test_the_arrays_hold_whooshs_field_lengths(grown_master: Path) -> None:
 def test_arrays_and_whooshs_matchers_agree(
     store: Store, text: str, any_words: bool, exact: bool
 ) -> None:
-    options = Options(any_words=any_words, exact=exact)
     with store.searcher() as searcher:
-        query, _ = run.prepare(store, text, searcher, options)
-        arrays = Engine(store.path, searcher).evaluate(query)
-        matchers = Engine(store.path, searcher, derived=False).evaluate(query)
+        query = query_of(searcher, text, any_words, exact)
+        arrays = evaluate(Engine(store.path, searcher), query)
+        matchers = evaluate(Engine(store.path, searcher, derived=False), query)
         parts = Engine(store.path, searcher).parts
         found = arrays.docnums(parts)
         assert found.tolist() == matchers.docnums(parts).tolist()
@@ -86,7 +94,7 @@ def test_plain_whoosh_opens_the_index_and_finds_the_same_articles(store: Store) 
     with ix.searcher() as plain:
         query = QueryParser("body", ix.schema).parse("yukos OR prices")
         expected = {plain.stored_fields(docnum)["id"] for docnum in plain.docs_for_query(query)}
-    hits = run.search(store, "yukos prices", any_words=True, all_copies=True, limit=100).hits
+    hits = search(store, "yukos prices", any_words=True, all_copies=True, limit=100).hits
     assert {hit.id for hit in hits} == expected
     assert expected
 
@@ -94,7 +102,7 @@ def test_plain_whoosh_opens_the_index_and_finds_the_same_articles(store: Store) 
 def test_an_index_without_arrays_ranks_the_same(grown: Path) -> None:
     def ranked() -> list[tuple[str, float | None]]:
         opened = Store.open(grown)
-        found = run.search(opened, "oil prices", any_words=True, all_copies=True, limit=50)
+        found = search(opened, "oil prices", any_words=True, all_copies=True, limit=50)
         opened.close()
         return [(hit.id, hit.score) for hit in found.hits]
 
@@ -108,7 +116,7 @@ def test_an_index_without_arrays_ranks_the_same(grown: Path) -> None:
 
 
 def test_fuzzy_words_from_the_arrays_are_whooshs(grown_master: Path) -> None:
-    from archive.index.derived import for_segment
+    from archive.index.derived import for_segment, words_starting
     from archive.whoosh_ext.fuzzy import _within
 
     with whoosh_index.open_dir(str(grown_master)).reader() as reader:
@@ -118,7 +126,8 @@ def test_fuzzy_words_from_the_arrays_are_whooshs(grown_master: Path) -> None:
                 for word in ("oli", "goverment", "shars", "yukso", "bnak", "x"):
                     for prefix in (0, 1):
                         expected = sorted(leaf.terms_within(field, word, 2, prefix))
-                        assert sorted(_within(leaf, field, word, 2, prefix)) == expected
+                        found = _within(leaf, field, word, 2, prefix, words_starting)
+                        assert sorted(found) == expected
 
 
 def test_phrases_after_a_file_is_indexed_again(wire: Path, tmp_path: Path) -> None:
@@ -137,8 +146,8 @@ def test_phrases_after_a_file_is_indexed_again(wire: Path, tmp_path: Path) -> No
     with store.searcher() as searcher:
         engine = Engine(store.path, searcher)
         for text in ['"crude oil"', '"oil prices"', '"said it"', '"interest rates"~3']:
-            query, _ = run.prepare(store, text, searcher, Options())
-            found = engine.evaluate(query).docnums(engine.parts).tolist()
+            query = query_of(searcher, text)
+            found = evaluate(engine, query).docnums(engine.parts).tolist()
             assert set(found) == docsets.matching(searcher, query), text
     store.close()
 
@@ -187,11 +196,11 @@ def test_words_alone_score_the_same_without_archive_sized_arrays(
     from archive.search.plans import word_groups
 
     with store.searcher() as searcher:
-        query, _ = run.prepare(store, joined.join(words), searcher, Options(exact=exact))
+        query = query_of(searcher, joined.join(words), exact=exact)
         engine = Engine(store.path, searcher)
         groups = word_groups(query, engine)
         assert groups is not None  # words alone, ANDed or ORed
         docnums, scores = engine.scored_words(groups, {})
-        expected = engine.evaluate(query)
+        expected = evaluate(engine, query)
         assert docnums.tolist() == expected.docnums(engine.parts).tolist()
         assert scores.tolist() == expected.score_array().tolist()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Ran
+from conftest import Ran, search
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +23,6 @@ from archive import sources
 from archive.errors import QueryError
 from archive.index.store import Store
 from archive.model import Article, Problem
-from archive.search.run import search
 
 Run = Callable[..., Ran]
 EXAMPLES = int(os.environ.get("ARCHIVE_FUZZ_EXAMPLES", "200"))

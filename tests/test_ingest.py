@@ -15,13 +15,12 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import FIXTURES, Ran
+from conftest import FIXTURES, Ran, search
 
 from archive import sources
 from archive.index.indexer import index_paths
 from archive.index.store import Store
 from archive.model import Article, Problem
-from archive.search.run import search
 from archive.sources import FieldMap
 
 INGEST = Path(__file__).parent / "fixtures" / "ingest"
@@ -680,7 +679,7 @@ def test_a_run_stopped_as_copies_take_their_articles_place_loses_no_article(
     def kill(*args: object, **kwargs: object) -> None:
         raise Killed
 
-    opened = Store._writer
+    opened = Store.writer
 
     def killed_at_commit(self: Store, parallel: bool = False) -> object:
         writer = opened(self, parallel)
@@ -688,7 +687,7 @@ def test_a_run_stopped_as_copies_take_their_articles_place_loses_no_article(
         return writer
 
     if stop_before == "index":
-        monkeypatch.setattr(Store, "_writer", killed_at_commit)
+        monkeypatch.setattr(Store, "writer", killed_at_commit)
     else:  # the table's first change after the index's commit
         monkeypatch.setattr(StoryTable, "drop_copy", kill)
     with pytest.raises(Killed):
@@ -807,8 +806,8 @@ def test_a_copy_from_standard_input_takes_a_removed_articles_place(
     (folder / "a.txt").write_text(text, "utf-8")
     store = Store.create(tmp_path / "index")
     index_paths(store, [folder])
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
-    assert index_paths(store, [Path("-")]).duplicates == 1
+    stdin = io.BufferedReader(io.BytesIO(text.encode("utf-8")))
+    assert index_paths(store, [Path("-")], stdin=stdin).duplicates == 1
     (folder / "a.txt").unlink()
     index_paths(store, [folder], prune=True)
     (kept,) = _articles(store).values()
@@ -879,3 +878,39 @@ def test_a_copy_keeps_its_own_date_when_a_checkpoint_falls_after_its_articles_re
     index_paths(store, [folder])
     kept = _articles(store)["b.jsonl#line 1"]
     assert kept["date"] == datetime(1987, 2, 26, 15, 2, 20)
+
+
+def test_a_run_stopped_between_the_index_and_the_tables_second_commit_is_completed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy whose text changed becomes an article of its own; if the run
+    stops after the index's commit but before the table says so, the next
+    run still takes it off the copies its old article lists ("also in")."""
+    from archive.index.dedup import StoryTable
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    text = (FIXTURES / "bbc_business" / "001.txt").read_text("utf-8")
+    (folder / "a.txt").write_text(text, "utf-8")
+    (folder / "b.txt").write_text(text, "utf-8")
+    store = Store.create(tmp_path / "index")
+    assert index_paths(store, [folder]).duplicates == 1
+    first = sources.article_id(str((folder / "a.txt").resolve()))
+    assert len(store.get(first).copies) == 1
+    (folder / "b.txt").write_text(text + "\nA correction was added later.\n", "utf-8")
+
+    class Killed(BaseException):
+        pass
+
+    def kill(*args: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(StoryTable, "drop_copy", kill)  # its first change after the index's
+    with pytest.raises(Killed):
+        index_paths(store, [folder])
+    monkeypatch.undo()
+    second = sources.article_id(str((folder / "b.txt").resolve()))
+    assert store.get(second).id == second  # the index holds it as an article already
+    index_paths(store, [folder])
+    assert store.get(first).copies == ()  # no longer "also in" the article it left
+    assert "correction" in store.get(second).body

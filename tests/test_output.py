@@ -9,12 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Ran
+from conftest import Ran, search
 
 from archive import sources
 from archive.index.store import Store
-from archive.search.run import search
-from archive.search.similar import similar
+from archive.search.reader import Reader
 
 FIXTURES = Path(__file__).parent / "fixtures"
 Run = Callable[..., Ran]
@@ -49,7 +48,8 @@ def test_did_you_mean_in_text_and_json(run: Run, bbc: Store) -> None:
 
 def test_similar_articles_share_key_terms(run: Run, bbc: Store) -> None:
     first = search(bbc, "yukos bankruptcy").hits[0]
-    found = similar(bbc, first.id, pagelen=5)
+    with Reader(bbc) as reader:
+        found = reader.similar(first.id, limit=5)
     assert found.like is not None and found.like.id == first.id
     assert "Yukos" in found.key_terms
     assert first.id not in [hit.id for hit in found.hits]

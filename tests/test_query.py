@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Ran
+from conftest import Ran, search
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +17,6 @@ from archive.errors import QueryError
 from archive.index.store import Store
 from archive.model import Article
 from archive.query.dates import date_query, span
-from archive.search.run import search
 
 RECORDS = Path(__file__).parent / "fixtures" / "ingest" / "records"
 Run = Callable[..., Ran]

@@ -6,17 +6,17 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import SEED_000, SEED_001, Ran, seed_id
+from conftest import SEED_000, SEED_001, Ran, search, seed_id
 from rich.console import Console
 
 from archive import sources
 from archive.errors import QueryError
 from archive.index.store import Store
 from archive.present.render import article_view, results_view
-from archive.search.run import search
-from archive.search.show import highlight_article
+from archive.search.reader import Reader
 
 
 def matched_words(text: str, spans: tuple[tuple[int, int], ...]) -> list[str]:
@@ -104,7 +104,8 @@ def test_queries_with_nothing_to_search_say_so(seeded: Store, query: str) -> Non
 
 
 def test_show_highlights_every_match_in_the_whole_article(seeded: Store) -> None:
-    shown = highlight_article(seeded, seed_id(SEED_001), "withdraw")
+    with Reader(seeded) as reader:
+        shown = reader.show(seed_id(SEED_001), reader.prepare("withdraw"))
     words = matched_words(shown.article.body, shown.body_matches)
     assert words == ["withdraw"] * 3
     assert shown.article.body.count("withdraw") == 3
@@ -123,7 +124,8 @@ def test_article_text_is_never_read_as_markup(seeded: Store, tmp_path: Path) -> 
     assert "[red]budget[/] passed [link=http://x]here[/link]" in out
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b[2J\\x07Done" in out
-    article = plain(article_view(highlight_article(seeded, sources.article_id(str(path)))))
+    with Reader(seeded) as reader:
+        article = plain(article_view(reader.show(sources.article_id(str(path)))))
     assert "[red]budget[/]" in article and "\x1b" not in article
 
 
@@ -188,21 +190,25 @@ def segmented(seeded: Store) -> Store:
     return seeded
 
 
+def query_of(searcher: Any, text: str) -> Any:
+    """The query a search for ``text`` runs (its spelling variants added)."""
+    from archive.model import SearchRequest
+    from archive.search.prepared import prepare
+
+    return prepare(SearchRequest(text), searcher).query
+
+
 def test_exact_counts_agree_with_whoosh_for_every_kind_of_query(segmented: Store) -> None:
-    from archive.query.parse import ALL_WORDS
-    from archive.search.run import prepare
     from archive.whoosh_ext import postings as docsets
 
     with segmented.searcher() as searcher:
         reader = searcher.reader()
         assert len(reader.leaf_readers()) == 4 and reader.has_deletions()
         for text in COUNTED:
-            query, _ = prepare(segmented, text, searcher, ALL_WORDS)
+            query = query_of(searcher, text)
             expected = set(searcher.search(query, limit=None, scored=False).docs())
             assert docsets.matching(searcher, query) == expected, text
-        typed, _ = prepare(
-            segmented, "(profit OR growth) shares NOT goverment~", searcher, ALL_WORDS
-        )
+        typed = query_of(searcher, "(profit OR growth) shares NOT goverment~")
         assert docsets._by_sets(searcher, typed) is not None  # read as sets, not walked
 
 
@@ -210,10 +216,7 @@ def test_counts_shown_are_whooshs_counts(segmented: Store) -> None:
     for text in ["oil", "profits shares", "econom* NOT china"]:
         results = search(segmented, text, all_copies=True)
         with segmented.searcher() as searcher:
-            from archive.query.parse import ALL_WORDS
-            from archive.search.run import prepare
-
-            query, _ = prepare(segmented, text, searcher, ALL_WORDS)
+            query = query_of(searcher, text)
             assert results.total == len(searcher.search(query, limit=None, scored=False).docs())
 
 
@@ -235,8 +238,6 @@ def test_exact_counts_agree_with_whoosh_for_random_boolean_queries(segmented: St
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from archive.query.parse import ALL_WORDS
-    from archive.search.run import prepare
     from archive.whoosh_ext import postings as docsets
 
     leaf = st.sampled_from(WORDS)
@@ -252,7 +253,7 @@ def test_exact_counts_agree_with_whoosh_for_random_boolean_queries(segmented: St
     @given(tree)
     def agree(text: str) -> None:
         with segmented.searcher() as searcher:
-            query, _ = prepare(segmented, text, searcher, ALL_WORDS)
+            query = query_of(searcher, text)
             expected = set(searcher.search(query, limit=None, scored=False).docs())
             assert docsets.matching(searcher, query) == expected
 

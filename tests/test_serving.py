@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import launch, sources
+from archive import sources, wire
 from archive.index.store import Store
 from archive.model import Article
 
@@ -27,7 +27,7 @@ def archive(
 ) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, **env}
     if not served:
-        environ[launch.ENV_NO_SERVER] = "1"
+        environ[wire.ENV_NO_SERVER] = "1"
     return subprocess.run(
         [sys.executable, "-m", "archive", *args],
         capture_output=True,
@@ -109,7 +109,7 @@ def test_commands_run_alone_without_a_live_server(seeded: Store) -> None:
     killed = Server()
     killed.process.kill()  # as a crash: the socket is left behind
     killed.stop()
-    assert os.path.exists(launch.socket_path())
+    assert os.path.exists(wire.socket_path())
     found, alone = archive("search", "--json", "kiev"), archive("search", "kiev", served=False)
     assert found.returncode == alone.returncode == 0
     assert json.loads(found.stdout)["total"] == 1
@@ -120,9 +120,9 @@ def test_commands_run_alone_without_a_live_server(seeded: Store) -> None:
 
 def test_a_server_answers_only_its_own_code(server: Server, seeded: Store) -> None:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.connect(launch.socket_path())
-        launch.send(sock, {"argv": ["search", "kiev"], "stamp": "another version"})
-        assert launch.receive(sock) == {"started": False}  # the sender runs it itself
+        sock.connect(wire.socket_path())
+        wire.send(sock, {"argv": ["search", "kiev"], "stamp": "another version"})
+        assert wire.receive(sock) == {"started": False}  # the sender runs it itself
     assert archive("search", "--json", "kiev").returncode == 0  # and the server still serves
     assert "stopped after 1 command" in server.stop()
 
@@ -167,15 +167,15 @@ def test_one_server_at_a_time_and_it_stops_when_idle(seeded: Store) -> None:
     finally:
         said = first.stop()
     assert "no command for 0.1 minutes; stopping" in said
-    assert not os.path.exists(launch.socket_path())
+    assert not os.path.exists(wire.socket_path())
 
 
 def test_only_read_only_commands_with_output_to_a_pipe_are_sent() -> None:
-    assert launch.command_of(["--index-dir", "x", "search", "oil"]) == "search"
-    assert launch.command_of(["--index-dir=x", "--config", "c", "show", "id"]) == "show"
-    assert launch.command_of(["--traceback", "search", "oil"]) is None
-    assert launch.command_of(["--help"]) is None
-    assert {"index", "rebuild", "update", "follow", "shell", "serve"}.isdisjoint(launch.SERVED)
+    assert wire.command_of(["--index-dir", "x", "search", "oil"]) == "search"
+    assert wire.command_of(["--index-dir=x", "--config", "c", "show", "id"]) == "show"
+    assert wire.command_of(["--traceback", "search", "oil"]) is None
+    assert wire.command_of(["--help"]) is None
+    assert {"index", "rebuild", "update", "follow", "shell", "serve"}.isdisjoint(wire.SERVED)
 
 
 def test_the_first_step_of_every_command_loads_no_search_code(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import search
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
@@ -16,7 +17,7 @@ from rich.console import Console
 from archive import shell, sources
 from archive.index.store import Store
 from archive.locations import IndexLocation, history_file
-from archive.search.run import search
+from archive.search.reader import Reader
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -277,7 +278,7 @@ def test_vi_bindings_and_preview_come_from_the_config(seeded: Store, tmp_path: P
     settings, warnings = config.load(path)
     assert warnings == [] and settings.preview is False
     state = ShellState(
-        store=seeded,
+        reader=Reader(seeded),
         location=IndexLocation(seeded.path, "test"),
         console=Console(file=io.StringIO()),
         settings=settings,
@@ -329,13 +330,11 @@ def test_exact_and_any_toggles(seeded: Store) -> None:
 
 
 def test_nothing_but_quit_closes_the_shell(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive.shell import commands
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in one command")
 
-    monkeypatch.setattr(commands, "timeline", broken, raising=False)
-    monkeypatch.setattr("archive.search.coverage.timeline", broken)
+    monkeypatch.setattr("archive.search.reader.Reader.timeline", broken)
     code, out = session(
         ":any on\n:limit 1\nputin bishkek nato\n:open 2\n:timeline\nputin\n:q\n", seeded.path
     )

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import search
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
@@ -19,7 +20,7 @@ from archive import shell
 from archive.cli import main as cli_main
 from archive.index.store import Store
 from archive.locations import IndexLocation
-from archive.search.run import search
+from archive.search.reader import Reader
 
 ALT_DOWN, ALT_UP = "\x1b[1;3B", "\x1b[1;3A"  # as terminals send them
 
@@ -147,7 +148,8 @@ def test_the_marker_is_shown_in_the_toolbar(grown: Path) -> None:
     from archive.shell.toolbar import toolbar
 
     store = Store.open(grown)
-    state = ShellState(store, IndexLocation(grown, "test"), Console(file=io.StringIO()), Settings())
+    location = IndexLocation(grown, "test")
+    state = ShellState(Reader(store), location, Console(file=io.StringIO()), Settings())
     state.run_query("oil")
     state.move_marker(+1)
     state.move_marker(+1)

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import search
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from rich.console import Console
@@ -17,7 +18,7 @@ from archive.index.store import Store
 from archive.locations import IndexLocation
 from archive.model import Article
 from archive.query.tokens import SHOWN_FIELDS as QUERY_FIELDS
-from archive.search.run import completions, search
+from archive.search.reader import Reader
 from archive.shell.commands import ShellState
 from archive.shell.completer import ShellCompleter
 from archive.shell.lexer import COMMAND, FIELD, OPERATOR, PATTERN, PHRASE, WARNING, tokens
@@ -30,7 +31,10 @@ TYPING = CompleteEvent(text_inserted=True)
 
 
 def complete(store: Store, text: str, event: CompleteEvent = TAB) -> list[str]:
-    completer = ShellCompleter(lambda prefix: completions(store, prefix), QUERY_FIELDS)
+    reader = Reader(store)
+    completer = ShellCompleter(
+        lambda prefix: [word for word, _ in reader.completions(prefix)], QUERY_FIELDS
+    )
     return [c.text for c in completer.get_completions(Document(text), event)]
 
 
@@ -124,7 +128,7 @@ def test_lexer_keeps_every_character_and_lowercase_words_are_not_operators() -> 
 
 
 def test_preview_shows_count_and_top_titles(bbc: Store) -> None:
-    previewer = Previewer(bbc)
+    previewer = Previewer(Reader(bbc))
     previewer.submit("yukos")
     assert previewer.wait()
     assert previewer.latest is not None and previewer.latest.preview is not None
@@ -135,7 +139,7 @@ def test_preview_shows_count_and_top_titles(bbc: Store) -> None:
 
 
 def test_preview_reports_bad_queries_instead_of_failing(seeded: Store) -> None:
-    previewer = Previewer(seeded)
+    previewer = Previewer(Reader(seeded))
     previewer.submit("the")
     previewer.wait()
     assert previewer.latest is not None
@@ -145,13 +149,13 @@ def test_preview_reports_bad_queries_instead_of_failing(seeded: Store) -> None:
 def test_fast_typing_is_coalesced_to_the_newest_text(bbc: Store) -> None:
     gate = threading.Event()
     seen: list[str] = []
-    previewer = Previewer(bbc)
+    previewer = Previewer(Reader(bbc))
     original = previewer._compute
 
-    def slow(searcher, text, word, started):  # type: ignore[no-untyped-def]
+    def slow(text, word, started):  # type: ignore[no-untyped-def]
         seen.append(text)
         gate.wait(5)
-        return original(searcher, text, word, started)
+        return original(text, word, started)
 
     previewer._compute = slow  # type: ignore[method-assign]
     for text in ["y", "yu", "yuk", "yuko", "yukos"]:
@@ -163,7 +167,7 @@ def test_fast_typing_is_coalesced_to_the_newest_text(bbc: Store) -> None:
 
 
 def test_preview_skips_commands_and_blank_lines(seeded: Store) -> None:
-    previewer = Previewer(seeded)
+    previewer = Previewer(Reader(seeded))
     previewer.submit(":open 1")
     previewer.submit("   ")
     assert previewer.wait() and previewer.latest is None
@@ -171,12 +175,12 @@ def test_preview_skips_commands_and_blank_lines(seeded: Store) -> None:
 
 def test_toolbar_shows_preview_and_status(seeded: Store, index_dir: Path) -> None:
     state = ShellState(
-        store=seeded,
+        reader=Reader(seeded),
         location=IndexLocation(index_dir, "test"),
         console=Console(file=io.StringIO()),
         settings=Settings(),
     )
-    previewer = Previewer(seeded)
+    previewer = Previewer(Reader(seeded))
     previewer.submit("bishkek")
     previewer.wait()
     text = "".join(piece[1] for piece in toolbar(state, previewer, "bishkek", 200))
@@ -228,7 +232,7 @@ def toolbar_text(state: ShellState, previewer: Previewer, text: str, word: str) 
 @pytest.fixture
 def shell_state(bbc: Store, index_dir: Path) -> ShellState:
     return ShellState(
-        store=bbc,
+        reader=Reader(bbc),
         location=IndexLocation(index_dir, "test"),
         console=Console(file=io.StringIO()),
         settings=Settings(),
@@ -236,13 +240,13 @@ def shell_state(bbc: Store, index_dir: Path) -> ShellState:
 
 
 def test_mid_word_the_toolbar_shows_what_the_word_can_become(shell_state: ShellState) -> None:
-    previewer = Previewer(shell_state.store)
+    previewer = Previewer(shell_state.reader)
     lines = toolbar_text(shell_state, previewer, "yuk", "yuk")
     assert lines[0] == " 0 hits"
     words = lines[1]
     assert words.startswith(" yuk… yukos ")
     count = int(words.split("yukos ")[1].split()[0])
-    assert count == search(shell_state.store, "yukos", all_copies=True).articles
+    assert count == search(shell_state.reader.store, "yukos", all_copies=True).articles
     # A lone letter: no error, but what it may become.
     lone = toolbar_text(shell_state, previewer, "y", "y")
     assert lone[0] == " keep typing: Tab completes the word"
@@ -250,6 +254,6 @@ def test_mid_word_the_toolbar_shows_what_the_word_can_become(shell_state: ShellS
     # After a space there is no word being typed: just the preview.
     done = toolbar_text(shell_state, previewer, "yukos ", "")
     assert len(done) == 2
-    assert done[0].startswith(f" {search(shell_state.store, 'yukos').total} hits  1. ")
+    assert done[0].startswith(f" {search(shell_state.reader.store, 'yukos').total} hits  1. ")
     none = toolbar_text(shell_state, previewer, "qqx", "qqx")
     assert none[1] == " no word in the index starts with 'qqx'"

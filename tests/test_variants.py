@@ -7,12 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
-from conftest import SEED_001, Ran, seed_id
+from conftest import SEED_001, Ran, search, seed_id
 
 from archive.index.store import Store
 from archive.model import Article
 from archive.query.variants import variant_key
-from archive.search.run import search
 
 Run = Callable[..., Ran]
 

@@ -62,7 +62,8 @@ def cli(
       archive search putin withdrawal  # ranked hits with highlighted snippets
       archive follow https://example.org/rss && archive update
     """
-    ctx.obj = Env(index_dir=index_dir, config_file=config_file, traceback=traceback)
+    readers = ctx.obj  # a resident server's open readers, if it runs this command
+    ctx.obj = Env(index_dir, config_file, traceback, readers=readers)
     if ctx.invoked_subcommand is not None:
         return None
     if sys.stdin.isatty() and sys.stdout.isatty():
@@ -114,11 +115,12 @@ for command in (
     cli.add_command(command)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status instead of exiting."""
+def main(argv: list[str] | None = None, readers: Any = None) -> int:
+    """Run the command line; return the exit status instead of exiting.
+    (A resident server passes the ``readers`` it keeps open.)"""
     args = sys.argv[1:] if argv is None else argv
     try:
-        result: Any = cli.main(args=args, prog_name="archive", standalone_mode=False)
+        result: Any = cli.main(args=args, prog_name="archive", standalone_mode=False, obj=readers)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.UsageError as err:  # one line, as every error (click prints four)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 
     from archive.index.store import Store
     from archive.locations import IndexLocation
+    from archive.search.reader import Reader
 
 
 @dataclass
@@ -24,6 +27,7 @@ class Env:
     index_dir: Path | None
     config_file: Path | None = None
     traceback: bool = False
+    readers: Any = None  # a resident server's open readers (archive.serving.Readers)
 
     @cached_property
     def location(self) -> IndexLocation:
@@ -40,6 +44,17 @@ class Env:
         except IndexMissing as err:
             hint = f"build one with '{self.command('index')}'"
             raise IndexMissing(err.message, hint=hint) from None
+
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """The index in use, open for reading (a resident server's, if it has it open)."""
+        if self.readers is not None:
+            yield self.readers.reader(self.location.path, self.open_store)
+            return
+        from archive.search.reader import Reader
+
+        with Reader(self.open_store(), owned=True) as reader:
+            yield reader
 
     def command(self, *args: str) -> str:
         """An archive command line that uses the same index as this one."""

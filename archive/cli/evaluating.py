@@ -50,10 +50,9 @@ def evaluate(
     """
     from archive.search import evaluation
 
-    found = evaluation.evaluate(
-        evaluation.run_topics(env.open_store(), evaluation.read_topics(topics), id_field),
-        evaluation.read_qrels(qrels),
-    )
+    wanted, judged = evaluation.read_topics(topics), evaluation.read_qrels(qrels)
+    with env.reader() as reader:
+        found = evaluation.evaluate(evaluation.run_topics(reader, wanted, id_field), judged)
     if run_out is not None:
         run_out.write_text(evaluation.trec_run(found.runs), encoding="utf-8")
     if as_json:

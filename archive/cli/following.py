@@ -173,14 +173,14 @@ def update(env: Env, no_wait: bool, watch: bool) -> int:
 
 def _run_update(env: Env, store: Store, urls: list[str] | None, wait: bool, watch: bool) -> int:
     from archive.follow.update import update as run
-    from archive.index.indexer import waiting
+    from archive.present.progress import waiting_line
 
     started = time.monotonic()
     reports, synced = run(
         store,
         urls,
         wait=wait,
-        on_wait=waiting,
+        on_wait=lambda holder: click.echo(waiting_line(holder), err=True),
         on_source=lambda report: click.echo(safe_line(report.line())),
     )
     for problem in synced.problems:
@@ -231,6 +231,7 @@ def _list_watches(env: Env, store: Store) -> None:
     from rich.text import Text
 
     from archive.follow.watches import new_matches
+    from archive.search.reader import Reader
 
     table = _table(store)
     try:
@@ -238,10 +239,10 @@ def _list_watches(env: Env, store: Store) -> None:
         grid = Table(box=None, padding=(0, 1))
         for column in ("watch", "new", "query"):
             grid.add_column(column, justify="right" if column == "new" else "left")
-        with store.searcher() as searcher:
-            for found in watches:
-                count = len(new_matches(store, searcher, found))
-                grid.add_row(Text(found.name), f"{count:,}", Text(safe_line(found.request.query)))
+        reader = Reader(store)
+        for found in watches:
+            count = len(new_matches(reader, found))
+            grid.add_row(Text(found.name), f"{count:,}", Text(safe_line(found.request.query)))
     finally:
         table.close()
     env.emit(grid if watches else Text("no watched searches yet: archive watch add NAME QUERY"))
@@ -265,11 +266,12 @@ def watch_add(
       archive watch add opec --any opec "oil output"
     """
     from archive.model import SearchRequest
-    from archive.search.run import search
+    from archive.search.reader import Reader
 
     request = SearchRequest(" ".join(words), **filters)
     store = _store(env)
-    found = search(store, request)  # a query that cannot run is refused now
+    reader = Reader(store)
+    found = reader.search(reader.prepare(request))  # a query that cannot run is refused now
     table = _table(store)
     try:
         before = {watch.name: watch for watch in table.watches()}.get(name)
@@ -302,14 +304,14 @@ def watch_show(env: Env, name: str, every: bool, output: str, as_json: bool) -> 
     from archive.cli.searching import _print_results
     from archive.follow.table import now
     from archive.follow.watches import shown
+    from archive.search.reader import Reader
 
     store = _store(env)
     table = _table(store)
     try:
         found = table.watch(name)
         when = now(precise=True)
-        with store.searcher() as searcher:
-            results = shown(store, searcher, found, every, snippets=3)
+        results = shown(Reader(store), found, every, snippets=3)
         _print_results(env, results, "json" if as_json else output)
         table.mark_seen(name, when)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +80,7 @@ def index(
                 progress=progress,
                 wait=not no_wait,
                 stop=stop,
+                stdin=sys.stdin.buffer,
             )
         else:
             report = index_seeds(store, progress=progress, wait=not no_wait, stop=stop)
@@ -208,13 +210,14 @@ def rebuild(env: Env, no_wait: bool) -> int:
     Example:
       archive rebuild
     """
-    from archive.index.indexer import waiting
     from archive.index.rebuild import problems, rebuild
 
     started = time.perf_counter()
     progress = _progress()
     with progress:  # all or nothing: Ctrl-C leaves the old index as it was
-        report = rebuild(env.location.path, progress=progress, wait=not no_wait, on_wait=waiting)
+        report = rebuild(
+            env.location.path, progress=progress, wait=not no_wait, on_wait=progress.waiting
+        )
     for problem in problems(report):
         progress.problem(problem)
     click.echo(

@@ -10,7 +10,6 @@ from archive.cli.env import Env, format_option, pass_env, request_options
 from archive.errors import ExitCode
 
 if TYPE_CHECKING:
-    from archive.index.store import Store
     from archive.model import Results
 
 
@@ -86,7 +85,6 @@ def search(
       archive search --any what did putin say about the peace plan
     """
     from archive.model import SearchRequest
-    from archive.search.run import search as run_search
 
     request = SearchRequest(
         " ".join(words),
@@ -96,11 +94,12 @@ def search(
         all_copies=all_copies,
         **filters,
     )
-    store = env.open_store()
-    results = run_search(store, request)
+    with env.reader() as reader:
+        prepared = reader.prepare(request)
+        results = reader.search(prepared)
+        found_facets = reader.facets(prepared, list(facet_names)) if facet_names else None
     if explain:
         _explain(results)
-    found_facets = _facets(store, request, facet_names) if facet_names else None
     _print_results(env, results, "json" if as_json else output, found_facets)
     return ExitCode.OK if results.hits else ExitCode.NONE
 
@@ -112,13 +111,6 @@ def _explain(results: Results) -> None:
     if not results.variants:
         click.echo("archive: variants: none added", err=True)
     click.echo(f"archive: query: {results.parsed}", err=True)
-
-
-def _facets(store: Store, request: Any, names: tuple[str, ...]) -> Any:
-    from archive.search.coverage import facets
-
-    with store.searcher() as searcher:
-        return facets(store, request, list(names), searcher)
 
 
 def _print_results(env: Env, results: Results, output: str, found_facets: Any = None) -> None:
@@ -167,9 +159,8 @@ def similar(env: Env, article_id: str, limit: int, output: str) -> int:
       archive similar f951e8f88038
       archive similar f951 --format json | jq '.key_terms'
     """
-    from archive.search.similar import similar as more_like
-
-    results = more_like(env.open_store(), article_id, pagelen=limit)
+    with env.reader() as reader:
+        results = reader.similar(article_id, limit=limit)
     _print_results(env, results, output)
     return ExitCode.OK if results.total else ExitCode.NONE
 
@@ -187,9 +178,9 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
       archive show 3f2a9c81d0b4
       archive show 3f2a --query withdrawal
     """
-    from archive.search.show import highlight_article
-
-    shown = highlight_article(env.open_store(), article_id, query)
+    with env.reader() as reader:
+        prepared = reader.prepare(query) if query else None
+        shown = reader.show(article_id, prepared)
     if as_json:
         from archive.present.formats import article_json, dumps
 
@@ -239,12 +230,10 @@ def timeline(
       archive timeline oil --csv > oil.csv
     """
     from archive.model import SearchRequest
-    from archive.search.coverage import timeline as build_timeline
 
-    request = SearchRequest(" ".join(words), **filters)
-    store = env.open_store()
-    with store.searcher() as searcher:
-        found = build_timeline(store, request, searcher, by=by, normalized=normalize)
+    with env.reader() as reader:
+        prepared = reader.prepare(SearchRequest(" ".join(words), **filters))
+        found = reader.timeline(prepared, by=by, normalized=normalize)
     if as_json or as_csv:
         from archive.present import formats
 

@@ -31,6 +31,7 @@ def serve(env: Env, idle: float | None) -> int:
       archive serve --idle 30              # stops after 30 quiet minutes
       archive search --json oil | jq .total
     """
+    from archive.cli import main
     from archive.serving import serve as run_server
 
-    return run_server(idle, lambda line: click.echo(line, err=True))
+    return run_server(idle, lambda line: click.echo(line, err=True), main)

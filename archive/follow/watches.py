@@ -5,37 +5,31 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from archive.follow.table import Watch
-from archive.index.store import Store
 from archive.model import Results
-from archive.search.run import matches, options_of, prepare, request_filter, search
+from archive.search.reader import Reader
 
 
-def new_matches(store: Store, searcher: Any, watch: Watch) -> set[str]:
+def new_matches(reader: Reader, watch: Watch) -> set[str]:
     """The IDs of the watch's matches added after it was last shown."""
-    request = watch.request
-    query, _ = prepare(store, request.query, searcher, options_of(request))
-    _, docnums, _ = matches(store, searcher, query, request, request_filter(request))
     seen = _naive_utc(watch.seen)
-    found = set()
-    for docnum in docnums.tolist():
-        fields = searcher.stored_fields(docnum)
-        added = fields.get("added")
-        if isinstance(added, datetime) and _naive_utc(added) > seen:
-            found.add(fields["id"])
-    return found
+    return {
+        str(fields["id"])
+        for fields, _ in reader.ranked(reader.prepare(watch.request))
+        if isinstance(added := fields.get("added"), datetime) and _naive_utc(added) > seen
+    }
 
 
-def shown(store: Store, searcher: Any, watch: Watch, every: bool, snippets: int) -> Results:
+def shown(reader: Reader, watch: Watch, every: bool, snippets: int) -> Results:
     """The watch's results: every match, or only the new ones, ranked."""
     request = replace(watch.request, page=1, snippets=snippets, all_copies=True)
-    first = search(store, replace(request, limit=1), searcher=searcher)
-    found = search(store, replace(request, limit=max(first.total, 1)), searcher=searcher)
+    prepared = reader.prepare(replace(request, limit=1))
+    total = reader.search(prepared, suggestions=False).total
+    found = reader.search(prepared.shown(limit=max(total, 1)))
     if every:
         return found
-    new = new_matches(store, searcher, watch)
+    new = new_matches(reader, watch)
     hits = tuple(
         replace(hit, rank=rank)
         for rank, hit in enumerate((h for h in found.hits if h.id in new), start=1)

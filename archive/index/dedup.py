@@ -19,8 +19,9 @@ reads those files again and writes them afresh.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -36,6 +37,10 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS copies (id TEXT PRIMARY KEY, of TEXT NOT NULL, "
     "origin TEXT NOT NULL, path TEXT, record TEXT)",
     "CREATE INDEX IF NOT EXISTS copies_by_of ON copies (of)",
+    # What the index's next commit makes true for this table (archive.index.sync.
+    # write_batch): journalled before that commit, applied after it.
+    "CREATE TABLE IF NOT EXISTS pending (step INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+    "article TEXT NOT NULL, heir TEXT, keys TEXT)",
 )
 
 
@@ -111,6 +116,40 @@ class StoryTable:
     def move_copies(self, article_id: str, heir: str) -> None:
         """The heir now stands for the copies the article stood for."""
         self.db.execute("UPDATE copies SET of = ? WHERE of = ?", (heir, article_id))
+
+    # -- the journal of a commit ------------------------------------------------------
+
+    def plan_promotion(self, copy_id: str) -> None:
+        """Once the index holds this copy as an article, it is no longer a copy."""
+        self.db.execute("INSERT INTO pending (kind, article) VALUES ('promote', ?)", (copy_id,))
+
+    def plan_inheritance(self, article_id: str, heir: str, keys: list[int]) -> None:
+        """Once the index holds the heir in a removed article's place, the heir
+        stands for the article's copies and takes its band keys."""
+        self.db.execute(
+            "INSERT INTO pending (kind, article, heir, keys) VALUES ('inherit', ?, ?, ?)",
+            (article_id, heir, json.dumps(keys)),
+        )
+
+    def complete_pending(self, holds: Callable[[str], bool]) -> int:
+        """Apply what was journalled for an index commit, where the index holds
+        what it was about (``holds(ID)``: the commit happened), and clear the
+        journal; how many steps were applied."""
+        rows = self.db.execute("SELECT kind, article, heir, keys FROM pending ORDER BY step")
+        applied = 0
+        for kind, article_id, heir, keys in rows.fetchall():
+            if kind == "promote" and holds(article_id):
+                self.drop_copy(article_id)
+            elif kind == "inherit" and holds(heir):
+                self.drop_copy(heir)
+                self.move_copies(article_id, heir)
+                self.put_bands(heir, json.loads(keys))
+            else:
+                continue
+            applied += 1
+        self.db.execute("DELETE FROM pending")
+        self.db.commit()
+        return applied
 
     def commit(self) -> None:
         self.db.commit()

@@ -31,13 +31,16 @@ from typing import Any, cast
 import numpy as np
 
 from archive.index.schema import SCHEMA_VERSION, VOCABULARY_FIELDS
+from archive.whoosh_ext.columns import NO_DATE
+from archive.whoosh_ext.segments import segment_folder
 
 SUFFIX = ".arrays"
 MAGIC = b"ARCHIVE-ARRAYS\n"
-FORMAT = 4
+FORMAT = 5
 ALIGN = 64
 TEXT_FIELDS = ("title", "body")
-NO_DATE = 2**64 - 1  # Whoosh's column value for an article without a date
+# Fields whose values are counted beside the hits (facets): each value a term.
+VALUE_FIELDS = ("source", "author_values", "tag_values")
 
 
 def path_for(index: Path, segment_id: str) -> Path:
@@ -60,6 +63,11 @@ def build(reader: Any) -> dict[str, np.ndarray]:
         arrays[f"{field}.tfs"] = tfs
         arrays[f"{field}.lengths"] = derive.lengths(reader, field)
         arrays.update(_hashed(field, terms, offsets, tfs))
+    for field in VALUE_FIELDS:  # which articles hold each value
+        terms, offsets, docs, _ = derive.postings(reader, field)
+        arrays.update(_strings(f"{field}.terms", terms))
+        arrays[f"{field}.postings"] = offsets
+        arrays[f"{field}.docs"] = docs
     arrays["cluster"] = derive.column(reader, "cluster", np.uint64, 0)
     arrays["date"] = derive.column(reader, "date", np.uint64, NO_DATE)
     for field in VOCABULARY_FIELDS:  # each text field's words as written
@@ -251,6 +259,13 @@ class SegmentArrays:
             return n
         return self.find(f"{field}.terms", term)  # another term with the same hash
 
+    def values(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """A value field's postings: where each value's articles start, and the articles."""
+        return self[f"{field}.postings"], self[f"{field}.docs"]
+
+    def value(self, field: str, at: int) -> str:
+        return self.string(f"{field}.terms", at).decode("utf-8")
+
     def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The article numbers and term frequencies of a term in a field."""
         at = self.where(field, term)
@@ -263,14 +278,21 @@ class SegmentArrays:
 
 def for_segment(reader: Any) -> SegmentArrays | None:
     """The arrays of a Whoosh segment reader's segment, if it has them."""
-    storage = getattr(reader, "_storage", None)
-    # A segment of one file is read through an overlay of it and the folder.
-    found_in = [storage, getattr(storage, "a", None), getattr(storage, "b", None)]
-    folder = next((s.folder for s in found_in if s is not None and hasattr(s, "folder")), None)
+    folder = segment_folder(reader)
     if folder is None or not hasattr(reader, "segment"):
         return None
-    found = open_arrays(path_for(Path(folder), reader.segment().segment_id()))
+    found = open_arrays(path_for(folder, reader.segment().segment_id()))
     return found if found is not None and found.documents == reader.doc_count_all() else None
+
+
+def words_starting(reader: Any, fieldname: str, prefix: str) -> list[str] | None:
+    """A segment's words of a field that start with ``prefix``, from its
+    arrays; None when it has none (then Whoosh's lexicon is read)."""
+    arrays = for_segment(reader)
+    if arrays is None:
+        return None
+    name = f"{fieldname}.terms"
+    return arrays.decoded(name, arrays.starting(name, prefix.encode("utf-8")))
 
 
 class ReaderArrays:
@@ -282,6 +304,7 @@ class ReaderArrays:
         self.reader = reader
         self.documents = reader.doc_count_all()
         self._cache: dict[str, np.ndarray] = {}
+        self._values: dict[str, list[str]] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
         from archive.whoosh_ext import derive
@@ -311,6 +334,18 @@ class ReaderArrays:
         from archive.whoosh_ext import derive
 
         return np.array([sum(derive.term_postings(self.reader, field, t)[1]) for t in terms])
+
+    def values(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        from archive.whoosh_ext import derive
+
+        if field not in self._values:
+            terms, offsets, docs, _ = derive.postings(self.reader, field)
+            self._values[field] = [term.decode("utf-8") for term in terms]
+            self._cache[f"{field}.postings"], self._cache[f"{field}.docs"] = offsets, docs
+        return self._cache[f"{field}.postings"], self._cache[f"{field}.docs"]
+
+    def value(self, field: str, at: int) -> str:
+        return self._values[field][at]
 
 
 Arrays = SegmentArrays | ReaderArrays

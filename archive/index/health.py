@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from archive.index.files import read_meta
 from archive.index.schema import SCHEMA_VERSION
@@ -11,18 +12,15 @@ from archive.model import IndexStats
 from archive.whoosh_ext.columns import Column
 from archive.whoosh_ext.segments import segments
 
-if TYPE_CHECKING:
-    from archive.index.store import Store
 
-
-def check(store: Store) -> list[str]:
+def check(path: Path, ix: Any) -> list[str]:
     """Read every segment, stored article and posting list, and the tables
     beside the index; what is damaged."""
     from archive.index.dedup import StoryTable
     from archive.index.manifest import Manifest
 
-    damage = Manifest.check(store.path) + StoryTable.check(store.path)
-    with store.ix.searcher() as searcher:
+    damage = Manifest.check(path) + StoryTable.check(path)
+    with ix.searcher() as searcher:
         for reader, _ in searcher.reader().leaf_readers():
             name = getattr(reader, "segment", lambda: None)()
             label = f"segment {name.segment_id()}" if name is not None else "segment"
@@ -37,8 +35,8 @@ def check(store: Store) -> list[str]:
     return damage
 
 
-def stats(store: Store) -> IndexStats:
-    with store.ix.searcher() as searcher:
+def stats(path: Path, ix: Any) -> IndexStats:
+    with ix.searcher() as searcher:
         reader = searcher.reader()
         live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
         totals = {
@@ -47,14 +45,14 @@ def stats(store: Store) -> IndexStats:
         }
         cleaned = _count_nonzero(reader, ("removed_paragraphs", "removed_links"), live)
         articles = searcher.doc_count()
-    meta = read_meta(store.path)
+    meta = read_meta(path)
     last = meta.get("last_indexed")
     return IndexStats(
-        path=str(store.path),
+        path=str(path),
         articles=articles,
         schema_version=int(meta.get("schema_version", SCHEMA_VERSION)),
-        size_bytes=sum(f.stat().st_size for f in store.path.iterdir() if f.is_file()),
-        segments=len(segments(store.ix)),
+        size_bytes=sum(f.stat().st_size for f in path.iterdir() if f.is_file()),
+        segments=len(segments(ix)),
         last_indexed=datetime.fromisoformat(last) if last else None,
         cleaned_articles=cleaned,
         duplicate_paragraphs=totals["removed_paragraphs"],

@@ -16,12 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG
-from typing import Protocol
+from typing import IO, Protocol
 
 from archive import sources
 from archive.index.dedup import Copy
@@ -35,9 +34,13 @@ STDIN = Path("-")
 
 
 class Progress(Protocol):
+    """What a run tells as it goes: each file, each article, each problem,
+    and whose run it waits for."""
+
     def file(self, path: str) -> None: ...
     def article(self, report: SyncReport) -> None: ...
     def problem(self, problem: Problem) -> None: ...
+    def waiting(self, holder: str) -> None: ...
 
 
 class Quiet:
@@ -48,6 +51,9 @@ class Quiet:
         pass
 
     def problem(self, problem: Problem) -> None:
+        pass
+
+    def waiting(self, holder: str) -> None:
         pass
 
 
@@ -89,10 +95,17 @@ def index_paths(
     progress: Progress | None = None,
     wait: bool = True,
     stop: Stop | None = None,
+    stdin: IO[bytes] | None = None,
 ) -> SyncReport:
-    """Index files, folders and ``-`` (standard input) into ``store``."""
+    """Index files, folders and ``-`` (the ``stdin`` stream) into ``store``.
+
+    With ``-``, the write lock is taken only once the stream has something
+    to read (or has ended): a run waiting for its input never blocks others.
+    """
     paths = list(paths)
     scan = FolderScan()
+    if STDIN in paths and stdin is not None and hasattr(stdin, "peek"):
+        stdin.peek(1)  # blocks until the first bytes arrive, or the end
 
     def work(run: _Run) -> None:
         for item in sources.find_inputs(paths, scan):
@@ -101,9 +114,10 @@ def index_paths(
             if isinstance(item, Problem):
                 _problem(run, item)
             elif item == STDIN:
-                stream = sources.read_stream(
-                    sys.stdin.buffer, name="-", origin="stdin", fields=run.fields
-                )
+                if stdin is None:
+                    _problem(run, Problem("-", "no standard input was given to read"))
+                    continue
+                stream = sources.read_stream(stdin, name="-", origin="stdin", fields=run.fields)
                 _read(run, stream, "-")
             else:
                 _index_file(run, item)
@@ -137,16 +151,21 @@ def _in_session(
     stop: Stop | None,
 ) -> SyncReport:
     stop = stop or Stop()
+    told = progress or Quiet()
+
+    def warn(message: str) -> None:
+        told.problem(Problem("the index", message, skipped=False))
+
     # The lock is held until the record of files is saved too: a rebuild
     # that starts meanwhile must find both written.
-    with store.writing(wait=wait, on_wait=waiting):
+    with store.writing(wait=wait, on_wait=told.waiting, warn=warn):
         manifest = Manifest(store.path)  # opened once no one else writes
         try:
             with store.locked_session() as session:
                 stop.active = True
                 # Before any commit (a long run's checkpoints), as heirs are chosen by it.
                 session.rereadable = lambda copy: _rereadable(manifest, copy)
-                run = _Run(session, manifest, progress or Quiet(), fields or FieldMap(), stop)
+                run = _Run(session, manifest, told, fields or FieldMap(), stop)
                 if manifest.damaged:
                     reason = (
                         f"the record of indexed files was damaged (kept as {manifest.damaged}); "
@@ -216,14 +235,6 @@ def _rereadable(manifest: Manifest, copy: Copy) -> bool:
 def _stale(entry: FileEntry) -> FileEntry:
     """The record of a file, changed so that the next run reads the file again."""
     return FileEntry(entry.path, -1, 0, "", entry.ids, entry.fields)
-
-
-def waiting(holder: str) -> None:
-    print(
-        f"archive: the index is being written by {holder}; waiting for it to finish…",
-        file=sys.stderr,
-        flush=True,
-    )
 
 
 def _index_file(run: _Run, path: Path) -> None:

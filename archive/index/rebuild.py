@@ -42,7 +42,7 @@ from archive.index.manifest import MANIFEST_FILE, SEEDS, Manifest
 from archive.index.store import Store
 from archive.model import Problem, SyncReport
 from archive.sources import FieldMap
-from archive.whoosh_ext.segments import INDEX_NAME, LOCK_NAME, segments, switch_to
+from archive.whoosh_ext.segments import INDEX_NAME, LOCK_NAME, stored_by_segment, switch_to
 
 SEED_ORIGIN = "seed:"
 # Free space a rebuild wants before it starts: the new index is about as large
@@ -185,49 +185,11 @@ EARLIER_SIDECARS = ("archive-bands.sqlite",)
 EARLIER_SCHEMA_MODULES = ("archive.schema",)
 
 
-@contextmanager
-def _earlier_module_names() -> Iterator[None]:
-    """While reading an index of an earlier version, its schema's classes are
-    found under the module names that version used."""
-    import sys
-
-    from archive.index import schema
-
-    added = [name for name in EARLIER_SCHEMA_MODULES if name not in sys.modules]
-    for name in added:
-        sys.modules[name] = schema
-    try:
-        yield
-    finally:
-        for name in added:
-            del sys.modules[name]
-
-
 def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Every stored article that can still be read, segment by segment, and the damage."""
-    from whoosh import index as whoosh_index
-    from whoosh.reading import SegmentReader
+    from archive.index import schema
 
-    with _earlier_module_names():  # Whoosh reads the schema lazily, more than once
-        try:  # Whoosh's own opening: an index of an older schema version is read too
-            ix = whoosh_index.open_dir(str(path))
-        except Exception as err:
-            return [], [f"{type(err).__name__}: {err}"]
-        docs: list[dict[str, Any]] = []
-        damage: list[str] = []
-        try:
-            for segment in segments(ix):
-                try:
-                    reader = SegmentReader(ix.storage, ix.schema, segment)
-                    try:
-                        docs.extend(dict(fields) for fields in reader.all_stored_fields())
-                    finally:
-                        reader.close()
-                except Exception as err:  # a damaged segment: keep what the others hold
-                    damage.append(f"segment {segment.segment_id()}: {type(err).__name__}: {err}")
-        finally:
-            ix.close()
-    return docs, damage
+    return stored_by_segment(path, EARLIER_SCHEMA_MODULES, schema)
 
 
 def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> RebuildReport:
@@ -265,7 +227,7 @@ def _carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:
     from archive.index.dedup import Copy, StoryTable
     from archive.index.similarity import band_keys
 
-    writer = store._writer()
+    writer = store.writer()
     stories = StoryTable(store.path)
     known = set(store.ix.schema.names())  # an older schema may have had other fields
     added = 0

@@ -8,7 +8,6 @@ archive.index.sync.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -25,11 +24,10 @@ from archive.errors import (
 )
 from archive.index import locking
 from archive.index.documents import to_article
-from archive.index.files import check_version, clean_leftovers, write_meta
+from archive.index.files import META_FILE, check_version, clean_leftovers, write_meta
 from archive.index.schema import SCHEMA_VERSION, build_schema
-from archive.index.sync import Session
+from archive.index.sync import Session, Target
 from archive.model import Article, IndexStats, Problem, SyncReport
-from archive.search.ranking import WEIGHTING
 from archive.whoosh_ext import patches
 
 # An ID prefix must be at least this long to name an article.
@@ -85,7 +83,8 @@ class Store:
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        with self.ix.searcher(weighting=WEIGHTING) as searcher:
+        """A searcher of the index as it is now (Whoosh's own ranking)."""
+        with self.ix.searcher() as searcher:
             yield searcher
 
     # -- writing ------------------------------------------------------------
@@ -96,12 +95,14 @@ class Store:
         wait: bool = True,
         on_wait: Callable[[str], None] | None = None,
         doing: str = "index",
+        warn: Callable[[str], None] = lambda message: None,
     ) -> Iterator[None]:
         """Hold the archive's write lock for the block (see archive.index.locking).
 
         Once it is held, what interrupted runs left is cleaned away, and the
         index is opened afresh: a rebuild may have replaced it meanwhile. Before
-        it is let go, each new segment gets its arrays (archive.index.derived).
+        it is let go, each new segment gets its arrays (archive.index.derived);
+        ``warn`` hears if they cannot be written.
         """
         with locking.hold(self.path, doing, wait, on_wait):
             self._writing = True
@@ -109,7 +110,7 @@ class Store:
                 clean_leftovers(self.path)
                 self.ix = _opened(self.path)
                 yield
-                self.ix = _derive(self.path)
+                self.ix = _derive(self.path, warn)
             finally:
                 self._writing = False
 
@@ -122,7 +123,7 @@ class Store:
         lock = ExitStack()
         lock.enter_context(self.writing(wait, on_wait))
         try:
-            return Session(self, self._writer(parallel=True), release=lock.close)
+            return Session(self._target(), release=lock.close)
         except BaseException:
             lock.close()
             raise
@@ -131,7 +132,10 @@ class Store:
         """A session under the write lock the caller holds (``with store.writing()``)."""
         if not self._writing:
             raise RuntimeError("locked_session() needs the write lock: use store.writing()")
-        return Session(self, self._writer(parallel=True), release=lambda: None)
+        return Session(self._target(), release=lambda: None)
+
+    def _target(self) -> Target:
+        return Target(self.path, lambda: self.ix.searcher(), lambda: self.writer(parallel=True))
 
     def sync(
         self,
@@ -152,7 +156,7 @@ class Store:
                     session.put(item)
         return session.report
 
-    def _writer(self, parallel: bool = False) -> Any:
+    def writer(self, parallel: bool = False) -> Any:
         """Whoosh's writer (the archive's lock is held): worker processes for a
         run, or a plain one for small edits."""
         return locking.wait_for(self.path, lambda: _writer(self, parallel), True, None)
@@ -161,26 +165,31 @@ class Store:
 
     def get(self, id_or_prefix: str) -> Article:
         """The article with this ID, or with the one ID that starts so."""
-        from archive.index.dedup import StoryTable
-
         with self.ix.searcher() as searcher:
-            fields = searcher.document(id=id_or_prefix)
-            if fields is None:
-                fields = _by_prefix(searcher, id_or_prefix)
-        copies = StoryTable.copies_in(self.path, fields["id"])
-        return to_article(fields, tuple(copy.where() for copy in copies))
+            return find_article(self.path, searcher, id_or_prefix)
 
     def check(self) -> list[str]:
         """What is damaged, if anything (archive.index.health)."""
         from archive.index.health import check
 
-        return check(self)
+        return check(self.path, self.ix)
 
     def stats(self) -> IndexStats:
         """What is indexed, and where (archive.index.health)."""
         from archive.index.health import stats
 
-        return stats(self)
+        return stats(self.path, self.ix)
+
+
+def identity(path: Path) -> tuple[int, ...] | None:
+    """What changes whenever the index at ``path`` is written, rebuilt or
+    replaced (its folder, and its meta file, which each of these writes
+    anew); None if there is no index there."""
+    try:
+        folder, meta = path.stat(), (path / META_FILE).stat()
+    except OSError:
+        return None
+    return (folder.st_dev, folder.st_ino, meta.st_ino, meta.st_mtime_ns, meta.st_size)
 
 
 def _opened(path: Path) -> whoosh_index.Index:
@@ -197,7 +206,7 @@ def _opened(path: Path) -> whoosh_index.Index:
         ) from err
 
 
-def _derive(path: Path) -> Any:
+def _derive(path: Path, warn: Callable[[str], None]) -> Any:
     """The index reopened, each segment that lacks them given its arrays.
     Without them (a full disk, say) searches read the segments through
     Whoosh: slower, the same results."""
@@ -208,8 +217,7 @@ def _derive(path: Path) -> Any:
         with ix.reader() as reader:
             derived.ensure(path, reader)
     except (OSError, ValueError) as err:
-        message = f"archive: search arrays not written ({err}); searches will be slower"
-        print(message, file=sys.stderr, flush=True)
+        warn(f"search arrays not written ({err}); searches will be slower")
     return ix
 
 
@@ -227,27 +235,16 @@ def _writer(store: Store, parallel: bool) -> Any:
         raise locking.read_only(store.path) from err
 
 
-class LiveSearcher:
-    """A searcher kept open across queries and refreshed when the index changes.
+def find_article(path: Path, searcher: Searcher, id_or_prefix: str) -> Article:
+    """The article of the index at ``path`` with this ID, or with the one ID
+    that starts so, with the copies it stands for."""
+    from archive.index.dedup import StoryTable
 
-    Whoosh searchers are not shared between threads: keep one per thread.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._searcher: Searcher | None = None
-
-    def get(self) -> Searcher:
-        if self._searcher is None:
-            self._searcher = self.store.ix.searcher(weighting=WEIGHTING)
-        else:
-            self._searcher = self._searcher.refresh()
-        return self._searcher
-
-    def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+    fields = searcher.document(id=id_or_prefix)
+    if fields is None:
+        fields = _by_prefix(searcher, id_or_prefix)
+    copies = StoryTable.copies_in(path, fields["id"])
+    return to_article(fields, tuple(copy.where() for copy in copies))
 
 
 def _by_prefix(searcher: Searcher, prefix: str) -> dict[str, Any]:

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archive.escape import safe
 from archive.locations import IndexLocation
-from archive.model import Article, Hit, IndexStats, Results, Snippet
+from archive.model import Article, Evaluation, Facet, Hit, IndexStats, Results, Snippet, Timeline
 from archive.present.wording import counted
-
-if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
-    from archive.search.coverage import Facet, Timeline
-    from archive.search.evaluation import Evaluation
 
 
 def _date(value: datetime | None) -> str | None:
@@ -29,6 +25,7 @@ def snippet_json(snippet: Snippet) -> dict[str, Any]:
 
 def hit_json(hit: Hit) -> dict[str, Any]:
     return {
+        "rank": hit.rank,
         "id": hit.id,
         "title": hit.title,
         "date": _date(hit.date),
@@ -104,10 +101,9 @@ def dumps(value: Any) -> str:
 
 
 def results_jsonl(results: Results) -> str:
-    """One JSON object per hit, one per line (the hit's keys, plus its rank)."""
+    """One JSON object per hit, one per line (the hit's keys, as in JSON)."""
     return "\n".join(
-        json.dumps({"rank": hit.rank, **hit_json(hit)}, ensure_ascii=False, allow_nan=False)
-        for hit in results.hits
+        json.dumps(hit_json(hit), ensure_ascii=False, allow_nan=False) for hit in results.hits
     )
 
 

@@ -19,6 +19,10 @@ from archive.present.wording import counted
 QUIET_EVERY = 5000  # articles between progress lines when not on a terminal
 
 
+def waiting_line(holder: str) -> str:
+    return safe_line(f"archive: the index is being written by {holder}; waiting for it to finish…")
+
+
 def _problem_line(problem: Problem) -> str:
     """One line, whatever the file name holds (escape codes are shown escaped)."""
     verb = "skipped" if problem.skipped else "warning:"
@@ -47,6 +51,9 @@ class LineProgress:
 
     def problem(self, problem: Problem) -> None:
         print(_problem_line(problem), file=sys.stderr, flush=True)
+
+    def waiting(self, holder: str) -> None:
+        print(waiting_line(holder), file=sys.stderr, flush=True)
 
 
 class BarProgress:
@@ -93,6 +100,11 @@ class BarProgress:
         from rich.text import Text
 
         self.console.print(Text(_problem_line(problem), style="yellow"))
+
+    def waiting(self, holder: str) -> None:
+        from rich.text import Text
+
+        self.console.print(Text(waiting_line(holder), style="yellow"))
 
     def _show(self) -> None:
         now = time.monotonic()

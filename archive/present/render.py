@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -19,14 +19,20 @@ from rich.table import Table
 from rich.text import Text
 from rich.theme import Theme
 
-if TYPE_CHECKING:  # for annotations only: kept off the one-shot start-up path
-    from archive.search.coverage import Facet, Timeline
-    from archive.search.evaluation import Evaluation
-
 from archive.config import DEFAULT_THEME
 from archive.escape import safe, safe_line
 from archive.locations import IndexLocation
-from archive.model import Highlighted, Hit, IndexStats, Results, Snippet, Span
+from archive.model import (
+    Evaluation,
+    Facet,
+    Highlighted,
+    Hit,
+    IndexStats,
+    Results,
+    Snippet,
+    Span,
+    Timeline,
+)
 from archive.present.wording import counted
 
 # Renderables use these style names; the console's theme says what they look like

@@ -33,6 +33,7 @@ from whoosh.query import (
 )
 
 from archive.errors import QueryError
+from archive.index.derived import words_starting
 from archive.index.schema import DEFAULT_FIELDS, FIELD_BOOSTS
 from archive.query import tokens
 from archive.query.dates import DatePlugin
@@ -201,6 +202,7 @@ def _no_fuzzy_numbers(query: Query) -> Query:
             maxdist=query.maxdist,
             prefixlength=query.prefixlength,
             constantscore=query.constantscore,
+            words_of=words_starting,
         )
     return query
 

@@ -18,6 +18,7 @@ pair of words the rules merge in the shared corpora's vocabulary.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -105,32 +106,38 @@ class Expansion:
         return bool(self.added)
 
 
-_CACHE: dict[tuple[object, str], list[str]] = {}
-_CACHE_SIZE = 4096
+class Known:
+    """Variants already looked up, per version of the index: the shell looks
+    up the same words at every keystroke. Owned by whoever reads the index
+    (archive.search.reader.Reader), and gone with it."""
+
+    SIZE = 4096  # words kept; then it starts afresh
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[object, str], list[str]] = {}
+        self._lock = threading.Lock()  # the shell's preview thread looks up too
+
+    def variants(self, reader: object, word: str, version: object) -> list[str]:
+        """Other spellings of ``word`` that the index holds (unstemmed, as
+        written); ``version`` names the version of the index ``reader`` reads."""
+        if len(word) < MIN_LENGTH or not word.isalpha():
+            return []
+        with self._lock:
+            found = self._found.get((version, word))
+        if found is None:
+            found = _lookup(reader, word)
+            with self._lock:
+                if len(self._found) >= self.SIZE:
+                    self._found.clear()
+                self._found[(version, word)] = found
+        return found
 
 
-def forget() -> None:
-    """Drop the cached lookups (a long-lived process, before each command)."""
-    _CACHE.clear()
-
-
-def variants_in(reader: object, word: str, index_token: object = None) -> list[str]:
-    """Other spellings of ``word`` that the index holds (unstemmed, as written).
-
-    ``index_token`` names the index version; lookups are cached under it (the
-    shell looks up the same words at every keystroke).
-    """
+def variants_in(reader: object, word: str) -> list[str]:
+    """Other spellings of ``word`` that the index holds, looked up now."""
     if len(word) < MIN_LENGTH or not word.isalpha():
         return []
-    cached = _CACHE.get((index_token, word)) if index_token is not None else None
-    if cached is not None:
-        return cached
-    found = _lookup(reader, word)
-    if index_token is not None:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[(index_token, word)] = found
-    return found
+    return _lookup(reader, word)
 
 
 def _lookup(reader: object, word: str) -> list[str]:
@@ -150,14 +157,19 @@ def expand(
     words: Iterable[str],
     reader: object,
     analyzer: object,
-    index_token: object = None,
+    known: Known | None = None,
+    version: object = None,
 ) -> tuple[Query, Expansion]:
-    """``query`` with each word's variants ORed beside it, in title and body."""
+    """``query`` with each word's variants ORed beside it, in title and body
+    (looked up in ``known`` under ``version`` of the index, if given)."""
     expansion = Expansion()
     stems: dict[str, set[str]] = {}
     for word in words:
         folded = word.lower()
-        others = variants_in(reader, folded, index_token)
+        if known is not None:
+            others = known.variants(reader, folded, version)
+        else:
+            others = variants_in(reader, folded)
         if not others:
             continue
         expansion.added[folded] = others

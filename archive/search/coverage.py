@@ -1,163 +1,165 @@
 """The shape of coverage: facet counts beside the hits, and timelines.
 
-Facets count matching articles by source, author, tag, month or week.
-A timeline counts matching articles per day, week or month, optionally as a
-share of everything the archive holds for that period (so a busy month for
-the archive does not look like a busy month for the story), and names the
-top story of the peak period.
+Both are counted over the matches the search itself finds (archive.search.
+hits.matches: the same query, filters and limits), with the segments'
+arrays: a facet adds up, value by value, which matching articles hold it;
+a timeline buckets the matches' dates by day, week or month. Neither runs
+the query again through Whoosh's matchers, so a query that answers quickly
+counts quickly.
+
+A timeline can show each period's share of everything the archive holds
+for that period (within the same filters), so a busy month for the archive
+does not look like a busy month for the story, and names the top story of
+the peak period: its best-ranked match, as the hits rank it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from whoosh import sorting
-from whoosh.query import DateRange, Every, Query
-from whoosh.searching import Searcher
+import numpy as np
 
 from archive.errors import QueryError
-from archive.index.store import Store
-from archive.model import SearchRequest
-from archive.search.run import as_request, options_of, prepare, request_filter
-from archive.whoosh_ext import postings as docsets
-from archive.whoosh_ext.columns import Column
+from archive.model import Facet, Period, Timeline
+from archive.search.engine import Engine
+from archive.search.hits import Matched
+from archive.search.plans import evaluate
+from archive.search.prepared import Prepared
+from archive.whoosh_ext.columns import NO_DATE
 
 FACETS = ("source", "author", "tags", "date:month", "date:week")
 PERIODS = ("day", "week", "month")
 _VALUE_FIELDS = {"source": "source", "author": "author_values", "tags": "tag_values"}
 FACET_TOP = 10
-_NO_DATE = 2**64 - 1
+# Whoosh numbers a datetime by its microseconds since the year 1; NumPy by
+# those since 1970.
+_UNIX_EPOCH = 62_135_596_800_000_000
 
 
-@dataclass(frozen=True)
-class Facet:
-    name: str
-    counts: tuple[tuple[str, int], ...]  # value and matching articles, most first
-    missing: int = 0  # matching articles with no value
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    count: int
-    total: int  # articles in the archive in that period
-
-    @property
-    def share(self) -> float:
-        return self.count / self.total if self.total else 0.0
-
-
-@dataclass(frozen=True)
-class Timeline:
-    query: str
-    by: str
-    normalized: bool
-    periods: tuple[Period, ...]
-    matched: int  # matching articles
-    undated: int  # matching articles without a date
-    peak: Period | None = None
-    top_story: tuple[str, str] | None = None  # (id, title) of the peak period's best hit
-
-
-def facets(
-    store: Store, request: SearchRequest | str, names: list[str], searcher: Searcher
-) -> list[Facet]:
-    """Counts of the articles matching the request by each facet in ``names``."""
+def facets(engine: Engine, matched: Matched, names: list[str]) -> list[Facet]:
+    """Counts of the matching articles by each facet in ``names``."""
     for name in names:
         if name not in FACETS:
             raise QueryError(f"unknown facet {name!r}", hint=f"facets are: {', '.join(FACETS)}")
-    request = as_request(request)
-    query, _ = prepare(store, request.query, searcher, options_of(request))
-    dates = request_filter(request)
-    docs = sorted(docsets.matching(searcher, query, dates))
-    return [_facet(searcher, name, query, dates, docs) for name in names]
+    docnums = matched[0]
+    return [
+        _periods_facet(engine, name, docnums)
+        if name.startswith("date:")
+        else _values_facet(engine, name, docnums)
+        for name in names
+    ]
 
 
-def _facet(
-    searcher: Searcher, name: str, query: Query, dates: Query | None, docs: list[int]
-) -> Facet:
-    if name.startswith("date:"):
-        when = _dates(searcher, docs)
-        by = name.split(":")[1]
-        periods = Counter(_period_start(d, by).date().isoformat() for d in when if d is not None)
-        missing = sum(1 for d in when if d is None)
-        return Facet(name, tuple(sorted(periods.items())), missing)
+def _values_facet(engine: Engine, name: str, docnums: np.ndarray) -> Facet:
     field = _VALUE_FIELDS[name]
-    grouped = searcher.search(
-        query,
-        limit=None,
-        scored=False,
-        filter=dates,
-        groupedby=sorting.FieldFacet(field, allow_overlap=name != "source"),
-    ).groups()
     counts: Counter[str] = Counter()
-    for key, members in grouped.items():
-        value = key.decode("utf-8") if isinstance(key, bytes) else key
-        if value not in (None, ""):
-            counts[str(value)] += len(members)
-    with_value = {
-        doc for key, members in grouped.items() if key not in (None, "") for doc in members
-    }
+    with_value = 0
+    for part, mask in zip(engine.parts, _masks(engine, docnums), strict=True):
+        offsets, docs = part.arrays.values(field)
+        if not len(docs):
+            continue
+        held = np.concatenate(([0], np.cumsum(mask[docs], dtype=np.int64)))
+        per_value = held[offsets[1:]] - held[offsets[:-1]]
+        for at in np.flatnonzero(per_value).tolist():
+            counts[part.arrays.value(field, at)] += int(per_value[at])
+        holds = np.zeros(part.size, dtype=bool)
+        holds[docs] = True
+        with_value += int(np.count_nonzero(mask & holds))
     top = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_TOP])
-    return Facet(name, top, len(docs) - len(with_value))
+    return Facet(name, top, len(docnums) - with_value)
 
 
-def _dates(searcher: Searcher, docs: list[int]) -> list[datetime | None]:
-    from whoosh.util.times import long_to_datetime
+def _periods_facet(engine: Engine, name: str, docnums: np.ndarray) -> Facet:
+    dates = engine.column("date")[docnums]
+    dated = dates[dates != np.uint64(NO_DATE)]
+    starts, counts = np.unique(period_starts(dated, name.split(":")[1]), return_counts=True)
+    periods = tuple(
+        (day.date().isoformat(), int(count))
+        for day, count in zip(_datetimes(starts), counts.tolist(), strict=True)
+    )
+    return Facet(name, periods, len(dates) - len(dated))
 
-    column = Column(searcher.reader(), "date")
-    return [None if (raw := column[d]) == _NO_DATE else long_to_datetime(raw) for d in docs]
+
+def _masks(engine: Engine, docnums: np.ndarray) -> list[np.ndarray]:
+    """Per segment, which of its articles are among ``docnums`` (ascending)."""
+    masks = []
+    for part in engine.parts:
+        start, stop = np.searchsorted(docnums, [part.base, part.base + part.size])
+        mask = np.zeros(part.size, dtype=bool)
+        mask[docnums[start:stop] - part.base] = True
+        masks.append(mask)
+    return masks
 
 
-def _period_start(when: datetime, by: str) -> datetime:
-    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
-    if by == "week":
-        return day - timedelta(days=day.weekday())  # weeks start on Monday
+def period_starts(dates: np.ndarray, by: str) -> np.ndarray:
+    """The first day of the day, week (from Monday) or month of each date
+    (Whoosh's numbers of datetimes), as NumPy days."""
+    days = (dates.astype(np.int64) - _UNIX_EPOCH).astype("datetime64[us]").astype("datetime64[D]")
     if by == "month":
-        return day.replace(day=1)
-    return day
+        return days.astype("datetime64[M]").astype("datetime64[D]")
+    if by == "week":
+        numbers = days.astype(np.int64)
+        return (numbers - (numbers + 3) % 7).astype("datetime64[D]")  # 1970-01-01 was a Thursday
+    return days
+
+
+def _datetimes(days: np.ndarray) -> list[datetime]:
+    return [datetime(d.year, d.month, d.day) for d in days.astype("datetime64[D]").tolist()]
 
 
 def timeline(
-    store: Store,
-    request: SearchRequest | str,
-    searcher: Searcher,
-    *,
-    by: str = "month",
-    normalized: bool = False,
+    engine: Engine, prepared: Prepared, matched: Matched, by: str, normalized: bool
 ) -> Timeline:
     """Matching articles per period, and the top story of the busiest period."""
     if by not in PERIODS:
         raise QueryError(f"unknown period {by!r}", hint=f"use one of: {', '.join(PERIODS)}")
-    request = as_request(request)
-    query, _ = prepare(store, request.query, searcher, options_of(request))
-    dates = request_filter(request)
-    matching = _dates(searcher, sorted(docsets.matching(searcher, query, dates)))
-    counts = Counter(_period_start(d, by) for d in matching if d is not None)
-    everything = Counter(
-        _period_start(d, by)
-        for d in _dates(searcher, sorted(docsets.matching(searcher, Every(), dates)))
-        if d is not None
-    )
+    docnums, scores = matched
+    dates = engine.column("date")[docnums]
+    dated = dates != np.uint64(NO_DATE)
+    starts = period_starts(dates[dated], by)
+    counts = _counted(starts)
+    everything = _counted(period_starts(_dates_kept(engine, prepared), by))
     periods = tuple(
-        Period(start, counts.get(start, 0), everything[start])
+        Period(start, counts.get(start, 0), everything.get(start, 0))
         for start in _all_periods(sorted(counts), by)
     )
     peak = max(periods, key=lambda p: p.share if normalized else p.count, default=None)
-    top = _top_story(searcher, query, peak, by) if peak and peak.count else None
+    top = None
+    if peak is not None and peak.count:
+        best = _best_in(starts, peak.start, docnums[dated], scores[dated])
+        fields = engine.searcher.stored_fields(best)
+        top = (str(fields["id"]), str(fields.get("title", "")))
     return Timeline(
-        query=request.query,
+        query=prepared.text,
         by=by,
         normalized=normalized,
         periods=periods,
-        matched=len(matching),
-        undated=sum(1 for d in matching if d is None),
+        matched=len(docnums),
+        undated=int(np.count_nonzero(~dated)),
         peak=peak,
         top_story=top,
     )
+
+
+def _counted(starts: np.ndarray) -> dict[datetime, int]:
+    distinct, counts = np.unique(starts, return_counts=True)
+    return dict(zip(_datetimes(distinct), counts.tolist(), strict=True))
+
+
+def _dates_kept(engine: Engine, prepared: Prepared) -> np.ndarray:
+    """The dates of every article the request's filters keep, whatever it matches."""
+    kept = prepared.kept
+    every = evaluate(engine, kept) if kept is not None else engine.everything()
+    dates = engine.column("date")[every.docnums(engine.parts)]
+    return dates[dates != np.uint64(NO_DATE)]
+
+
+def _best_in(starts: np.ndarray, peak: datetime, docnums: np.ndarray, scores: np.ndarray) -> int:
+    """The best-scored match of the peak period (the first of equals)."""
+    inside = np.flatnonzero(starts == np.datetime64(peak.date(), "D"))
+    best = inside[np.lexsort((docnums[inside], -scores[inside].astype(np.float64)))[0]]
+    return int(docnums[best])
 
 
 def _all_periods(starts: list[datetime], by: str) -> list[datetime]:
@@ -178,12 +180,3 @@ def _next(start: datetime, by: str) -> datetime:
         return start + timedelta(weeks=1)
     year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
     return start.replace(year=year, month=month)
-
-
-def _top_story(searcher: Searcher, query: Query, peak: Period, by: str) -> tuple[str, str] | None:
-    end = _next(peak.start, by) - timedelta(microseconds=1)
-    best = searcher.search(query, filter=DateRange("date", peak.start, end), limit=1)
-    if best.is_empty():
-        return None
-    fields: Any = best[0]
-    return fields["id"], fields.get("title", "")

@@ -12,47 +12,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from archive.errors import ArchiveError
-from archive.index.store import Store
-from archive.model import SearchRequest
-from archive.query.parse import Options
-from archive.search.run import matches, prepare
+from archive.model import Evaluation, Ranking, Scores, SearchRequest
+from archive.search.reader import Reader
 
 DEPTH = 1000  # documents retrieved per topic, as in TREC runs
-ANY_WORDS = Options(any_words=True)
 _TREC_TOPIC = re.compile(
     r"<top>.*?<num>\s*(?:Number:)?\s*(?P<id>\S+).*?<title>\s*(?:Topic:)?(?P<text>.*?)"
     r"(?=<desc>|<narr>|</top>)",
     re.S | re.I,
 )
-
-Ranking = list[tuple[str, float]]  # (document ID, score), best first
-
-
-@dataclass(frozen=True)
-class Scores:
-    ap: float
-    p10: float
-    ndcg10: float
-    recall100: float
-    relevant: int
-    retrieved: int
-
-
-@dataclass
-class Evaluation:
-    per_query: dict[str, Scores] = field(default_factory=dict)
-    runs: dict[str, Ranking] = field(default_factory=dict)
-    unjudged: list[str] = field(default_factory=list)  # topics with no judgements (skipped)
-
-    def mean(self, name: str) -> float:
-        values = [getattr(scores, name) for scores in self.per_query.values()]
-        return sum(values) / len(values) if values else 0.0
 
 
 def read_topics(path: Path) -> list[tuple[str, str]]:
@@ -107,27 +78,18 @@ def document_key(fields: dict[str, object], id_field: str) -> str:
 
 
 def run_topics(
-    store: Store, topics: Iterable[tuple[str, str]], id_field: str = "key", depth: int = DEPTH
+    reader: Reader, topics: Iterable[tuple[str, str]], id_field: str = "key", depth: int = DEPTH
 ) -> dict[str, Ranking]:
     """Each topic's ranked documents, by the product's any-word ranking."""
     runs: dict[str, Ranking] = {}
-    with store.searcher() as searcher:
-        for topic_id, text in topics:
-            try:
-                query, _ = prepare(store, text, searcher, ANY_WORDS)
-            except ArchiveError:
-                runs[topic_id] = []  # nothing searchable in it: an empty ranking
-                continue
-            request = SearchRequest(text, any_words=True, all_copies=True)
-            _, docnums, scores = matches(store, searcher, query, request, None)
-            best = np.lexsort((docnums, -scores))[:depth]
-            runs[topic_id] = [
-                (
-                    document_key(searcher.stored_fields(int(docnums[at])), id_field),
-                    float(scores[at]),
-                )
-                for at in best
-            ]
+    for topic_id, text in topics:
+        try:
+            prepared = reader.prepare(SearchRequest(text, any_words=True, all_copies=True))
+        except ArchiveError:
+            runs[topic_id] = []  # nothing searchable in it: an empty ranking
+            continue
+        ranked = reader.ranked(prepared, depth)
+        runs[topic_id] = [(document_key(fields, id_field), value) for fields, value in ranked]
     return runs
 
 

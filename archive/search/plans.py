@@ -9,7 +9,7 @@ matched by Whoosh and used as a filter, unscored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -31,11 +31,49 @@ from whoosh.query import (
 
 from archive.index.derived import TEXT_FIELDS
 from archive.search.engine import Engine, Matches
+from archive.whoosh_ext.columns import NO_DATE
 from archive.whoosh_ext.positions import SHIFT
 from archive.whoosh_ext.positions import positions as word_positions
+from archive.whoosh_ext.postings import matching
 from archive.whoosh_ext.terms import pattern_words
 
 Plan = Callable[[Engine, dict[str, float]], Matches]
+
+
+def evaluate(engine: Engine, query: Query, weights: dict[str, float] | None = None) -> Matches:
+    """The live articles ``query`` matches and their scores; ``weights`` weighs
+    words (by term text) beyond their boosts, as feedback does."""
+    matched = compile_query(query, engine)(engine, weights or {})
+    return Matches(
+        [mask & part.live for mask, part in zip(matched.masks, engine.parts, strict=True)],
+        matched.scores,
+    )
+
+
+def from_docnums(engine: Engine, docnums: Iterable[int]) -> Matches:
+    """A filter from article numbers (as the searcher numbers them)."""
+    kept = engine.nothing()
+    ordered = np.fromiter(docnums, dtype=np.int64)
+    for mask, part in zip(kept.masks, engine.parts, strict=True):
+        inside = ordered[(ordered >= part.base) & (ordered < part.base + part.size)]
+        mask[inside - part.base] = True
+    return kept
+
+
+def dates(
+    engine: Engine, start: int | None, end: int | None, start_excl: bool, end_excl: bool
+) -> Matches:
+    """The articles dated within the bounds (Whoosh's numbers of datetimes)."""
+    dated = engine.nothing()
+    for mask, part in zip(dated.masks, engine.parts, strict=True):
+        column = part.arrays["date"]
+        keep = column != np.uint64(NO_DATE)
+        if start is not None:
+            keep &= (column > np.uint64(start)) if start_excl else (column >= np.uint64(start))
+        if end is not None:
+            keep &= (column < np.uint64(end)) if end_excl else (column <= np.uint64(end))
+        mask |= keep
+    return dated
 
 
 def compile_query(query: Query, engine: Engine) -> Plan:
@@ -62,7 +100,7 @@ def compile_query(query: Query, engine: Engine) -> Plan:
         return _maybe(compile_query(query.a, engine), compile_query(query.b, engine))
     if isinstance(query, DateRange):
         bounds = (query.start, query.end, query.startexcl, query.endexcl)
-        return lambda e, w: e.dates(*bounds)
+        return lambda e, w: dates(e, *bounds)
     if isinstance(query, Phrase) and query.fieldname in TEXT_FIELDS:
         return _phrase(query, engine)
     return _filter(query)  # what the arrays do not hold: Whoosh matches it, unscored
@@ -99,10 +137,10 @@ def word_groups(query: Query, engine: Engine) -> list[dict[str, dict[str, float]
         return None
     groups = []
     for child in query.subqueries:
-        found = text_words(child, engine)
-        if found is None:
+        words = text_words(child, engine)
+        if words is None:
             return None
-        groups.append(found)
+        groups.append(words)
     return groups
 
 
@@ -113,13 +151,13 @@ def _disjunction_leaves(query: Query) -> list[Any] | None:
     ):
         return [query]
     if isinstance(query, Or | DisjunctionMax) and getattr(query, "minmatch", 0) <= 1:
-        found: list[Any] = []
+        every: list[Any] = []
         for child in query.subqueries:
             leaves = _disjunction_leaves(child)
             if leaves is None:
                 return None
-            found += leaves
-        return found
+            every += leaves
+        return every
     return None
 
 
@@ -136,13 +174,11 @@ def _text(value: Any) -> str:
 
 def _any(plans: list[Plan]) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
-        found = [plan(engine, weights) for plan in plans]
-        if not found:
+        each = [plan(engine, weights) for plan in plans]
+        if not each:
             return engine.nothing()
-        masks = [
-            np.logical_or.reduce([f.masks[i] for f in found]) for i in range(len(engine.parts))
-        ]
-        scores = [np.sum([f.scores[i] for f in found], axis=0) for i in range(len(engine.parts))]
+        masks = [np.logical_or.reduce([f.masks[i] for f in each]) for i in range(len(engine.parts))]
+        scores = [np.sum([f.scores[i] for f in each], axis=0) for i in range(len(engine.parts))]
         return Matches(masks, scores)
 
     return run
@@ -150,12 +186,12 @@ def _any(plans: list[Plan]) -> Plan:
 
 def _all(plans: list[Plan]) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
-        found = [plan(engine, weights) for plan in plans]
+        each = [plan(engine, weights) for plan in plans]
         masks = [
-            np.logical_and.reduce([f.masks[i] for f in found]) for i in range(len(engine.parts))
+            np.logical_and.reduce([f.masks[i] for f in each]) for i in range(len(engine.parts))
         ]
         scores = [
-            np.where(masks[i], np.sum([f.scores[i] for f in found], axis=0), 0).astype(np.float32)
+            np.where(masks[i], np.sum([f.scores[i] for f in each], axis=0), 0).astype(np.float32)
             for i in range(len(engine.parts))
         ]
         return Matches(masks, scores)
@@ -165,30 +201,28 @@ def _all(plans: list[Plan]) -> Plan:
 
 def _without(kept: Plan, dropped: Plan) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
-        found, gone = kept(engine, weights), dropped(engine, weights)
-        masks = [mask & ~out for mask, out in zip(found.masks, gone.masks, strict=True)]
-        return Matches(masks, found.scores)
+        staying, gone = kept(engine, weights), dropped(engine, weights)
+        masks = [mask & ~out for mask, out in zip(staying.masks, gone.masks, strict=True)]
+        return Matches(masks, staying.scores)
 
     return run
 
 
 def _maybe(required: Plan, optional: Plan) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
-        found, extra = required(engine, weights), optional(engine, weights)
+        needed, extra = required(engine, weights), optional(engine, weights)
         scores = [
             s + np.where(m, e, 0)
-            for s, m, e in zip(found.scores, extra.masks, extra.scores, strict=True)
+            for s, m, e in zip(needed.scores, extra.masks, extra.scores, strict=True)
         ]
-        return Matches(found.masks, [s.astype(np.float32) for s in scores])
+        return Matches(needed.masks, [s.astype(np.float32) for s in scores])
 
     return run
 
 
 def _filter(query: Query) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
-        from archive.whoosh_ext.postings import matching
-
-        return engine.from_docnums(matching(engine.searcher, query))
+        return from_docnums(engine, matching(engine.searcher, query))
 
     return run
 
@@ -199,12 +233,12 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
     groups = [{word: {field: boost}} for word in dict.fromkeys(map(_text, query.words))]
 
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
-        found = engine.nothing()
+        phrased = engine.nothing()
         if not groups:
-            return found
+            return phrased
         # The live articles holding every word, scored as an AND of the words.
         docnums, scores = engine.scored_words(groups, weights)
-        for mask, score, part in zip(found.masks, found.scores, engine.parts, strict=True):
+        for mask, score, part in zip(phrased.masks, phrased.scores, engine.parts, strict=True):
             start, stop = np.searchsorted(docnums, [part.base, part.base + part.size])
             candidates = docnums[start:stop] - part.base
             if not len(candidates):
@@ -212,7 +246,7 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
             score[candidates] = scores[start:stop]  # as an OR of phrases adds them up
             keys = [word_positions(part.reader, field, _text(w), candidates) for w in query.words]
             mask[_in_order(keys, query.slop)] = True
-        return found
+        return phrased
 
     return run
 
@@ -228,7 +262,7 @@ def _in_order(keys: list[np.ndarray], slop: int) -> np.ndarray:
         return np.unique(starts >> SHIFT)
     # Further apart: from each start, the nearest next word within reach.
     places = [_by_article(each) for each in keys]
-    found = []
+    holding = []
     for docnum, firsts in places[0].items():
         for start in firsts:
             position = start
@@ -238,13 +272,13 @@ def _in_order(keys: list[np.ndarray], slop: int) -> np.ndarray:
                     break
                 position = min(near)
             else:
-                found.append(docnum)
+                holding.append(docnum)
                 break
-    return np.array(found, dtype=np.int64)
+    return np.array(holding, dtype=np.int64)
 
 
 def _by_article(keys: np.ndarray) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
+    places: dict[int, list[int]] = {}
     for key in keys.tolist():
-        found.setdefault(key >> SHIFT, []).append(key & ((1 << SHIFT) - 1))
-    return found
+        places.setdefault(key >> SHIFT, []).append(key & ((1 << SHIFT) - 1))
+    return places

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -30,7 +30,7 @@ from archive.index.store import Store
 from archive.locations import IndexLocation, history_file
 from archive.present.render import META, WARNING, plain_console, safe, theme
 from archive.query.tokens import SHOWN_FIELDS, word_at
-from archive.search.run import completions
+from archive.search.reader import Reader
 from archive.shell.commands import ShellState, dispatch
 from archive.shell.completer import ShellCompleter
 from archive.shell.lexer import QueryLexer
@@ -80,13 +80,13 @@ def build_session(
     if history is not None:
         history.parent.mkdir(parents=True, exist_ok=True)
         file_history = History(str(history))
-    store = state.store
+    reader = state.reader
     session: PromptSession[str] = PromptSession(
         history=file_history,
         input=input,
         output=output,
         lexer=QueryLexer(),
-        completer=ThreadedCompleter(ShellCompleter(lambda p: completions(store, p), SHOWN_FIELDS)),
+        completer=ThreadedCompleter(ShellCompleter(_words_of(reader), SHOWN_FIELDS)),
         # As-you-type completion only for :commands. On a query line it would
         # race Tab: prompt_toolkit drops a Tab lookup while another one runs.
         complete_while_typing=Condition(_typing_command),
@@ -102,6 +102,11 @@ def build_session(
             buffer.text, _typing(buffer.document)
         )
     return session
+
+
+def _words_of(reader: Reader) -> Callable[[str], list[str]]:
+    """The index's words that start so, most frequent first (for Tab)."""
+    return lambda prefix: [word for word, _ in reader.completions(prefix)]
 
 
 def _marker_keys(state: ShellState) -> KeyBindings:
@@ -217,7 +222,7 @@ def _start(
         errors.print(Text(safe(warning), style=WARNING))
     store = open_or_seed(location, errors)
     return ShellState(
-        store=store,
+        reader=Reader(store, owned=True),
         location=location,
         console=console,
         settings=settings,
@@ -246,17 +251,18 @@ def main(
     console = console or Console(highlight=False, emoji=False)
     state = _start(location, config_file, console, console, pager, traceback)
     console.print(banner(state))
-    store = state.store
-    previewer = Previewer(store, request=lambda: state.request) if state.settings.preview else None
+    previewer = (
+        Previewer(state.reader, request=lambda: state.request) if state.settings.preview else None
+    )
     session = build_session(state, history_file(), input=input, output=output, previewer=previewer)
     if previewer is not None:
         previewer.redraw = session.app.invalidate
     try:
         return loop(session, state)
     finally:
-        state.searcher.close()
         if previewer is not None:
             previewer.close()
+        state.reader.close()
 
 
 def run_lines(
@@ -289,6 +295,6 @@ def run_lines(
             if state.done:
                 break
     finally:
-        state.searcher.close()
+        state.reader.close()
         console.file.flush()
     return ExitCode.ERROR if state.failures else ExitCode.OK

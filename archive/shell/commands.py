@@ -17,7 +17,7 @@ from rich.text import Text
 
 from archive.config import PAGE_SIZES, Settings
 from archive.errors import ArchiveError
-from archive.index.store import MIN_ID_PREFIX, LiveSearcher, Store
+from archive.index.store import MIN_ID_PREFIX
 from archive.locations import IndexLocation
 from archive.model import SORTS, Hit, Results, SearchRequest
 from archive.present.render import (
@@ -29,9 +29,8 @@ from archive.present.render import (
     safe,
     stats_view,
 )
-from archive.search.run import search
-from archive.search.show import highlight_article
-from archive.search.similar import similar
+from archive.search.prepared import Prepared
+from archive.search.reader import Reader
 from archive.shell.pager import Pager, page, pattern_for
 
 # Whole lines that run a command without its colon, as in psql and pgcli.
@@ -46,7 +45,7 @@ class CommandError(ArchiveError):
 class ShellState:
     """Everything a command may read or change."""
 
-    store: Store
+    reader: Reader
     location: IndexLocation
     console: Console
     settings: Settings
@@ -58,17 +57,16 @@ class ShellState:
     done: bool = False
     errors: Console | None = None  # where hints and errors go (default: the console)
     failures: int = 0  # lines that ended in an error
-    searcher: LiveSearcher = field(init=False)
+    prepared: Prepared | None = None  # the current search, ready to run again
     articles: int = 0  # articles in the index when it was last searched
     facets: tuple[str, ...] = ()  # counted beside each page of hits
     marker: int | None = None  # the result marked from the keyboard (its rank)
 
     def __post_init__(self) -> None:
-        self.searcher = LiveSearcher(self.store)
         self.request = replace(
             self.request, limit=self.settings.page_size, snippets=self.settings.snippets
         )
-        self.articles = self.searcher.get().doc_count()
+        self.articles = self.reader.articles
 
     @property
     def query(self) -> str | None:
@@ -78,9 +76,10 @@ class ShellState:
     def run_query(self, text: str, page_number: int = 1) -> None:
         """Search and print a page of results; they become the current results."""
         request = replace(self.request, query=text, page=page_number)
-        self.results = search(self.store, request, searcher=self.searcher.get())
-        self.request = request
-        self.articles = self.searcher.get().doc_count()
+        prepared = self.reader.prepare(request)
+        self.results = self.reader.search(prepared)
+        self.request, self.prepared = request, prepared
+        self.articles = self.reader.articles
         self.show_results()
         if self.results.suggestion is not None and self.console.is_terminal:
             self.hint("press → (or Ctrl-F) on the next line to search for the suggestion")
@@ -90,10 +89,8 @@ class ShellState:
         assert self.results is not None
         self.marker = None
         shown: list[RenderableType] = [results_view(self.results)]
-        if self.facets and self.results.like is None:
-            from archive.search.coverage import facets
-
-            found = facets(self.store, self.request, list(self.facets), self.searcher.get())
+        if self.facets and self.results.like is None and self.prepared is not None:
+            found = self.reader.facets(self.prepared, list(self.facets))
             shown += [Text(), facets_view(found)]
         self.show(Group(*shown), header=results_header(self.results))
 
@@ -137,16 +134,11 @@ class ShellState:
         assert self.results is not None
         snippets = self.request.snippets if snippets is None else snippets
         if self.results.like is not None:
-            return similar(
-                self.store,
-                self.results.like.id,
-                pagelen=self.request.limit,
-                page=number,
-                snippets=snippets,
-                searcher=self.searcher.get(),
+            return self.reader.similar(
+                self.results.like.id, limit=self.request.limit, page=number, snippets=snippets
             )
-        request = replace(self.request, page=number, snippets=snippets)
-        return search(self.store, request, searcher=self.searcher.get())
+        assert self.prepared is not None
+        return self.reader.search(self.prepared.shown(page=number, snippets=snippets))
 
     def change(self, message: str, **changes: object) -> None:
         """Change the search's options and re-run it (or say what will happen)."""
@@ -273,11 +265,11 @@ def _number(arg: str, what: str, low: int = 1, high: int | None = None) -> int:
 )
 def _open(state: ShellState, arg: str) -> None:
     article_id = arg if _is_article_id(arg) else state.hit(arg).id
-    request: SearchRequest | None = state.request if state.query is not None else None
+    prepared = state.prepared if state.query is not None else None
     if state.results is not None and state.results.like is not None:
         terms = " OR ".join(state.results.key_terms)
-        request = SearchRequest(terms) if terms else None
-    shown = highlight_article(state.store, article_id, request)
+        prepared = state.reader.prepare(SearchRequest(terms)) if terms else None
+    shown = state.reader.show(article_id, prepared)
     article = shown.article
     words = [article.title[a:b] for a, b in shown.title_matches]
     words += [article.body[a:b] for a, b in shown.body_matches]
@@ -296,12 +288,8 @@ def _is_article_id(arg: str) -> bool:
 @command("more", "articles like result N: they become the current results", ":more 2", ("like",))
 def _more(state: ShellState, arg: str) -> None:
     hit = state.hit(arg)
-    state.results = similar(
-        state.store,
-        hit.id,
-        pagelen=state.request.limit,
-        snippets=state.request.snippets,
-        searcher=state.searcher.get(),
+    state.results = state.reader.similar(
+        hit.id, limit=state.request.limit, snippets=state.request.snippets
     )
     state.show_results()
 
@@ -388,17 +376,16 @@ def _all(state: ShellState, arg: str) -> None:
 )
 def _timeline(state: ShellState, arg: str) -> None:
     from archive.present.render import timeline_view
-    from archive.search.coverage import timeline
 
-    if state.query is None:
+    if state.query is None or state.prepared is None:
         raise CommandError("no query yet: search for something first")
-    found = timeline(state.store, state.request, state.searcher.get(), by=arg or "month")
+    found = state.reader.timeline(state.prepared, by=arg or "month")
     state.console.print(timeline_view(found))
 
 
 @command("stats", "the index in use and its size", ":stats")
 def _stats(state: ShellState, arg: str) -> None:
-    state.console.print(stats_view(state.store.stats(), state.location))
+    state.console.print(stats_view(state.reader.store.stats(), state.location))
 
 
 @command("help", "this list", ":help", ("h", "?"))

@@ -11,14 +11,12 @@ from rich.text import Text
 from archive.model import Results
 from archive.present.render import META, safe
 from archive.search.coverage import FACETS
-from archive.search.run import search
-from archive.search.similar import similar
 from archive.shell.commands import CommandError, ShellState, command
 
 
 def _filter(state: ShellState, name: str, arg: str, said: str) -> None:
     """Set (or, with no argument, drop) a date or source filter, and re-run."""
-    from archive.search.run import date_filter, source_filter
+    from archive.search.prepared import date_filter, source_filter
 
     value = arg or None
     changed = replace(state.request, **{name: value})  # type: ignore[arg-type]
@@ -139,15 +137,13 @@ def every_result(state: ShellState) -> Results:
     """The whole current result set, every page as one."""
     assert state.results is not None
     if state.results.like is not None:
-        return similar(
-            state.store,
+        return state.reader.similar(
             state.results.like.id,
-            pagelen=max(state.results.total, 1),
+            limit=max(state.results.total, 1),
             snippets=state.request.snippets,
-            searcher=state.searcher.get(),
         )
-    request = replace(state.request, page=1, limit=max(state.results.total, 1))
-    return search(state.store, request, searcher=state.searcher.get())
+    assert state.prepared is not None
+    return state.reader.search(state.prepared.shown(page=1, limit=max(state.results.total, 1)))
 
 
 @command("watch", "watch the current search under NAME ('archive watch show NAME')", ":watch oil")
@@ -158,7 +154,7 @@ def _watch(state: ShellState, arg: str) -> None:
         raise CommandError("no query yet: search for something first")
     if not arg or " " in arg:
         raise CommandError("name the watch in one word: :watch oil-talks")
-    table = FollowTable(state.store.path)
+    table = FollowTable(state.reader.path)
     try:
         table.add_watch(arg, state.request)
     finally:
@@ -173,13 +169,11 @@ def watch_news(state: ShellState) -> str | None:
     from archive.follow.table import FOLLOW_FILE, FollowTable
     from archive.follow.watches import new_matches
 
-    if not (state.store.path / FOLLOW_FILE).exists():
+    if not (state.reader.path / FOLLOW_FILE).exists():
         return None
-    table = FollowTable(state.store.path)
+    table = FollowTable(state.reader.path)
     try:
-        watches = table.watches()
-        searcher = state.searcher.get()
-        fresh = [w.name for w in watches if new_matches(state.store, searcher, w)]
+        fresh = [w.name for w in table.watches() if new_matches(state.reader, w)]
     finally:
         table.close()
     if not fresh:

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from archive.errors import ArchiveError
-from archive.index.store import LiveSearcher, Store
 from archive.model import Preview, SearchRequest
-from archive.search.run import counted_completions, preview
+from archive.search.reader import Reader
 
 PREVIEW_TITLES = 3
 COMPLETIONS = 4  # words shown for the word being typed
@@ -40,21 +39,19 @@ class Previewer:
 
     def __init__(
         self,
-        store: Store,
+        reader: Reader,
         redraw: Callable[[], None] = lambda: None,
         request: Callable[[], SearchRequest] = lambda: SearchRequest(""),
     ) -> None:
-        self.store = store
+        self.reader = reader
         self.redraw = redraw
         self.request = request
         self.latest: Shown | None = None
         self.latencies: list[float] = []  # keystroke-to-result, for measurement
-        # Kept open between keystrokes: opening a searcher costs more than a search.
-        # Only one worker runs at a time, so it is never used by two threads at once.
-        self._searcher = LiveSearcher(store)
         self._pending: tuple[str, str, float] | None = None
         self._submitted: tuple[str, str] | None = None
         self._busy = False
+        self._closed = False  # no worker starts once closed
         self._lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
@@ -65,7 +62,7 @@ class Previewer:
 
         With ``again=False`` nothing is done if these were the last submitted.
         """
-        if not again and (text, word) == self._submitted:
+        if self._closed or (not again and (text, word) == self._submitted):
             return
         self._submitted = (text, word)
         if not wanted(text):
@@ -84,8 +81,8 @@ class Previewer:
         return self._idle.wait(timeout)
 
     def close(self) -> None:
+        self._closed = True
         self.wait()
-        self._searcher.close()
 
     def _work(self) -> None:
         while True:
@@ -96,19 +93,19 @@ class Previewer:
                     return
                 text, word, started = self._pending
                 self._pending = None
-            self.latest = self._compute(self._searcher, text, word, started)
+            self.latest = self._compute(text, word, started)
             self.latencies.append(self.latest.latency)
             self.redraw()
 
-    def _compute(self, searcher: LiveSearcher, text: str, word: str, started: float) -> Shown:
+    def _compute(self, text: str, word: str, started: float) -> Shown:
         found: Preview | None = None
         error: str | None = None
         words: tuple[tuple[str, int], ...] = ()
         try:
             if word:
-                words = tuple(counted_completions(self.store, word, COMPLETIONS, searcher.get()))
-            request = replace(self.request(), query=text)
-            found = preview(self.store, request, searcher.get(), top=PREVIEW_TITLES)
+                words = tuple(self.reader.completions(word, COMPLETIONS))
+            prepared = self.reader.prepare(replace(self.request(), query=text))
+            found = self.reader.preview(prepared, top=PREVIEW_TITLES)
         except ArchiveError as err:
             error = err.message
         except Exception as err:  # the worker must live on: the next key may succeed

@@ -13,6 +13,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
+from whoosh import fields
+
+# The column value of an article without a date: a DATETIME field's default
+# (the largest unsigned 64-bit number), so undated articles sort last.
+NO_DATE: int = fields.DATETIME(sortable=True).default
+
 
 def leaf_readers(reader: Any) -> list[tuple[Any, int]]:
     """The segment readers of ``reader`` with the article number each starts at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from whoosh import qparser
@@ -19,8 +20,13 @@ uses(
         "method",
         ("fieldname", "text", "maxdist", "prefix"),
     ),
-    Internal("whoosh.reading:SegmentReader", "_storage", "attribute"),
 )
+
+
+# A segment's words as written that start with a prefix, looked up quickly
+# (segment reader, field of words as written, prefix); None where it cannot
+# tell. The index gives it (archive.index.derived.words_starting).
+WordsOf = Callable[[Any, str, str], list[str] | None]
 
 
 class TypedFuzzyTermPlugin(qparser.FuzzyTermPlugin):
@@ -62,9 +68,16 @@ class OnceFuzzyTerm(FuzzyTerm):
     automaton over the unstemmed words.
     """
 
-    def __init__(self, *args: Any, word: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        word: str | None = None,
+        words_of: WordsOf | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.word = word if word is not None else self.text
+        self.words_of = words_of
         # Made here, so that the copies Whoosh makes of the query (normalising,
         # adding variants) share it.
         self._words: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
@@ -88,25 +101,27 @@ class OnceFuzzyTerm(FuzzyTerm):
         field = reader.schema[self.fieldname]
         word = getattr(self, "word", self.text)
         terms: set[str] = set()
-        for near in _within(reader, self.fieldname, str(word), self.maxdist, self.prefixlength):
+        near_words = _within(
+            reader, self.fieldname, str(word), self.maxdist, self.prefixlength, self.words_of
+        )
+        for near in near_words:
             terms.update(field.process_text(near, mode="query"))
         return sorted(term for term in terms if (self.fieldname, term) in reader)
 
 
-def _within(reader: Any, fieldname: str, word: str, maxdist: int, prefix: int) -> list[str]:
+def _within(
+    reader: Any, fieldname: str, word: str, maxdist: int, prefix: int, words_of: WordsOf | None
+) -> list[str]:
     """The segment's terms within ``maxdist`` edits of ``word`` (its first
-    ``prefix`` letters kept): from the segment's arrays with a C edit
-    distance where it has them, else by Whoosh's automaton over its lexicon."""
-    from archive.index.derived import for_segment
-
-    arrays = for_segment(reader)
-    if arrays is None:
+    ``prefix`` letters kept): from ``words_of`` with a C edit distance where
+    it knows the segment's words, else by Whoosh's automaton over its lexicon."""
+    spelled = reader.schema[fieldname].spelling_fieldname(fieldname)  # words as written
+    candidates = words_of(reader, spelled, word[:prefix]) if words_of is not None else None
+    if candidates is None:
         return list(reader.terms_within(fieldname, word, maxdist, prefix))
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
-    name = f"{reader.schema[fieldname].spelling_fieldname(fieldname)}.terms"  # words as written
-    candidates = arrays.decoded(name, arrays.starting(name, word[:prefix].encode("utf-8")))
     found = process.extract(
         word, candidates, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
     )

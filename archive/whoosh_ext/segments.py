@@ -3,14 +3,22 @@ and writing one generation up (as a rebuild's switch does)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from archive.whoosh_ext import Internal, uses
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: its files start so
-LOCK_NAME = f"{INDEX_NAME}_WRITELOCK"
+LOCK_NAME = f"{INDEX_NAME}_WRITELOCK"  # Whoosh's lock: FileIndex.writer takes NAME_WRITELOCK
 
 uses(
+    Internal("whoosh.index", "_DEF_INDEX_NAME", "attribute"),
+    Internal("whoosh.reading:SegmentReader", "_storage", "attribute"),
+    Internal("whoosh.filedb.filestore:OverlayStorage", "a", "attribute"),
+    Internal("whoosh.filedb.filestore:OverlayStorage", "b", "attribute"),
     Internal("whoosh.index:TOC", "_latest_generation", "method", ("storage", "indexname")),
     Internal("whoosh.index:TOC", "_filename", "method", ("indexname", "gen")),
     Internal("whoosh.index:TOC", "read", "method", ("storage", "indexname", "gen", "schema")),
@@ -49,3 +57,58 @@ def switch_to(incoming: Any, storage: Any) -> None:
 def segments(ix: Any) -> list[Any]:
     """The segments of an open index, as its current table of contents lists them."""
     return list(ix._segments())
+
+
+def segment_folder(reader: Any) -> Path | None:
+    """The folder of a Whoosh segment reader's files (None if it has none): a
+    segment of one compound file is read through an overlay of it and the folder."""
+    storage = getattr(reader, "_storage", None)
+    found_in = [storage, getattr(storage, "a", None), getattr(storage, "b", None)]
+    folder = next((s.folder for s in found_in if s is not None and hasattr(s, "folder")), None)
+    return Path(folder) if folder is not None else None
+
+
+@contextmanager
+def _earlier_module_names(names: tuple[str, ...], module: Any) -> Iterator[None]:
+    """While reading an index of an earlier version, its schema's classes are
+    found under the module names that version used: Whoosh pickles the schema
+    into the index, naming the classes of its analyzers by module."""
+    added = [name for name in names if name not in sys.modules]
+    for name in added:
+        sys.modules[name] = module
+    try:
+        yield
+    finally:
+        for name in added:
+            del sys.modules[name]
+
+
+def stored_by_segment(
+    path: Path, earlier_names: tuple[str, ...], schema_module: Any
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every stored document of the index at ``path`` that can still be read,
+    segment by segment (an index of an earlier schema version too), and
+    what damage was met."""
+    from whoosh import index as whoosh_index
+    from whoosh.reading import SegmentReader
+
+    with _earlier_module_names(earlier_names, schema_module):  # Whoosh reads it lazily
+        try:
+            ix = whoosh_index.open_dir(str(path))
+        except Exception as err:
+            return [], [f"{type(err).__name__}: {err}"]
+        docs: list[dict[str, Any]] = []
+        damage: list[str] = []
+        try:
+            for segment in segments(ix):
+                try:
+                    reader = SegmentReader(ix.storage, ix.schema, segment)
+                    try:
+                        docs.extend(dict(fields) for fields in reader.all_stored_fields())
+                    finally:
+                        reader.close()
+                except Exception as err:  # a damaged segment: keep what the others hold
+                    damage.append(f"segment {segment.segment_id()}: {type(err).__name__}: {err}")
+        finally:
+            ix.close()
+    return docs, damage
