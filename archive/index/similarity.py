@@ -25,6 +25,7 @@ MIN_SHINGLES = 20  # shorter texts are too short to call near duplicates
 MIN_CONTAINMENT = 0.8
 MIN_SIZE_RATIO = 0.5
 SEED = 1987  # of the permutations: signatures compare within one schema version
+CHUNK = 4096  # shingles permuted at once (a 2 MB matrix)
 _WORD = re.compile(r"\w+")
 
 
@@ -74,8 +75,13 @@ def fingerprint(text: str) -> Fingerprint | None:
     values = np.frombuffer(hashes, dtype="<u4").astype(np.uint64)
     # h -> a*h + b mod 2^32 for each permutation (a odd: a bijection), then the
     # minimum over the shingles. a*h + b < 2^64, so uint64 holds it exactly.
-    permuted = (values[:, None] * a[None, :] + b[None, :]) & np.uint64(0xFFFFFFFF)
-    return Fingerprint(len(grams), permuted.min(axis=0).astype("<u4").tobytes())
+    # A chunk of shingles at a time: a long text's whole matrix took gigabytes.
+    lowest = np.full(PERMUTATIONS, 0xFFFFFFFF, dtype=np.uint64)
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK, None]
+        permuted = (chunk * a[None, :] + b[None, :]) & np.uint64(0xFFFFFFFF)
+        np.minimum(lowest, permuted.min(axis=0), out=lowest)
+    return Fingerprint(len(grams), lowest.astype("<u4").tobytes())
 
 
 @cache

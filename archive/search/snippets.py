@@ -23,6 +23,10 @@ from archive.index.documents import split_list
 from archive.model import Hit, Snippet, Span
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
+# Snippets are cut from a window of the text at most this long: its start, or,
+# when nothing matches there, the stretch from the first place a match may
+# begin. A million-character article took over a second a hit to scan whole.
+SCAN_CHARS = 100_000
 SNIPPET_CONTEXT = 70  # characters of context on each side of a match
 LEDE_CHARS = 200  # shown for hits that match only in the title
 
@@ -89,12 +93,37 @@ def marks(text: str, terms: frozenset[str]) -> tuple[Span, ...]:
 
 
 def snippets(text: str, terms: frozenset[str], top: int = 3) -> list[Snippet]:
-    """Up to ``top`` fragments of ``text`` around its matches, in text order."""
+    """Up to ``top`` fragments of ``text`` around its matches, in text order
+    (found in a window of at most SCAN_CHARS of it)."""
     if not terms or top <= 0 or not _may_match(text, terms):
         return []
-    found = [f for f in _fragments(tokens(text, terms)) if f[2]]
-    best = heapq.nlargest(top, found, key=_score)
-    return distinct([_snippet(text, *fragment) for fragment in sorted(best, key=lambda f: f[0])])
+    for start in _windows(text, terms):
+        window = text[start : start + SCAN_CHARS]
+        fragments = [f for f in _fragments(tokens(window, terms)) if f[2]]
+        if fragments:
+            best = sorted(heapq.nlargest(top, fragments, key=_score), key=lambda f: f[0])
+            return distinct([_snippet(text, *_shifted(f, start)) for f in best])
+    return []
+
+
+def _windows(text: str, terms: frozenset[str]) -> list[int]:
+    """Where to look for matches: the text's start, and if it is longer than a
+    window, the first place after it where a term's first letters appear."""
+    if len(text) <= SCAN_CHARS:
+        return [0]
+    folded = fold(text[SCAN_CHARS:])
+    later = [at for term in terms if (at := folded.find(term[:2])) >= 0]
+    if len(folded) != len(text) - SCAN_CHARS or not later:
+        return [0]  # folding moved characters: the start only
+    return [0, SCAN_CHARS + max(min(later) - SNIPPET_CONTEXT, 0)]
+
+
+def _shifted(
+    fragment: tuple[int, int, list[Token]], offset: int
+) -> tuple[int, int, list[Token]]:
+    start, end, matched = fragment
+    moved = [(a + offset, b + offset, term) for a, b, term in matched]
+    return start + offset, end + offset, moved
 
 
 def _fragments(words: list[Token]) -> Iterator[tuple[int, int, list[Token]]]:
