@@ -157,6 +157,23 @@ def test_reuters_json_lines_gzipped() -> None:
     assert articles[0].id != articles[1].id
 
 
+def test_reuters_snippets_and_show_keep_paragraphs_not_wrapped_lines(run: Run) -> None:
+    run("index", str(INGEST / "records" / "reuters_first40.jsonl.gz"))
+    found = run("search", "Bahia cocoa")
+    assert "throughout the week in the Bahia cocoa zone" in found.out  # no ¶ between
+    (hit,) = json.loads(run("search", "--json", "Bahia cocoa").out)["hits"]
+    shown = run("show", hit["id"]).out.splitlines()
+    paragraph = shown.index("The dry period means the temporao will be late this year.")
+    assert shown[paragraph - 1] == "" and shown[paragraph + 1] == ""
+
+
+def test_wrapped_markdown_lines_keep_the_space_between_their_words(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("# Floods\n\nThe river rose\nacross the town.\n", "utf-8")
+    (article,), _ = read(note)
+    assert article.body == "The river rose across the town."
+
+
 def test_huffpost_fields_are_mapped_without_options() -> None:
     articles, _ = read(INGEST / "records" / "huffpost_first40.jsonl")
     first = articles[0]
