@@ -37,6 +37,9 @@ class Article:
     tags: tuple[str, ...] = ()
     language: str | None = None
     record: str | None = None  # which record of the file (line, row, entry), if several
+    # The record's own ID in its export (an id or docno column), if it has one:
+    # records with the same text are one article only if these agree too.
+    record_id: str | None = None
     copies: tuple[str, ...] = ()  # other origins holding exactly the same text
     title_derived: bool = False  # the title was made from the text: shown, not searched
 

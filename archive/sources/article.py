@@ -24,6 +24,7 @@ def build(
     title: str | None = None,
     date: Any = None,
     record: str | None = None,
+    record_id: str | None = None,
     source: str | None = None,
     authors: Iterable[str] = (),
     url: str | None = None,
@@ -68,6 +69,7 @@ def build(
         tags=_distinct(map(_clean, tags)),
         language=_clean(language),
         record=record,
+        record_id=record_id,
     )
 
 
