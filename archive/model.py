@@ -170,10 +170,17 @@ class SyncReport:
     ignored_files: int = 0  # files in folders that are not articles (other types)
     files_unchanged: int = 0  # files skipped without reading (same size, time or hash)
     interrupted: bool = False  # stopped early on request; what was read is committed
+    # Problems of files unchanged since they were reported (when the file was
+    # read before): neither reported again nor counted as failures.
+    earlier: list[Problem] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
         return sum(1 for problem in self.problems if problem.skipped)
+
+    @property
+    def skipped_earlier(self) -> int:
+        return sum(1 for problem in self.earlier if problem.skipped)
 
     @property
     def warnings(self) -> int:

@@ -419,6 +419,18 @@ def test_a_file_gone_bad_loses_nothing_already_indexed(index_dir: Path, tmp_path
     assert store.ix.doc_count() == 10
 
 
+def test_a_file_gone_bad_keeps_its_articles_through_a_rebuild(run: Run, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    shutil.copy(INGEST / "feeds" / "theverge.atom", feed)
+    run("index", str(feed))
+    feed.write_text("<rss><channel><item>broken", "utf-8")
+    assert run("index", str(feed)).code == 3
+    rebuilt = run("rebuild")
+    assert (rebuilt.code, rebuilt.err) == (0, "")
+    assert "10 carried over" in rebuilt.out and "1 skipped earlier" in rebuilt.out
+    assert run("search", "Senate").code == 0
+
+
 def test_prune_removes_articles_whose_file_is_gone(run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
@@ -515,9 +527,11 @@ def test_progress_lines_when_piped(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     assert ran.err.splitlines() == [f"archive: {n} articles read…" for n in (10, 20, 30, 40)]
 
 
-def test_field_option_errors_are_usage_errors(run: Run) -> None:
-    assert run("index", "--field", "nonsense", "x.csv").code == 2
-    assert "unknown field 'headlines'" in run("index", "--field", "headlines=a", "x.csv").err
+def test_field_option_errors_are_usage_errors(run: Run, tmp_path: Path) -> None:
+    data = tmp_path / "x.csv"
+    data.write_text("title,body\nOne,First story.\n", "utf-8")
+    assert run("index", "--field", "nonsense", str(data)).code == 2
+    assert "unknown field 'headlines'" in run("index", "--field", "headlines=a", str(data)).err
 
 
 def test_gzip_reuters_round_trip_keeps_bytes_identical() -> None:

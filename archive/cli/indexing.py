@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# A path that does not exist is a usage error, found before anything is read;
+# one that cannot be read is reported with the rest of the run (exit status 3).
+@click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, readable=False, allow_dash=True, path_type=Path)
+)
 @click.option(
     "--prune",
     is_flag=True,
@@ -49,7 +53,8 @@ def index(
     Atom feeds, JSON, JSON Lines and CSV exports (also gzipped); '-' reads
     standard input. Formats are told by file name, else by content. Re-running
     is cheap: unchanged files are skipped and changed ones updated in place.
-    Unreadable inputs are reported (exit status 3) and the rest is indexed.
+    Unreadable inputs are reported (exit status 3) and the rest is indexed; a
+    file unchanged since its problems were reported is not reported again.
 
     \b
     Examples:
@@ -151,6 +156,8 @@ def _summary(report: SyncReport, where: Path, elapsed: float) -> str:
         extras.append(counted(report.warnings, "warning"))
     if report.ignored_files:
         extras.append(f"{counted(report.ignored_files, 'file')} of other types ignored")
+    if report.skipped_earlier:
+        extras.append(f"{report.skipped_earlier:,} skipped earlier")
     return line + ("; " + "; ".join(extras) if extras else "")
 
 
@@ -222,6 +229,7 @@ def rebuild(env: Env, no_wait: bool) -> int:
         f"from {counted(report.files, 'file')}"
         + (" and the seed articles" if report.seeds else "")
         + f", {report.carried:,} carried over from the old index"
+        + (f", {report.earlier:,} skipped earlier" if report.earlier else "")
         + f" ({time.perf_counter() - started:.2f} s)"
     )
     if report.missing:
