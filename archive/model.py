@@ -168,6 +168,7 @@ class SyncReport:
     duplicates: int = 0  # articles whose exact text was already indexed from elsewhere
     problems: list[Problem] = field(default_factory=list)
     ignored_files: int = 0  # files in folders that are not articles (other types)
+    excluded: int = 0  # files and folders in folders passed over by name or path
     files_unchanged: int = 0  # files skipped without reading (same size, time or hash)
     interrupted: bool = False  # stopped early on request; what was read is committed
     # Problems of files unchanged since they were reported (when the file was

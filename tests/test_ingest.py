@@ -317,6 +317,64 @@ def test_every_kind_of_input_indexes_from_one_folder(run: Run, tmp_path: Path) -
     assert run("search", "WildFly").code == 0
 
 
+def _corpus_folder(root: Path) -> Path:
+    """A folder of articles with the documentation that comes with corpora."""
+    news = root / "news"
+    for name, text in {
+        "story.txt": "Harbour reopens\n\nThe harbour reopened on Monday.\n",
+        "README.TXT": "About this corpus\n\nThe stories were collected by hand.\n",
+        "PROVENANCE.md": "# Provenance\n\nDownloaded from the collection's site.\n",
+        "LICENSE.txt": "Licence terms\n\nFree to use for research.\n",
+        "wire/readme.md": "# Wire notes\n\nOne story a file.\n",
+        "wire/cocoa.txt": "Cocoa rises\n\nCocoa rose in the harbour towns.\n",
+        "drafts/tin.txt": "Tin falls\n\nTin fell at the harbour.\n",
+        "drafts/2019/zinc.txt": "Zinc holds\n\nZinc held at the harbour.\n",
+    }.items():
+        (news / name).parent.mkdir(parents=True, exist_ok=True)
+        (news / name).write_text(text, "utf-8")
+    return news
+
+
+def test_documentation_beside_articles_is_not_indexed(run: Run, tmp_path: Path) -> None:
+    news = _corpus_folder(tmp_path)
+    ran = run("index", str(news))
+    assert ran.code == 0
+    assert "4 added" in ran.out and "4 files or folders excluded" in ran.out
+    assert run("search", "corpus OR provenance OR licence OR notes").code == 1
+    assert json.loads(run("search", "--json", "harbour").out)["total"] == 4
+    named = run("index", str(news / "README.TXT"))  # a file named is always read
+    assert "1 added" in named.out and run("search", "corpus").code == 0
+
+
+def test_exclude_takes_names_and_paths_from_the_folder_given(run: Run, tmp_path: Path) -> None:
+    news = _corpus_folder(tmp_path)
+    ran = run("index", "--exclude", "drafts/*.txt", "--exclude", "COCOA*", str(news))
+    assert "2 added" in ran.out and "6 files or folders excluded" in ran.out
+    titles = {hit["title"] for hit in json.loads(run("search", "--json", "harbour").out)["hits"]}
+    assert titles == {"Harbour reopens", "Zinc holds"}  # drafts/*.txt is one folder deep
+    # --prune drops what is excluded now; what no longer is comes in.
+    pruned = run("index", "--prune", "--exclude", "drafts/", str(news))
+    assert "1 added" in pruned.out and "1 removed" in pruned.out
+    titles = {hit["title"] for hit in json.loads(run("search", "--json", "harbour").out)["hits"]}
+    assert titles == {"Harbour reopens", "Cocoa rises"}
+
+
+def test_the_skipped_names_setting_replaces_the_defaults(
+    run: Run, tmp_path: Path, isolated: Path
+) -> None:
+    news = _corpus_folder(tmp_path)
+    settings = isolated / "config" / "config.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('skipped_names = ["drafts", "*.md"]\n', "utf-8")
+    ran = run("index", str(news))
+    assert "4 added" in ran.out and "3 files or folders excluded" in ran.out
+    assert run("search", "corpus").code == 0 and run("search", "provenance").code == 1
+    settings.write_text("skipped_names = 3\n", "utf-8")
+    bad = run("index", str(news))
+    assert bad.code == 0
+    assert "skipped_names = 3 is not allowed (a list of globs); using the default" in bad.err
+
+
 def test_standard_input_is_read(index_dir: Path, tmp_path: Path) -> None:
     lines = (INGEST / "records" / "huffpost_first40.jsonl").read_bytes()
     done = subprocess.run(

@@ -32,7 +32,7 @@ from archive.index.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
 from archive.index.store import Store
 from archive.index.sync import Session
 from archive.model import Article, Problem, SyncReport
-from archive.sources import FieldMap, FolderScan
+from archive.sources import Exclusions, FieldMap, FolderScan
 
 STDIN = Path("-")
 
@@ -95,14 +95,18 @@ def index_paths(
     wait: bool = True,
     stop: Stop | None = None,
     reported: Mapping[str, Collection[Problem]] | None = None,
+    exclude: Iterable[str] = (),
 ) -> SyncReport:
     """Index files, folders and ``-`` (standard input) into ``store``.
 
-    ``reported``: by file, what was reported when it was last read, if the
-    index's own record of files does not say (a rebuild's new index).
+    ``exclude``: glob patterns for the files and folders inside the folders
+    given to pass over (archive.sources.exclude); ``prune`` removes the
+    articles of those indexed before. ``reported``: by file, what was reported
+    when it was last read, if the index's own record of files does not say (a
+    rebuild's new index).
     """
     paths = list(paths)
-    scan = FolderScan()
+    scan = FolderScan(exclude)
 
     def work(run: _Run) -> None:
         run.reported = reported or {}
@@ -119,10 +123,10 @@ def index_paths(
             else:
                 _index_file(run, item)
         if prune:
-            _prune(run, [p for p in paths if p != STDIN])
+            _prune(run, [p for p in paths if p != STDIN], scan.exclusions)
 
     report = _in_session(store, work, fields, progress, wait, stop)
-    report.ignored_files = scan.ignored
+    report.ignored_files, report.excluded = scan.ignored, scan.excluded
     return report
 
 
@@ -368,13 +372,20 @@ def _met(run: _Run, reading: _Reading, problem: Problem, known: Collection[Probl
         reading.failed = reading.failed or problem.skipped
 
 
-def _prune(run: _Run, scope: list[Path]) -> None:
-    folders = [str(path.resolve()) for path in scope]
-    for entry in run.manifest.under(folders):
-        if not os.path.exists(entry.path):
-            for article_id in entry.ids:
-                run.session.remove(article_id)
-            run.gone.append(entry.path)
+def _prune(run: _Run, scope: list[Path], exclusions: Exclusions) -> None:
+    """Remove the articles of files that are gone, or now excluded, under the
+    paths given (a file named on the command line is never excluded)."""
+    given = dict.fromkeys(str(path.resolve()) for path in scope)
+    pruned: set[str] = set()
+    for folder in given:
+        for entry in run.manifest.under([folder]):
+            inside = entry.path[len(folder) + 1 :]
+            excluded = entry.path not in given and exclusions.covers(inside)
+            if entry.path not in pruned and (excluded or not os.path.exists(entry.path)):
+                for article_id in entry.ids:
+                    run.session.remove(article_id)
+                pruned.add(entry.path)
+    run.gone += sorted(pruned)
 
 
 def _problem(run: _Run, problem: Problem) -> None:
