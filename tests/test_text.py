@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 from conftest import FIXTURES, SEED_000, SEED_001, SEEDS
 
@@ -174,6 +175,20 @@ def test_reuters_wrapped_lines_join_and_indented_lines_start_paragraphs() -> Non
         paragraphs = body.split("\n\n") if body else []
         assert all("\n" not in paragraph for paragraph in paragraphs)
         assert len(paragraphs) == paragraph_starts(raw), raw
+
+
+def test_reuters_stories_keep_their_paragraphs_and_lose_their_line_ends(wire: Path) -> None:
+    """About 1,400 real stories: paragraphs are where Reuters put them."""
+    with wire.open(encoding="utf-8") as lines:
+        bodies = [raw for raw in (json.loads(line)["body"] for line in lines) if raw.strip()]
+    cleaned = [clean_body(raw) for raw in bodies]
+    assert all("\n" not in body.replace("\n\n", "") for body, _ in cleaned)
+    alike = sum(
+        body.count("\n\n") + 1 + cleaning.duplicate_paragraphs + cleaning.link_lines
+        == paragraph_starts(raw)
+        for raw, (body, cleaning) in zip(bodies, cleaned, strict=True)
+    )
+    assert alike >= 0.99 * len(bodies)
 
 
 def test_an_earnings_table_keeps_a_row_per_line_and_its_note_whole() -> None:
