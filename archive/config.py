@@ -1,9 +1,10 @@
-"""The shell's settings: one table that makes the commented file and checks it.
+"""The settings: one table that makes the commented file and checks it.
 
 The file is ``--config PATH``, else ``$ARCHIVE_CONFIG``, else ``config.toml``
 in the per-user config directory. It is created, with a comment for every
-setting, the first time the shell runs. A bad value never stops the shell:
-it is reported in one line and its default is used.
+setting, the first time the shell runs (``archive index`` reads it if it is
+there). A bad value never stops anything: it is reported in one line and its
+default is used.
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ class Setting:
 
 
 PAGE_SIZES = range(1, 101)
+# Documentation that sits beside articles in folders (corpora, exports, checkouts).
+SKIPPED_NAMES = (
+    "README*",
+    "PROVENANCE*",
+    "LICENSE*",
+    "LICENCE*",
+    "COPYING*",
+    "NOTICE*",
+    "AUTHORS*",
+    "CONTRIBUTING*",
+    "CHANGELOG*",
+    "CHANGES*",
+    "SHA256SUMS*",
+    "SHA1SUMS*",
+    "MD5SUMS*",
+)
 SETTINGS = (
     Setting(
         "page_size",
@@ -66,6 +83,13 @@ SETTINGS = (
         "true or false",
         lambda v: type(v) is bool,
     ),
+    Setting(
+        "skipped_names",
+        SKIPPED_NAMES,
+        "Files and folders 'archive index' passes over inside folders, as --exclude",
+        "a list of globs",
+        lambda v: isinstance(v, list) and all(isinstance(item, str) for item in v),
+    ),
 )
 # Colours, in rich's style syntax: style name -> (default, what it colours).
 THEME = {
@@ -81,7 +105,7 @@ _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 def template() -> str:
     """The commented settings file written on first run."""
-    lines = ["# news-archive shell settings. Delete a line to get its default back.", ""]
+    lines = ["# news-archive settings. Delete a line to get its default back.", ""]
     for setting in SETTINGS:
         lines += [
             f"# {setting.about} ({setting.allowed}).",
@@ -101,7 +125,20 @@ def template() -> str:
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):
+        return _toml_list(value)
     return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _toml_list(values: tuple[str, ...]) -> str:
+    """A list of strings, a few to a line."""
+    lines, line = [], ""
+    for item in (f'"{value}",' for value in values):
+        if line and len(line) + len(item) > 72:
+            lines.append(line)
+            line = ""
+        line = f"{line} {item}" if line else item
+    return "[\n" + "".join(f"    {line}\n" for line in [*lines, line] if line) + "]"
 
 
 @dataclass(frozen=True)
@@ -111,6 +148,7 @@ class Settings:
     key_bindings: str = _BY_NAME["key_bindings"].default
     preview: bool = _BY_NAME["preview"].default
     pager: bool = _BY_NAME["pager"].default
+    skipped_names: tuple[str, ...] = _BY_NAME["skipped_names"].default
     theme: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_THEME))
     path: Path | None = None
 
@@ -132,6 +170,16 @@ def load(path: Path) -> tuple[Settings, list[str]]:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(template(), encoding="utf-8")
+    except OSError as err:
+        return Settings(path=path), [f"config {path}: cannot be read ({err}); using defaults"]
+    return read(path)
+
+
+def read(path: Path) -> tuple[Settings, list[str]]:
+    """Settings from ``path`` (the defaults if there is none) and any warnings."""
+    try:
+        if not path.exists():
+            return Settings(path=path), []
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         return Settings(path=path), [f"config {path}: cannot be read ({err}); using defaults"]
@@ -156,7 +204,7 @@ def _apply(data: dict[str, Any], path: Path) -> tuple[Settings, list[str]]:
         elif not setting.check(value):
             bad(key, f"= {value!r} is not allowed ({setting.allowed})")
         else:
-            values[key] = value
+            values[key] = tuple(value) if isinstance(value, list) else value
     theme = {**DEFAULT_THEME, **_theme(data.get("theme", {}), bad)}
     return replace(Settings(path=path), theme=theme, **values), warnings
 

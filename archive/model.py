@@ -37,6 +37,9 @@ class Article:
     tags: tuple[str, ...] = ()
     language: str | None = None
     record: str | None = None  # which record of the file (line, row, entry), if several
+    # The record's own ID in its export (an id or docno column), if it has one:
+    # records with the same text are one article only if these agree too.
+    record_id: str | None = None
     copies: tuple[str, ...] = ()  # other origins holding exactly the same text
     title_derived: bool = False  # the title was made from the text: shown, not searched
 
@@ -165,12 +168,20 @@ class SyncReport:
     duplicates: int = 0  # articles whose exact text was already indexed from elsewhere
     problems: list[Problem] = field(default_factory=list)
     ignored_files: int = 0  # files in folders that are not articles (other types)
+    excluded: int = 0  # files and folders in folders passed over by name or path
     files_unchanged: int = 0  # files skipped without reading (same size, time or hash)
     interrupted: bool = False  # stopped early on request; what was read is committed
+    # Problems of files unchanged since they were reported (when the file was
+    # read before): neither reported again nor counted as failures.
+    earlier: list[Problem] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
         return sum(1 for problem in self.problems if problem.skipped)
+
+    @property
+    def skipped_earlier(self) -> int:
+        return sum(1 for problem in self.earlier if problem.skipped)
 
     @property
     def warnings(self) -> int:

@@ -21,6 +21,12 @@ DERIVED_TITLE_CHARS = 90
 # A repeated paragraph with at least this many words is always a duplicate;
 # shorter repeats (subheadings, table rows) go only with a repeated run.
 SUBSTANTIAL_WORDS = 8
+# Hard-wrapped lines are at most this long (scrapes put a paragraph on a line),
+# and most of them (NEAR_SHARE) end within NEAR_WIDTH of the longest or go
+# on in lower case on the next line.
+WRAPPED_MAX_CHARS = 100
+NEAR_WIDTH = 0.75
+NEAR_SHARE = 0.6
 
 # C1 control characters are never news text: they are Windows-1252 bytes that
 # were decoded as Latin-1 (0x92 is a curly apostrophe, 0x96 an en dash).
@@ -53,43 +59,100 @@ class CleanText:
     title_derived: bool
 
 
-def normalize(raw: str) -> str:
-    """Unicode NFC, Unix newlines, no invisible characters, single spaces."""
+def normalize(raw: str, indents: bool = False) -> str:
+    """Unicode NFC, Unix newlines, no invisible characters, single spaces
+    (``indents``: a line's leading whitespace is kept, as one space)."""
     text = _C1.sub(_from_cp1252, raw)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_INVISIBLE)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+    lines = [_SPACES.sub(" ", line) for line in text.translate(_INVISIBLE).split("\n")]
+    if indents:
+        return "\n".join(line.rstrip() for line in lines).strip("\n")
+    return "\n".join(line.strip() for line in lines).strip()
 
 
 def _from_cp1252(match: re.Match[str]) -> str:
     return bytes([ord(match.group())]).decode("cp1252", errors="ignore")
 
 
-def paragraphs(text: str) -> list[str]:
-    """Split normalized text into paragraphs.
+def paragraphs(text: str, titled: bool = False) -> list[str]:
+    """Split text (normalized with its indents kept) into paragraphs.
 
-    Blank lines separate blocks. Inside a block each line is a paragraph (scrapes
-    put one paragraph per line), unless the block is hard-wrapped prose, which is
-    kept together.
+    Blank lines separate blocks. Inside a block each line is a paragraph
+    (scrapes put one paragraph per line), unless the block is hard-wrapped
+    prose: then its lines are joined into paragraphs (``_unwrap``). ``titled``:
+    the title is known apart, so the first line is text, never a headline.
     """
     result: list[str] = []
     for block in _BLANK_LINES.split(text):
-        lines = [line for line in block.split("\n") if line]
-        if not lines:
-            continue
+        lines = [line for line in block.split("\n") if line.strip()]
         if _hard_wrapped(lines):
-            result.append("\n".join(lines))
+            result.extend(_unwrap(lines, titled))
         else:
-            result.extend(lines)
+            result.extend(line.strip() for line in lines)
     return result
 
 
 def _hard_wrapped(lines: list[str]) -> bool:
-    if len(lines) < 3:
+    """Short lines that mark their paragraphs with indents (Reuters), or that
+    mostly end near the same width."""
+    body = [line.strip() for line in lines[:-1]]
+    if not body or any(len(line) > WRAPPED_MAX_CHARS for line in body):
         return False
-    body = lines[:-1]
-    wrapped = sum(1 for line in body if 30 <= len(line) <= 100)
-    return wrapped >= 0.8 * len(body)
+    if _indent_marks_paragraphs(lines):
+        return True
+    width = max(map(len, body))
+    runs_on = [line.strip()[0].islower() for line in lines[1:]]
+    wrapped = sum(
+        1
+        for line, lower in zip(body, runs_on, strict=True)
+        if lower or len(line) >= max(30, NEAR_WIDTH * width)
+    )
+    return any(runs_on) and wrapped >= NEAR_SHARE * len(body)
+
+
+def _indent_marks_paragraphs(lines: list[str]) -> bool:
+    """Whether some line after the first is indented and another line is not."""
+    indented = [line[0] == " " for line in lines]
+    return any(indented[1:]) and not all(indented)
+
+
+def _unwrap(lines: list[str], titled: bool) -> list[str]:
+    """Hard-wrapped lines joined into paragraphs.
+
+    With indents, an indented line starts a paragraph and every other line
+    goes on the one before. Without, a line starts a paragraph when its first
+    word would have fitted on the line before (that line was ended by hand),
+    unless it begins in lower case. The first line of a body whose title is
+    known apart is often short for another reason (Reuters cut its dateline):
+    it goes on unless it ends a sentence.
+    """
+    indents = _indent_marks_paragraphs(lines)
+    stripped = [line.strip() for line in lines]
+    width = max(map(len, stripped[:-1]))
+    paras: list[list[str]] = [[]]
+    for n, line in enumerate(stripped):
+        if n == 0:
+            starts = False
+        elif indents:
+            starts = lines[n][0] == " "
+        elif n == 1 and titled and not _ends_sentence(stripped[0]):
+            starts = False
+        else:
+            starts = _ended_by_hand(stripped[n - 1], line, width)
+        if starts:
+            paras.append([])
+        paras[-1].append(line)
+    return [" ".join(para) for para in paras]
+
+
+def _ended_by_hand(line: str, following: str, width: int) -> bool:
+    if following[0].islower():
+        return False
+    return len(line) + 1 + len(following.split(" ", 1)[0]) <= width
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip("\"'”’)").endswith((".", "!", "?", ":"))
 
 
 def looks_like_headline(line: str) -> bool:
@@ -158,7 +221,7 @@ def drop_link_lines(paras: list[str]) -> tuple[list[str], list[str]]:
 
 def clean_body(raw: str) -> tuple[str, Cleaning]:
     """Clean an article body whose title is known separately."""
-    paras, links = drop_link_lines(paragraphs(normalize(raw)))
+    paras, links = drop_link_lines(paragraphs(normalize(raw, indents=True), titled=True))
     paras, repeats = drop_repeats(paras)
     cleaning = Cleaning(
         duplicate_paragraphs=len(repeats),
@@ -179,8 +242,7 @@ def clean_article(raw: str) -> CleanText:
     The first line is the title when it reads like a headline; otherwise the
     title is derived from the lede and the lede stays in the body.
     """
-    text = normalize(raw)
-    paras = paragraphs(text)
+    paras = paragraphs(normalize(raw, indents=True))
     title_derived = not (len(paras) > 1 and looks_like_headline(paras[0]))
     if not title_derived:
         title, paras = paras[0], paras[1:]

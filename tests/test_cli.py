@@ -51,6 +51,80 @@ def test_index_of_a_folder_reports_bad_files_and_exits_3(run: Run, tmp_path: Pat
     assert run("search", "ferries").code == 0
 
 
+def test_a_skipped_record_is_reported_once_not_on_every_run(run: Run, tmp_path: Path) -> None:
+    wire = tmp_path / "wire.jsonl"
+    rows = [
+        {"newid": 1, "title": "Cocoa review", "body": "Showers eased the drought."},
+        {"newid": 2, "title": None, "body": ""},  # as Reuters-21578 has
+        {"newid": 3, "title": "Tin prices", "body": "Tin fell in London."},
+    ]
+    wire.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
+    first = run("index", str(wire))
+    assert first.code == 3
+    assert first.err == f"archive: skipped {wire} (line 2): record has no title or text\n"
+    for again in (run("index", str(wire)), run("rebuild"), run("index", str(wire))):
+        assert (again.code, again.err) == (0, ""), again
+        assert "1 skipped earlier" in again.out
+    with wire.open("a", encoding="utf-8") as more:  # a changed file is read again
+        more.write(json.dumps({"newid": 4, "title": "Zinc", "body": "Zinc held."}) + "\n")
+        more.write(json.dumps({"newid": 5, "body": "  "}) + "\n")
+    changed = run("index", str(wire))
+    assert changed.code == 3
+    assert changed.err == f"archive: skipped {wire} (line 5): record has no title or text\n"
+    assert "1 added" in changed.out and "1 skipped with errors" in changed.out
+    assert "1 skipped earlier" in changed.out
+    assert run("index", str(wire)).code == 0
+
+
+def test_a_bad_file_in_a_folder_is_reported_once_and_read_when_it_changes(
+    run: Run, tmp_path: Path
+) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "good.txt").write_text("Ferry service resumes\n\nFerries sail again.\n", "utf-8")
+    (news / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    assert run("index", str(news)).code == 3
+    again = run("index", str(news))
+    assert (again.code, again.err) == (0, "")
+    assert "1 skipped earlier" in again.out
+    (news / "bad.txt").write_text("Port reopens\n\nThe port reopened.\n", "utf-8")
+    fixed = run("index", str(news))
+    assert fixed.code == 0 and "1 added" in fixed.out
+
+
+def test_a_mistyped_path_is_a_usage_error_and_nothing_is_indexed(
+    run: Run, tmp_path: Path, index_dir: Path
+) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Ferry service resumes\n\nFerries sail again.\n", "utf-8")
+    ran = run("index", str(story), str(tmp_path / "stroy.txt"))
+    assert ran.code == 2
+    assert ran.err.count("\n") == 1 and "stroy.txt" in ran.err and "does not exist" in ran.err
+    assert ran.out == "" and not index_dir.exists()
+
+
+def test_an_unreadable_file_is_reported_and_the_rest_indexed(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    for name in ("open.txt", "locked.txt"):
+        (news / name).write_text(f"{name} reopens\n\nThe harbour reopened.\n", "utf-8")
+    opened = Path.open
+
+    def locked(path: Path, *args: object, **kwargs: object) -> object:
+        if path.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", locked)
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)  # as for another user
+    ran = run("index", str(news / "locked.txt"), str(news / "open.txt"))
+    assert ran.code == 3
+    assert ran.err == f"archive: skipped {news / 'locked.txt'}: Permission denied\n"
+    assert "1 added" in ran.out
+
+
 def test_search_json_has_the_documented_shape(run: Run, seeded: Store) -> None:
     ran = run("search", "--json", "peace", "talks")
     assert ran.code == 0

@@ -156,6 +156,23 @@ def test_reuters_json_lines_gzipped() -> None:
     assert articles[0].id != articles[1].id
 
 
+def test_reuters_snippets_and_show_keep_paragraphs_not_wrapped_lines(run: Run) -> None:
+    run("index", str(INGEST / "records" / "reuters_first40.jsonl.gz"))
+    found = run("search", "Bahia cocoa")
+    assert "throughout the week in the Bahia cocoa zone" in found.out  # no ¶ between
+    (hit,) = json.loads(run("search", "--json", "Bahia cocoa").out)["hits"]
+    shown = run("show", hit["id"]).out.splitlines()
+    paragraph = shown.index("The dry period means the temporao will be late this year.")
+    assert shown[paragraph - 1] == "" and shown[paragraph + 1] == ""
+
+
+def test_wrapped_markdown_lines_keep_the_space_between_their_words(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("# Floods\n\nThe river rose\nacross the town.\n", "utf-8")
+    (article,), _ = read(note)
+    assert article.body == "The river rose across the town."
+
+
 def test_huffpost_fields_are_mapped_without_options() -> None:
     articles, _ = read(INGEST / "records" / "huffpost_first40.jsonl")
     first = articles[0]
@@ -299,6 +316,64 @@ def test_every_kind_of_input_indexes_from_one_folder(run: Run, tmp_path: Path) -
     assert run("search", "WildFly").code == 0
 
 
+def _corpus_folder(root: Path) -> Path:
+    """A folder of articles with the documentation that comes with corpora."""
+    news = root / "news"
+    for name, text in {
+        "story.txt": "Harbour reopens\n\nThe harbour reopened on Monday.\n",
+        "README.TXT": "About this corpus\n\nThe stories were collected by hand.\n",
+        "PROVENANCE.md": "# Provenance\n\nDownloaded from the collection's site.\n",
+        "LICENSE.txt": "Licence terms\n\nFree to use for research.\n",
+        "wire/readme.md": "# Wire notes\n\nOne story a file.\n",
+        "wire/cocoa.txt": "Cocoa rises\n\nCocoa rose in the harbour towns.\n",
+        "drafts/tin.txt": "Tin falls\n\nTin fell at the harbour.\n",
+        "drafts/2019/zinc.txt": "Zinc holds\n\nZinc held at the harbour.\n",
+    }.items():
+        (news / name).parent.mkdir(parents=True, exist_ok=True)
+        (news / name).write_text(text, "utf-8")
+    return news
+
+
+def test_documentation_beside_articles_is_not_indexed(run: Run, tmp_path: Path) -> None:
+    news = _corpus_folder(tmp_path)
+    ran = run("index", str(news))
+    assert ran.code == 0
+    assert "4 added" in ran.out and "4 files or folders excluded" in ran.out
+    assert run("search", "corpus OR provenance OR licence OR notes").code == 1
+    assert json.loads(run("search", "--json", "harbour").out)["total"] == 4
+    named = run("index", str(news / "README.TXT"))  # a file named is always read
+    assert "1 added" in named.out and run("search", "corpus").code == 0
+
+
+def test_exclude_takes_names_and_paths_from_the_folder_given(run: Run, tmp_path: Path) -> None:
+    news = _corpus_folder(tmp_path)
+    ran = run("index", "--exclude", "drafts/*.txt", "--exclude", "COCOA*", str(news))
+    assert "2 added" in ran.out and "6 files or folders excluded" in ran.out
+    titles = {hit["title"] for hit in json.loads(run("search", "--json", "harbour").out)["hits"]}
+    assert titles == {"Harbour reopens", "Zinc holds"}  # drafts/*.txt is one folder deep
+    # --prune drops what is excluded now; what no longer is comes in.
+    pruned = run("index", "--prune", "--exclude", "drafts/", str(news))
+    assert "1 added" in pruned.out and "1 removed" in pruned.out
+    titles = {hit["title"] for hit in json.loads(run("search", "--json", "harbour").out)["hits"]}
+    assert titles == {"Harbour reopens", "Cocoa rises"}
+
+
+def test_the_skipped_names_setting_replaces_the_defaults(
+    run: Run, tmp_path: Path, isolated: Path
+) -> None:
+    news = _corpus_folder(tmp_path)
+    settings = isolated / "config" / "config.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('skipped_names = ["drafts", "*.md"]\n', "utf-8")
+    ran = run("index", str(news))
+    assert "4 added" in ran.out and "3 files or folders excluded" in ran.out
+    assert run("search", "corpus").code == 0 and run("search", "provenance").code == 1
+    settings.write_text("skipped_names = 3\n", "utf-8")
+    bad = run("index", str(news))
+    assert bad.code == 0
+    assert "skipped_names = 3 is not allowed (a list of globs); using the default" in bad.err
+
+
 def test_standard_input_is_read(index_dir: Path, tmp_path: Path) -> None:
     lines = (INGEST / "records" / "huffpost_first40.jsonl").read_bytes()
     done = subprocess.run(
@@ -401,6 +476,18 @@ def test_a_file_gone_bad_loses_nothing_already_indexed(index_dir: Path, tmp_path
     assert store.ix.doc_count() == 10
 
 
+def test_a_file_gone_bad_keeps_its_articles_through_a_rebuild(run: Run, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    shutil.copy(INGEST / "feeds" / "theverge.atom", feed)
+    run("index", str(feed))
+    feed.write_text("<rss><channel><item>broken", "utf-8")
+    assert run("index", str(feed)).code == 3
+    rebuilt = run("rebuild")
+    assert (rebuilt.code, rebuilt.err) == (0, "")
+    assert "10 carried over" in rebuilt.out and "1 skipped earlier" in rebuilt.out
+    assert run("search", "Senate").code == 0
+
+
 def test_prune_removes_articles_whose_file_is_gone(run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
@@ -440,6 +527,42 @@ def test_exact_duplicates_are_one_article_that_knows_its_copies(
     assert Store.open(index_dir).ix.doc_count() == 1
 
 
+Indexed = tuple[int, list[tuple[str, str]], int]
+
+
+def _index_split(tmp_path: Path, lines: list[str], parts: int) -> Indexed:
+    """Index records written into ``parts`` files: the duplicates counted, the
+    articles indexed (title and text) and the hits for two words."""
+    folder = tmp_path / f"in-{parts}-files"
+    folder.mkdir(parents=True)
+    size = -(-len(lines) // parts)
+    for part in range(parts):
+        chunk = lines[part * size : (part + 1) * size]
+        (folder / f"part{part}.jsonl").write_text("\n".join(chunk) + "\n", "utf-8")
+    store = Store.create(tmp_path / f"index-{parts}")
+    report = index_paths(store, [folder])
+    with store.ix.searcher() as searcher:
+        found = sorted((f["title"], f.get("body", "")) for f in searcher.all_stored_fields())
+    return report.duplicates, found, search(store, "glossary OR covid").total
+
+
+def test_duplicates_do_not_depend_on_how_records_are_split_into_files(tmp_path: Path) -> None:
+    # HuffPost's records carry no ID of their own: a story repeated is one article.
+    huffpost = (INGEST / "records" / "huffpost_first40.jsonl").read_text("utf-8").splitlines()
+    repeated = huffpost + huffpost[3::6]  # seven stories again, further down
+    runs = [_index_split(tmp_path / "huffpost", repeated, parts) for parts in (1, 2, 5)]
+    duplicates, articles, hits = runs[0]
+    assert (duplicates, len(articles)) == (7, 40) and hits > 0
+    assert runs == [runs[0]] * 3
+    # CACM's carry their docnos: its "Glossary" entries, alike but for their
+    # docnos, stay apart.
+    cacm = (INGEST / "records" / "cacm_first40.jsonl").read_text("utf-8").splitlines()
+    runs = [_index_split(tmp_path / "cacm", cacm, parts) for parts in (1, 2, 5)]
+    duplicates, articles, hits = runs[0]
+    assert (duplicates, len(articles), hits) == (0, 40, 5)
+    assert runs == [runs[0]] * 3
+
+
 def test_a_copy_that_changes_becomes_its_own_article(run: Run, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
@@ -461,9 +584,11 @@ def test_progress_lines_when_piped(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     assert ran.err.splitlines() == [f"archive: {n} articles read…" for n in (10, 20, 30, 40)]
 
 
-def test_field_option_errors_are_usage_errors(run: Run) -> None:
-    assert run("index", "--field", "nonsense", "x.csv").code == 2
-    assert "unknown field 'headlines'" in run("index", "--field", "headlines=a", "x.csv").err
+def test_field_option_errors_are_usage_errors(run: Run, tmp_path: Path) -> None:
+    data = tmp_path / "x.csv"
+    data.write_text("title,body\nOne,First story.\n", "utf-8")
+    assert run("index", "--field", "nonsense", str(data)).code == 2
+    assert "unknown field 'headlines'" in run("index", "--field", "headlines=a", str(data)).err
 
 
 def test_gzip_reuters_round_trip_keeps_bytes_identical() -> None:
@@ -774,7 +899,7 @@ def test_a_copy_taking_a_removed_articles_place_keeps_its_own_date(tmp_path: Pat
     assert kept["date"] == datetime(1987, 2, 26, 15, 2, 20) and kept["source"] == "Reuters"
 
 
-def test_records_of_one_file_stay_two_articles_when_the_article_they_copied_goes(
+def test_records_repeated_in_one_file_stay_one_article_when_the_article_they_copied_goes(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "news"
@@ -791,8 +916,8 @@ def test_records_of_one_file_stay_two_articles_when_the_article_they_copied_goes
     (folder / "a" / "h.txt").unlink()
     index_paths(store, [folder], prune=True)
     articles = _articles(store)
-    assert sorted(articles) == ["y.jsonl#line 1", "y.jsonl#line 2"]
-    assert all(article["copies"] == [] for article in articles.values())
+    assert sorted(articles) == ["y.jsonl#line 1"]
+    assert articles["y.jsonl#line 1"]["copies"] == ["y.jsonl"]
 
 
 def test_a_copy_from_standard_input_takes_a_removed_articles_place(
@@ -866,8 +991,8 @@ def test_a_copy_keeps_its_own_date_when_a_checkpoint_falls_after_its_articles_re
     other = {"id": "r2", "title": "Rubber output", "body": "Rubber output rose in May. " * 5}
     first = {"id": "r1", "title": title, "body": body}
     (folder / "a.jsonl").write_text(f"{json.dumps(first)}\n{json.dumps(other)}\n", "utf-8")
-    record = {"title": title, "body": body, "date": "1987-02-26T15:02:20"}
-    (folder / "b.jsonl").write_text(json.dumps(record) + "\n", "utf-8")
+    record = {"id": "r1", "title": title, "body": body, "date": "1987-02-26T15:02:20"}
+    (folder / "b.jsonl").write_text(json.dumps(record) + "\n", "utf-8")  # another copy of r1
     store = Store.create(tmp_path / "index")
     index_paths(store, [folder])
     assert sorted(_articles(store)) == ["a.jsonl#line 1", "a.jsonl#line 2"]

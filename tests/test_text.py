@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import SEED_000, SEED_001, SEEDS
+import gzip
+import json
+from pathlib import Path
 
-from archive.text import clean_article, derive_title, looks_like_headline
+from conftest import FIXTURES, SEED_000, SEED_001, SEEDS
+
+from archive.text import clean_article, clean_body, derive_title, looks_like_headline
 
 
 def seed(name: str) -> str:
@@ -109,8 +113,12 @@ def test_hard_wrapped_paragraphs_stay_together() -> None:
         "Officials expect the trend to continue.\n"
     )
     paragraphs = clean_article(raw).body.split("\n\n")
-    assert len(paragraphs) == 2
-    assert paragraphs[0].count("\n") == 2
+    assert paragraphs == [
+        "Grain exports rose sharply in the third quarter as harvests recovered from the "
+        "drought of the previous year, according to figures published by the ministry on "
+        "Tuesday morning.",
+        "Officials expect the trend to continue.",
+    ]
 
 
 def test_headline_rule() -> None:
@@ -131,3 +139,94 @@ def test_derived_titles_are_short() -> None:
     lede = "An " + "extremely " * 40 + "long first sentence without an end"
     title = derive_title(lede)
     assert len(title) <= 91 and title.endswith("…")
+
+
+# -- hard-wrapped lines and real paragraphs ------------------------------------------
+
+REUTERS_40 = FIXTURES / "ingest" / "records" / "reuters_first40.jsonl.gz"
+
+
+def reuters_bodies() -> list[str]:
+    with gzip.open(REUTERS_40, "rt", encoding="utf-8") as lines:
+        return [json.loads(line)["body"] for line in lines]
+
+
+def paragraph_starts(raw: str) -> int:
+    """Reuters starts a paragraph on an indented line or after a blank line."""
+    lines = raw.split("\n")
+    return sum(
+        1
+        for n, line in enumerate(lines)
+        if line.strip() and (n == 0 or line[0].isspace() or not lines[n - 1].strip())
+    )
+
+
+def test_reuters_wrapped_lines_join_and_indented_lines_start_paragraphs() -> None:
+    cocoa, _ = clean_body(reuters_bodies()[0])
+    assert cocoa.split("\n\n")[:2] == [
+        "Showers continued throughout the week in the Bahia cocoa zone, alleviating the "
+        "drought since early January and improving prospects for the coming temporao, "
+        "although normal humidity levels have not been restored, Comissaria Smith said in "
+        "its weekly review.",
+        "The dry period means the temporao will be late this year.",
+    ]
+    for raw in reuters_bodies():
+        body, _ = clean_body(raw)
+        paragraphs = body.split("\n\n") if body else []
+        assert all("\n" not in paragraph for paragraph in paragraphs)
+        assert len(paragraphs) == paragraph_starts(raw), raw
+
+
+def test_reuters_stories_keep_their_paragraphs_and_lose_their_line_ends(wire: Path) -> None:
+    """About 1,400 real stories: paragraphs are where Reuters put them."""
+    with wire.open(encoding="utf-8") as lines:
+        bodies = [raw for raw in (json.loads(line)["body"] for line in lines) if raw.strip()]
+    cleaned = [clean_body(raw) for raw in bodies]
+    assert all("\n" not in body.replace("\n\n", "") for body, _ in cleaned)
+    alike = sum(
+        body.count("\n\n") + 1 + cleaning.duplicate_paragraphs + cleaning.link_lines
+        == paragraph_starts(raw)
+        for raw, (body, cleaning) in zip(bodies, cleaned, strict=True)
+    )
+    assert alike >= 0.99 * len(bodies)
+
+
+def test_an_earnings_table_keeps_a_row_per_line_and_its_note_whole() -> None:
+    (table,) = [raw for raw in reuters_bodies() if raw.startswith("Shr 34 cts")]
+    body, _ = clean_body(table)
+    assert body.split("\n\n") == [
+        "Shr 34 cts vs 1.19 dlrs",
+        "Net 807,000 vs 2,858,000",
+        "Assets 510.2 mln vs 479.7 mln",
+        "Deposits 472.3 mln vs 440.3 mln",
+        "Loans 299.2 mln vs 327.2 mln",
+        "Note: 4th qtr not available. Year includes 1985 extraordinary gain from tax carry "
+        "forward of 132,000 dlrs, or five cts per shr.",
+        "Reuter",
+    ]
+
+
+def test_wrapped_text_without_indents_breaks_where_a_line_ends_short() -> None:
+    raw = (
+        "Grain exports rose sharply in the third quarter as harvests\n"
+        "recovered from the drought of the previous year, according to\n"
+        "figures published by the ministry on Tuesday.\n"
+        "Officials expect the trend to continue into next year, when\n"
+        "new storage opens in the south of the country.\n"
+    )
+    body, _ = clean_body(raw)
+    assert body.split("\n\n") == [
+        "Grain exports rose sharply in the third quarter as harvests recovered from the "
+        "drought of the previous year, according to figures published by the ministry on "
+        "Tuesday.",
+        "Officials expect the trend to continue into next year, when new storage opens in "
+        "the south of the country.",
+    ]
+
+
+def test_bbc_paragraphs_stay_as_they_are() -> None:
+    """The BBC articles put a paragraph (or a list item) on each line."""
+    for path in sorted((FIXTURES / "bbc_business").glob("*.txt")):
+        raw = path.read_text("utf-8")
+        expected = [line.strip() for line in raw.splitlines() if line.strip()][1:]
+        assert clean_article(raw).body.split("\n\n") == expected, path.name

@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# A path that does not exist is a usage error, found before anything is read;
+# one that cannot be read is reported with the rest of the run (exit status 3).
+@click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, readable=False, allow_dash=True, path_type=Path)
+)
 @click.option(
     "--prune",
     is_flag=True,
@@ -36,13 +40,25 @@ if TYPE_CHECKING:
     "(fields: id, title, body, date, url, source, authors, tags, language).",
 )
 @click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Pass over files and folders inside the folders given whose name (README*) or "
+    "path from the folder (drafts/*.txt) matches, besides the skipped_names setting.",
+)
+@click.option(
     "--no-wait",
     is_flag=True,
     help="If another process is writing the index, exit at once (status 4) instead of waiting.",
 )
 @pass_env
 def index(
-    env: Env, paths: tuple[Path, ...], prune: bool, field_map: tuple[str, ...], no_wait: bool
+    env: Env,
+    paths: tuple[Path, ...],
+    prune: bool,
+    field_map: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_wait: bool,
 ) -> int:
     """Index articles: the bundled seed articles, or the files and folders given.
 
@@ -50,7 +66,8 @@ def index(
     Atom feeds, JSON, JSON Lines and CSV exports (also gzipped); '-' reads
     standard input. Formats are told by file name, else by content. Re-running
     is cheap: unchanged files are skipped and changed ones updated in place.
-    Unreadable inputs are reported (exit status 3) and the rest is indexed.
+    Unreadable inputs are reported (exit status 3) and the rest is indexed; a
+    file unchanged since its problems were reported is not reported again.
 
     \b
     Examples:
@@ -60,6 +77,7 @@ def index(
       archive index --field body=story data.csv
       curl -s https://example.org/rss | archive index -
       archive index --prune ~/news           # also drop articles whose file is gone
+      archive index --exclude 'drafts/' ~/news
     """
     from archive import sources
     from archive.index.indexer import Stop, index_paths, index_seeds
@@ -67,6 +85,7 @@ def index(
 
     started = time.perf_counter()
     fields = sources.FieldMap(_field_map(field_map))
+    skipped = _skipped_names(env)
     store = Store.open_or_create(env.location.path)
     progress = _progress()
     stop = Stop()
@@ -81,6 +100,7 @@ def index(
                 wait=not no_wait,
                 stop=stop,
                 stdin=sys.stdin.buffer,
+                exclude=[*skipped, *exclude],
             )
         else:
             report = index_seeds(store, progress=progress, wait=not no_wait, stop=stop)
@@ -123,6 +143,16 @@ def _ctrl_c_stops(stop: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _skipped_names(env: Env) -> tuple[str, ...]:
+    """The skipped_names setting (a bad value is reported, and its default used)."""
+    from archive import config
+
+    settings, warnings = config.read(config.config_path(env.config_file))
+    for warning in warnings:
+        click.echo(safe_line(f"archive: {warning}"), err=True)
+    return settings.skipped_names
+
+
 def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
     mapping = {}
     for pair in pairs:
@@ -153,6 +183,10 @@ def _summary(report: SyncReport, where: Path, elapsed: float) -> str:
         extras.append(counted(report.warnings, "warning"))
     if report.ignored_files:
         extras.append(f"{counted(report.ignored_files, 'file')} of other types ignored")
+    if report.excluded:
+        extras.append(f"{counted(report.excluded, 'file or folder', 'files or folders')} excluded")
+    if report.skipped_earlier:
+        extras.append(f"{report.skipped_earlier:,} skipped earlier")
     return line + ("; " + "; ".join(extras) if extras else "")
 
 
@@ -225,6 +259,7 @@ def rebuild(env: Env, no_wait: bool) -> int:
         f"from {counted(report.files, 'file')}"
         + (" and the seed articles" if report.seeds else "")
         + f", {report.carried:,} carried over from the old index"
+        + (f", {report.earlier:,} skipped earlier" if report.earlier else "")
         + f" ({time.perf_counter() - started:.2f} s)"
     )
     if report.missing:

@@ -3,8 +3,8 @@
 One SQLite file next to Whoosh's holds what changes after an article is
 written, so that documents are written once, in one commit:
 
-- ``copies``: the same cleaned headline and text read from another file or
-  feed is not indexed twice; the first article stands for it, and its copies
+- ``copies``: the same cleaned headline and text read again, from any file
+  or feed (or the same one), is not indexed twice; the first article stands for it, and its copies
   are listed here (with where each came from). If the first goes, a copy
   takes its place.
 - ``bands``: each article's LSH band keys. Articles that share a key are
@@ -180,8 +180,9 @@ class ExactCopies:
     """Which article already holds an article's exact text, as the index was
     when the run (or its last commit) began, plus what the run has written.
 
-    Records inside one file are never merged: an export that lists two
-    records is saying they are two (CACM has five "Glossary" entries).
+    Where the copies come from does not matter: the same records give the
+    same articles in one file or split into many. Records that carry IDs of
+    their own are told apart by them (``exact_text_hash``).
     """
 
     def __init__(
@@ -190,32 +191,30 @@ class ExactCopies:
         self.before = before  # a searcher
         self.removed = removed
         self.dropped = {} if dropped is None else dropped  # ID -> the text it held before
-        self._holders: dict[str, tuple[str, str | None]] = {}  # text hash -> (ID, path)
+        self._holders: dict[str, str] = {}  # text hash -> ID
 
     def remember(self, text_hash: str, article: Any) -> None:
-        self._holders.setdefault(text_hash, (article.id, article.path))
+        self._holders.setdefault(text_hash, article.id)
 
     def holder(self, text_hash: str, article: Any) -> str | None:
         known = self._holders.get(text_hash)
-        if known is not None and self._other(known[0], known[1], article, text_hash):
-            return known[0]
+        if known is not None and self._other(known, article, text_hash):
+            return known
         reader = self.before.reader()
         if ("text_hash", text_hash) not in reader:
             return None
         for docnum in reader.postings("text_hash", text_hash).all_ids():
-            stored = self.before.stored_fields(docnum)
-            found, path = str(stored["id"]), stored.get("path")
-            if self._other(found, path, article, text_hash):
-                self._holders[text_hash] = (found, path)
+            found = str(self.before.stored_fields(docnum)["id"])
+            if self._other(found, article, text_hash):
+                self._holders[text_hash] = found
                 return found
         return None
 
-    def _other(self, found: str, path: str | None, article: Any, text_hash: str) -> bool:
+    def _other(self, found: str, article: Any, text_hash: str) -> bool:
         return (
             found != article.id
             and found not in self.removed
             and self.dropped.get(found) != text_hash
-            and path != article.path
         )
 
 

@@ -116,10 +116,14 @@ def content_hash(article: Article) -> str:
 
 
 def exact_text_hash(article: Article) -> str:
-    """The same for exact duplicates: the same cleaned headline and text.
+    """The same for exact duplicates: the same cleaned headline and text, and
+    for a record with an ID of its own, the same ID (CACM's five "Glossary"
+    entries are five documents; a second copy of an export is a copy).
 
     A copy under another headline is not an exact duplicate but a near one
     (a syndicated or re-headlined story).
     """
     text = f"{article.title}\n{article.body}"
+    if article.record_id is not None:
+        text += f"\x1fid:{article.record_id}"
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

@@ -3,8 +3,11 @@
 Unchanged files are skipped without being read (same size and modification
 time, or else the same content hash). A changed file is read again and its
 articles updated in place; articles it no longer holds are removed, unless
-the file could not be read at all (nothing already indexed is lost to a
-file that went bad). ``prune`` removes the articles of files that are gone.
+something in it could not be read now that was not reported before (nothing
+already indexed is lost to a file that went bad). ``prune`` removes the
+articles of files that are gone. What could not be read is reported once:
+the record of files keeps it, and a file read again (changed, or by a
+rebuild) reports only what is new.
 
 A run asked to stop (``Stop.requested``, set by Ctrl-C) stops after the
 article in hand and commits what it has read; files it did not finish are
@@ -16,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG
 from typing import IO, Protocol
@@ -28,7 +31,7 @@ from archive.index.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
 from archive.index.store import Store
 from archive.index.sync import Session
 from archive.model import Article, Problem, SyncReport
-from archive.sources import FieldMap, FolderScan
+from archive.sources import Exclusions, FieldMap, FolderScan
 
 STDIN = Path("-")
 
@@ -80,6 +83,8 @@ class _Run:
     stop: Stop
     entries: list[FileEntry] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    # Problems reported when files were read into another index (a rebuild's).
+    reported: Mapping[str, Collection[Problem]] = field(default_factory=dict)
 
     @property
     def stopped(self) -> bool:
@@ -96,18 +101,26 @@ def index_paths(
     wait: bool = True,
     stop: Stop | None = None,
     stdin: IO[bytes] | None = None,
+    reported: Mapping[str, Collection[Problem]] | None = None,
+    exclude: Iterable[str] = (),
 ) -> SyncReport:
     """Index files, folders and ``-`` (the ``stdin`` stream) into ``store``.
 
     With ``-``, the write lock is taken only once the stream has something
     to read (or has ended): a run waiting for its input never blocks others.
+    ``exclude``: glob patterns for the files and folders inside the folders
+    given to pass over (archive.sources.exclude); ``prune`` removes the
+    articles of those indexed before. ``reported``: by file, what was reported
+    when it was last read, if the index's own record of files does not say (a
+    rebuild's new index).
     """
     paths = list(paths)
-    scan = FolderScan()
+    scan = FolderScan(exclude)
     if STDIN in paths and stdin is not None and hasattr(stdin, "peek"):
         stdin.peek(1)  # blocks until the first bytes arrive, or the end
 
     def work(run: _Run) -> None:
+        run.reported = reported or {}
         for item in sources.find_inputs(paths, scan):
             if run.stopped:
                 return
@@ -122,10 +135,10 @@ def index_paths(
             else:
                 _index_file(run, item)
         if prune:
-            _prune(run, [p for p in paths if p != STDIN])
+            _prune(run, [p for p in paths if p != STDIN], scan.exclusions)
 
     report = _in_session(store, work, fields, progress, wait, stop)
-    report.ignored_files = scan.ignored
+    report.ignored_files, report.excluded = scan.ignored, scan.excluded
     return report
 
 
@@ -135,9 +148,9 @@ def index_seeds(
     """Index the bundled seed articles (and record that the index holds them)."""
 
     def work(run: _Run) -> None:
-        ids, _, whole = _read(run, sources.read_seeds(), "the seed articles")
-        if whole:
-            run.entries.append(FileEntry(SEEDS, 0, 0, "", tuple(ids)))
+        reading = _read(run, sources.read_seeds(), "the seed articles")
+        if reading.whole:
+            run.entries.append(FileEntry(SEEDS, 0, 0, "", tuple(reading.ids)))
 
     return _in_session(store, work, None, progress, wait, stop)
 
@@ -234,12 +247,11 @@ def _rereadable(manifest: Manifest, copy: Copy) -> bool:
 
 def _stale(entry: FileEntry) -> FileEntry:
     """The record of a file, changed so that the next run reads the file again."""
-    return FileEntry(entry.path, -1, 0, "", entry.ids, entry.fields)
+    return replace(entry, size=-1, mtime_ns=0, digest="")
 
 
 def _index_file(run: _Run, path: Path) -> None:
     key = str(path.resolve())
-    report = run.session.report
     if not utf8(key):
         shown = os.fsencode(key).decode("utf-8", "backslashreplace")
         _problem(run, Problem(shown, "the file name is not valid UTF-8: rename the file"))
@@ -252,27 +264,45 @@ def _index_file(run: _Run, path: Path) -> None:
             return
         entry = run.manifest.get(key)
         if entry and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            report.files_unchanged += 1
-            report.unchanged += len(entry.ids)
+            _unchanged(run, entry)
             return
         digest = _file_digest(path)
     except OSError as err:
         _problem(run, Problem(str(path), err.strerror or str(err)))
         return
     if entry and entry.digest == digest:
-        report.files_unchanged += 1
-        report.unchanged += len(entry.ids)
-        run.entries.append(FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, entry.ids))
+        _unchanged(run, entry)
+        run.entries.append(replace(entry, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
         return
-    ids, failed, whole = _read(run, sources.read_file(path, run.fields), key)
-    if not whole or (failed and not ids):
-        return  # unfinished, or unreadable now: keep what it held, read it again next time
-    if entry and not failed:
-        for gone in set(entry.ids) - set(ids):
-            run.session.remove(gone)
-    run.entries.append(
-        FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, tuple(ids), _fields_json(run))
-    )
+    known = frozenset(entry.problems if entry else run.reported.get(key, ()))
+    reading = _read(run, sources.read_file(path, run.fields), key, known)
+    if reading.whole:  # else unfinished: read it again next time
+        ids, problems = _settle(run, entry, reading), tuple(reading.problems)
+        size, mtime = stat.st_size, stat.st_mtime_ns
+        run.entries.append(FileEntry(key, size, mtime, digest, ids, _fields_json(run), problems))
+
+
+def _unchanged(run: _Run, entry: FileEntry) -> None:
+    report = run.session.report
+    report.files_unchanged += 1
+    report.unchanged += len(entry.ids)
+    report.earlier += entry.problems
+
+
+def _settle(run: _Run, entry: FileEntry | None, reading: _Reading) -> tuple[str, ...]:
+    """Remove the articles a file read again no longer holds; the IDs to record.
+
+    Nothing is removed while something in it cannot be read that could be
+    before, or while the file cannot be read at all: it keeps what it held.
+    """
+    if entry is None:
+        return tuple(reading.ids)
+    unreadable = not reading.ids and any(p.skipped for p in reading.problems)
+    if reading.failed or unreadable:
+        return tuple(dict.fromkeys([*reading.ids, *entry.ids]))
+    for gone in set(entry.ids) - set(reading.ids):
+        run.session.remove(gone)
+    return tuple(reading.ids)
 
 
 def utf8(text: str) -> bool:
@@ -296,46 +326,75 @@ def _fields_json(run: _Run) -> str:
     return json.dumps(overrides, sort_keys=True) if overrides else ""
 
 
+@dataclass
+class _Reading:
+    """What reading one input gave."""
+
+    ids: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # all met, new or known
+    failed: bool = False  # something was skipped that was not reported before
+    whole: bool = False  # read to its end
+
+
 def _read(
-    run: _Run, items: Iterable[Article | Problem], where: str
-) -> tuple[list[str], bool, bool]:
-    """Put the articles into the session: their IDs, whether anything was
-    skipped, and whether the input was read to its end.
+    run: _Run,
+    items: Iterable[Article | Problem],
+    where: str,
+    known: Collection[Problem] = (),
+) -> _Reading:
+    """Put the articles into the session, and report the problems that are
+    not ``known`` (reported when the input was read before).
 
     If reading fails unexpectedly, that is reported and the rest of the input
     is not read (the run goes on with the next). Errors of the index itself
     are not caught here: only the reader runs inside the ``try``.
     """
-    ids: list[str] = []
-    failed = False
-    reading = iter(items)
+    reading = _Reading()
+    items = iter(items)
     while not run.stopped:
         try:
-            item = next(reading)
+            item = next(items)
         except StopIteration:
-            return ids, failed, True
+            reading.whole = True
+            return reading
         except (KeyboardInterrupt, MemoryError):
             raise
         except Exception as err:
             _problem(run, Problem(where, f"cannot be read ({type(err).__name__}: {err})"))
-            return ids, True, False
+            reading.failed = True
+            return reading
         if isinstance(item, Problem):
-            _problem(run, item)
-            failed = failed or item.skipped
+            _met(run, reading, item, known)
         else:
             run.session.put(item)
-            ids.append(item.id)
+            reading.ids.append(item.id)
             run.progress.article(run.session.report)
-    return ids, failed, False
+    return reading
 
 
-def _prune(run: _Run, scope: list[Path]) -> None:
-    folders = [str(path.resolve()) for path in scope]
-    for entry in run.manifest.under(folders):
-        if not os.path.exists(entry.path):
-            for article_id in entry.ids:
-                run.session.remove(article_id)
-            run.gone.append(entry.path)
+def _met(run: _Run, reading: _Reading, problem: Problem, known: Collection[Problem]) -> None:
+    reading.problems.append(problem)
+    if problem in known:
+        run.session.report.earlier.append(problem)
+    else:
+        _problem(run, problem)
+        reading.failed = reading.failed or problem.skipped
+
+
+def _prune(run: _Run, scope: list[Path], exclusions: Exclusions) -> None:
+    """Remove the articles of files that are gone, or now excluded, under the
+    paths given (a file named on the command line is never excluded)."""
+    given = dict.fromkeys(str(path.resolve()) for path in scope)
+    pruned: set[str] = set()
+    for folder in given:
+        for entry in run.manifest.under([folder]):
+            inside = entry.path[len(folder) + 1 :]
+            excluded = entry.path not in given and exclusions.covers(inside)
+            if entry.path not in pruned and (excluded or not os.path.exists(entry.path)):
+                for article_id in entry.ids:
+                    run.session.remove(article_id)
+                pruned.add(entry.path)
+    run.gone += sorted(pruned)
 
 
 def _problem(run: _Run, problem: Problem) -> None:

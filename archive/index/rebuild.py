@@ -60,6 +60,7 @@ class RebuildReport:
     """What a rebuild read, carried over, could not find, and where the old index went."""
 
     skipped: int = 0  # inputs that could not be read (each reported as it was met)
+    earlier: int = 0  # inputs skipped as when they were last read (not reported again)
     files: int = 0  # recorded files read again
     seeds: bool = False
     missing: list[str] = field(default_factory=list)  # recorded files that are gone
@@ -72,6 +73,7 @@ class RebuildReport:
 @dataclass
 class _Recorded:
     files: dict[str, str] = field(default_factory=dict)  # path -> --field choices (JSON)
+    reported: dict[str, tuple[Problem, ...]] = field(default_factory=dict)  # path -> problems
     seeds: bool = False
     stored: list[dict[str, Any]] = field(default_factory=list)  # readable old articles
     damage: list[str] = field(default_factory=list)
@@ -150,6 +152,7 @@ def _recorded(path: Path) -> _Recorded:
                 found.seeds = True
             else:
                 found.files[entry.path] = entry.fields
+                found.reported[entry.path] = entry.problems
     finally:
         manifest.close()
     found.stored, found.damage = _readable_articles(path)
@@ -206,15 +209,29 @@ def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> Rebuild
             report.missing.append(name)
     for fields, paths in by_fields.items():
         mapping = FieldMap(json.loads(fields) if fields else None)
-        runs.append(index_paths(store, paths, fields=mapping, progress=progress))
+        runs.append(
+            index_paths(store, paths, fields=mapping, progress=progress, reported=recorded.reported)
+        )
         report.files += len(paths)  # distinct files: recorded once each
-    failed = {problem.path for run in runs for problem in run.problems if problem.skipped}
+    failed = _failed_files(runs, recorded.files)
     carried = [doc for doc in recorded.stored if _not_read_again(doc, failed)]
     report.carried = carry_over(store, carried)
     report.skipped = sum(run.skipped for run in runs)
+    report.earlier = sum(run.skipped_earlier for run in runs)
     report.articles = store.ix.doc_count()
     store.close()
     return report
+
+
+def _failed_files(runs: list[SyncReport], files: Iterable[str]) -> set[str]:
+    """The files in which something was skipped: the file itself, or a line,
+    row or entry of it (``path:3``, ``path (line 3)``)."""
+    places = {p.path for run in runs for p in [*run.problems, *run.earlier] if p.skipped}
+    return {
+        name
+        for name in files
+        if any(place == name or place.startswith((f"{name}:", f"{name} (")) for place in places)
+    }
 
 
 def carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:

@@ -118,9 +118,7 @@ def _windows(text: str, terms: frozenset[str]) -> list[int]:
     return [0, SCAN_CHARS + max(min(later) - SNIPPET_CONTEXT, 0)]
 
 
-def _shifted(
-    fragment: tuple[int, int, list[Token]], offset: int
-) -> tuple[int, int, list[Token]]:
+def _shifted(fragment: tuple[int, int, list[Token]], offset: int) -> tuple[int, int, list[Token]]:
     start, end, matched = fragment
     moved = [(a + offset, b + offset, term) for a, b, term in matched]
     return start + offset, end + offset, moved

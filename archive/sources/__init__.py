@@ -21,9 +21,11 @@ from archive.model import Article, Problem
 from archive.sources import detect
 from archive.sources.article import article_id
 from archive.sources.decode import Undecodable, decode
+from archive.sources.exclude import Exclusions
 from archive.sources.records import FieldMap
 
 __all__ = [
+    "Exclusions",
     "FieldMap",
     "FolderScan",
     "article_id",
@@ -50,10 +52,23 @@ STDIN = "-"
 
 
 class FolderScan:
-    """Counts files in folders that were passed over as not being articles."""
+    """What a walk of folders passes over: the files and folders its
+    exclusions match (counted), and files of other types (counted)."""
 
-    def __init__(self) -> None:
-        self.ignored = 0
+    def __init__(self, exclude: Iterable[str] = ()) -> None:
+        self.exclusions = Exclusions(exclude)
+        self.excluded = 0  # files and folders matched by the exclusions
+        self.ignored = 0  # files of no known type
+
+    def passes_over(self, relative: str, folder: bool = False) -> bool:
+        """Whether the walk passes over this path (relative to the folder given)."""
+        name = relative.rsplit("/", 1)[-1]
+        if name.startswith("."):
+            return True
+        if self.exclusions.matches(relative, folder):
+            self.excluded += 1
+            return True
+        return False
 
 
 def read_seeds() -> Iterator[Article | Problem]:
@@ -70,9 +85,11 @@ def read_seeds() -> Iterator[Article | Problem]:
 def find_inputs(paths: Iterable[Path], scan: FolderScan | None = None) -> Iterator[Path | Problem]:
     """The files named, and the article files inside the folders named (recursively).
 
-    Inside folders, hidden files and folders are passed over, and so are files
-    whose names promise no known format.
+    Inside folders, hidden files and folders are passed over, and so are
+    those the scan excludes and files whose names promise no known format.
+    Files named are always read.
     """
+    scan = scan or FolderScan()
     for path in paths:
         if str(path) == STDIN:
             yield path
@@ -84,19 +101,21 @@ def find_inputs(paths: Iterable[Path], scan: FolderScan | None = None) -> Iterat
             yield Problem(str(path), "no such file or directory")
 
 
-def _walk(folder: Path, scan: FolderScan | None) -> Iterator[Path | Problem]:
+def _walk(folder: Path, scan: FolderScan) -> Iterator[Path | Problem]:
     unreadable: list[OSError] = []
     for root, dirs, files in os.walk(folder, onerror=unreadable.append):
         while unreadable:
             err = unreadable.pop()
             yield Problem(str(err.filename or root), f"folder not read: {err.strerror or err}")
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        here = Path(root).relative_to(folder).as_posix()
+        inside = "" if here == "." else f"{here}/"
+        dirs[:] = [d for d in sorted(dirs) if not scan.passes_over(inside + d, folder=True)]
         for name in sorted(files):
-            if name.startswith("."):
+            if scan.passes_over(inside + name):
                 continue
             if detect.by_name(name) is not None:
                 yield Path(root, name)
-            elif scan is not None:
+            else:
                 scan.ignored += 1
     for err in unreadable:  # the folder given, or the last one walked
         yield Problem(str(err.filename or folder), f"folder not read: {err.strerror or err}")

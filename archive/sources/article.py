@@ -10,7 +10,6 @@ from archive.model import Article, Problem
 from archive.sources.dates import parse_date
 from archive.text import clean_article, clean_body, clean_title
 
-
 # One article is indexed up to this many characters of text (about 170,000
 # words, far past any news story; beyond it a "text" is a dump or a book). A
 # 16 MB text file took 50 s and 2.8 GB of memory to index whole, and every
@@ -31,6 +30,7 @@ def build(
     title: str | None = None,
     date: Any = None,
     record: str | None = None,
+    record_id: str | None = None,
     source: str | None = None,
     authors: Iterable[str] = (),
     url: str | None = None,
@@ -84,6 +84,7 @@ def build(
         tags=_distinct(map(_clean, tags)),
         language=_clean(language),
         record=record,
+        record_id=record_id,
     )
 
 

@@ -141,12 +141,18 @@ def markdown_to_text(text: str) -> str:
     blocks: list[str] = []
     for token in MarkdownIt("commonmark").parse(text):
         if token.type == "inline":
-            words = "".join(
-                child.content
-                for child in token.children or []
-                if child.type in ("text", "code_inline")
-            )
-            blocks.append(words)
+            blocks.append("".join(map(_inline_text, token.children or [])))
         elif token.type in ("code_block", "fence"):
             blocks.append(token.content.strip())
     return "\n\n".join(block for block in blocks if block.strip())
+
+
+# A wrapped line of a paragraph goes on after a space; a hard break (two
+# spaces or a backslash at the end of a line) is kept as a line break.
+_BREAKS = {"softbreak": " ", "hardbreak": "\n"}
+
+
+def _inline_text(token: Any) -> str:
+    if token.type in ("text", "code_inline"):
+        return str(token.content)
+    return _BREAKS.get(token.type, "")

@@ -361,6 +361,7 @@ def _record(
         origin=f"{origin}#{key}",
         path=path,
         record=label,
+        record_id=None if key == label else key,
         title=title,
         body=body or "",
         date=_scalar(get("date")),
