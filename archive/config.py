@@ -10,6 +10,7 @@ default is used.
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -180,12 +181,28 @@ def read(path: Path) -> tuple[Settings, list[str]]:
     try:
         if not path.exists():
             return Settings(path=path), []
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_text_of(path))
     except (OSError, UnicodeDecodeError) as err:
         return Settings(path=path), [f"config {path}: cannot be read ({err}); using defaults"]
     except tomllib.TOMLDecodeError as err:
         return Settings(path=path), [f"config {path}: not valid TOML ({err}); using defaults"]
     return _apply(data, path)
+
+
+# A settings file is a few hundred bytes; anything past this is not one (and
+# /dev/zero or a pipe would never end).
+MAX_SETTINGS_BYTES = 1 << 20
+
+
+def _text_of(path: Path) -> str:
+    """The file's text: a regular file's, and at most MAX_SETTINGS_BYTES of it."""
+    with path.open("rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise OSError("not a regular file")
+        data = stream.read(MAX_SETTINGS_BYTES + 1)
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise OSError(f"larger than {MAX_SETTINGS_BYTES:,} bytes")
+    return data.decode("utf-8")
 
 
 def _apply(data: dict[str, Any], path: Path) -> tuple[Settings, list[str]]:

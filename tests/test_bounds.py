@@ -105,3 +105,33 @@ def test_a_match_at_the_start_of_a_long_text_is_found_without_reading_the_rest()
     text = "the oil price rose " + "filler words here " * 40_000 + "oil again"
     found = snippets.snippets(text, frozenset({"oil"}))
     assert found and found[0].text.startswith("the oil price")
+
+
+def test_a_run_waiting_for_standard_input_does_not_hold_the_write_lock(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+
+    def archive(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+        command = [sys.executable, "-m", "archive", "--index-dir", str(index), *args]
+        return subprocess.Popen(command, text=True, **kwargs)  # type: ignore[call-overload]
+
+    assert archive("index").wait(timeout=120) == 0  # the seeds
+    waiting = archive("index", "-", stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    note = tmp_path / "note.txt"
+    note.write_text("Harbour reopens\n\nThe harbour reopened on Monday after the storm.\n")
+    other = archive("index", "--no-wait", str(note), stderr=subprocess.PIPE)
+    _, said = other.communicate(timeout=120)
+    assert other.returncode == 0, said  # not "being written by"
+    assert waiting.poll() is None  # still waiting for its input
+    _, err = waiting.communicate("Storm passes\n\nThe storm passed in the night.\n", timeout=120)
+    assert waiting.returncode == 0, err
+
+
+def test_a_settings_file_that_never_ends_is_refused(tmp_path: Path) -> None:
+    from archive import config
+
+    settings, warnings = config.load(Path("/dev/zero"))
+    assert settings == config.Settings(path=Path("/dev/zero"))
+    assert warnings == ["config /dev/zero: cannot be read (not a regular file); using defaults"]
+    huge = tmp_path / "huge.toml"
+    huge.write_text("# " + "x" * (config.MAX_SETTINGS_BYTES + 10) + "\n")
+    assert "larger than" in config.load(huge)[1][0]

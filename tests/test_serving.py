@@ -8,6 +8,7 @@ import os
 import shlex
 import signal
 import socket
+import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -124,6 +125,31 @@ def test_a_server_answers_only_its_own_code(server: Server, seeded: Store) -> No
         wire.send(sock, {"argv": ["search", "kiev"], "stamp": "another version"})
         assert wire.receive(sock) == {"started": False}  # the sender runs it itself
     assert archive("search", "--json", "kiev").returncode == 0  # and the server still serves
+    assert "stopped after 1 command" in server.stop()
+
+
+def test_a_server_runs_only_the_commands_it_serves(server: Server, seeded: Store) -> None:
+    request = {
+        "argv": ["index", "/etc"],
+        "cwd": "/",
+        "env": dict(os.environ),
+        "stamp": wire.code_stamp(),
+        "encodings": [["utf-8", "strict"], ["utf-8", "strict"]],
+    }
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(wire.socket_path())
+        wire.send(sock, request)
+        assert wire.receive(sock) == {"started": False}  # never indexed by the server
+    assert archive("search", "--json", "kiev").returncode == 0
+    assert "stopped after 1 command" in server.stop()
+
+
+def test_a_server_does_not_hold_a_request_of_any_size(server: Server, seeded: Store) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(wire.socket_path())
+        sock.sendall(struct.pack("!I", 2**31))  # says 2 GB follow
+        assert wire.receive(sock) == {"refused": True}  # answered without waiting for them
+    assert archive("search", "--json", "kiev").returncode == 0  # and it still serves
     assert "stopped after 1 command" in server.stop()
 
 
