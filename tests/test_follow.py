@@ -40,6 +40,26 @@ def rss(title: str, items: list[tuple[str, str]]) -> bytes:
     ).encode()
 
 
+# Placeholders and dates past either end of what a date can hold, as real feeds carry.
+BAD_DATES = [
+    "0000-00-00T00:00:00Z",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-05:00",
+    "Mon, 31 Dec 9999 23:59:59 -1200",
+]
+
+
+def dated(dates: list[str]) -> bytes:
+    """A feed with one entry for each date."""
+    items = "".join(
+        f"<item><guid>d{n}</guid><title>Dated story {n}</title><pubDate>{date}</pubDate>"
+        f"<description>Story {n} of the dated desk, in full.</description></item>"
+        for n, date in enumerate(dates)
+    )
+    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>Dated</title>'
+    return f"{head}{items}</channel></rss>".encode()
+
+
 class Site:
     """What the server serves, and what it was asked."""
 
@@ -117,6 +137,8 @@ class Site:
         if path == "/private/secret.html":
             self.secret_fetched = True
             return 200, {"Content-Type": "text/html"}, b"<html>secret</html>"
+        if path == "/bad-dates.rss":
+            return 200, {}, dated([*BAD_DATES, "2026-11-30T10:00:00Z"])
         if path == "/plain.html":
             return 200, {"Content-Type": "text/html"}, b"<!doctype html><html><p>hi</p></html>"
         return 404, {}, b"not here"
@@ -318,3 +340,43 @@ def test_a_second_update_waits_or_exits_4_with_no_wait(run: Run, site: tuple[str
         busy = run("update", "--no-wait")
     assert busy.code == 4 and "being written" in busy.err
     assert run("update").code == 0  # once it is free
+
+
+def test_an_impossible_date_leaves_its_entry_undated_and_blocks_nothing(
+    run: Run, site: tuple[str, Site], tmp_path: Path
+) -> None:
+    base, _ = site
+    ran = run("follow", f"{base}/bad-dates.rss", f"{base}/nhs.rss")
+    assert ran.code == 0, ran.err
+    assert "Dated: 5 new" in ran.out and "2 new" in ran.out
+    warned = [line for line in ran.err.splitlines() if "indexed without a date" in line]
+    assert len(warned) == 4 and all(f"{base}/bad-dates.rss" in line for line in warned)
+    found = json.loads(run("search", "--json", "dated", "desk").out)["hits"]
+    assert sorted(bool(hit["date"]) for hit in found) == [False] * 4 + [True]
+    saved = tmp_path / "dated.xml"
+    saved.write_bytes(dated(BAD_DATES))
+    indexed = run("index", str(saved))
+    assert indexed.code == 0 and indexed.err.count("indexed without a date") == 4
+
+
+def test_a_source_that_breaks_the_reader_fails_alone(
+    run: Run, site: tuple[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive.sources import feeds
+
+    base, _ = site
+    real = feeds.html_to_text
+
+    def breaks(markup: str) -> str:
+        if "Pipeline" in markup:
+            raise RuntimeError("the reader broke")
+        return real(markup)
+
+    monkeypatch.setattr(feeds, "html_to_text", breaks)
+    ran = run("follow", f"{base}/changing.rss", f"{base}/nhs.rss")
+    assert ran.code == 3, ran.err
+    failed = [line for line in ran.out.splitlines() if ": failed: " in line]
+    assert len(failed) == 1 and failed[0].startswith("Changing: failed: ")
+    assert "the reader broke" in failed[0]
+    assert "2 new" in ran.out
+    assert json.loads(run("search", "--json", "--all", "*").out)["articles"] == 2

@@ -58,11 +58,15 @@ def full_text(http: Any, robots: Robots, entry: Article) -> tuple[Article, Probl
         got = fetch(http, url)
     except Failed as err:
         return entry, _warning(entry, f"page {url}: {err}")
-    for item in read_html(got.body, path=url, origin=entry.origin):
-        if isinstance(item, Problem):
-            return entry, _warning(entry, f"page {url}: {item.reason}")
-        return _merged(entry, item), None
-    return entry, _warning(entry, f"page {url}: no article text found in the page")
+    try:
+        item = next(read_html(got.body, path=url, origin=entry.origin), None)
+    except Exception as err:  # a page no reader foresaw keeps the summary
+        return entry, _warning(entry, f"page {url}: unreadable: {type(err).__name__}: {err}")
+    if item is None:
+        return entry, _warning(entry, f"page {url}: no article text found in the page")
+    if isinstance(item, Problem):
+        return entry, _warning(entry, f"page {url}: {item.reason}")
+    return _merged(entry, item), None
 
 
 def _merged(entry: Article, page: Article) -> Article:

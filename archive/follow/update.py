@@ -106,19 +106,20 @@ def _one(
     if got.status == 304:
         report.unchanged = True
         return _succeeded(report, changed)
-    problems, read = [], 0
-    for item in feeds.articles(got.body, got.content_type, got.url):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        if source.full_text and session.before.document(id=item.id) is None:
-            item, warning = pages.full_text(http, robots, item)
-            problems += [warning] if warning is not None else []
-        session.put(item)
-        read += 1
+    try:
+        items = list(feeds.articles(got.body, got.content_type, got.url))
+    except Exception as err:  # a feed no reader foresaw fails its source, not the run
+        return _failed(report, changed, f"unreadable: {type(err).__name__}: {err}")
+    problems = [item for item in items if isinstance(item, Problem)]
+    entries = [item for item in items if not isinstance(item, Problem)]
     refused = [p for p in problems if p.skipped]
-    if refused and not read:  # not a feed at all, or one refused as unsafe
+    if refused and not entries:  # not a feed at all, or one refused as unsafe
         return _failed(report, changed, refused[0].reason)
+    for entry in entries:
+        if source.full_text and session.before.document(id=entry.id) is None:
+            entry, warning = pages.full_text(http, robots, entry)
+            problems += [warning] if warning is not None else []
+        session.put(entry)
     session.report.problems.extend(problems)
     changed.etag, changed.modified = got.etag, got.modified
     changed.title = changed.title or feeds.feed_title(got.body, got.content_type)

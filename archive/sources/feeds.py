@@ -84,7 +84,10 @@ def _date(entry: Any) -> datetime | str | None:
         for key in ("published_parsed", "updated_parsed", "created_parsed"):
             value = entry.get(key)
             if value:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                try:
+                    return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                except (ValueError, OverflowError, OSError):
+                    break  # a placeholder (year 0) or past year 9999: its text says which
         return entry.get("published") or entry.get("updated")  # unparsed: reported later
 
 
