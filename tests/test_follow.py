@@ -326,6 +326,8 @@ def test_full_text_fetches_each_new_page_that_robots_allow(
     served.requests.clear()
     assert "Summaries: unchanged" in run("update").out
     assert not any(path.startswith("/news/") for path, _ in served.requests)  # pages once
+    again = json.loads(run("search", "--json", "gun", "laws").out)["hits"]
+    assert [hit["title"] for hit in again] == [found[0]["title"]]  # the summary did not return
     assert json.loads(run("follow", "--list", "--json").out)[0]["full_text"] == 1
 
 
@@ -380,3 +382,35 @@ def test_a_source_that_breaks_the_reader_fails_alone(
     assert "the reader broke" in failed[0]
     assert "2 new" in ran.out
     assert json.loads(run("search", "--json", "--all", "*").out)["articles"] == 2
+
+
+def test_what_a_source_gave_is_said_once_it_is_committed(
+    run: Run, site: tuple[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive.index import sync
+
+    base, served = site
+    assert run("follow", f"{base}/changing.rss").code == 0
+    served.changing.append(("c2", "Pipeline talks close"))
+
+    def full_disk(self: sync.Session) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sync.Session, "_write", full_disk)
+        failed = run("update")
+    assert failed.code == 2 and "No space left on device" in failed.err
+    assert "new" not in failed.out  # nothing arrived, and nothing says it did
+    assert "Changing: 1 new" in run("update").out
+
+
+def test_an_entry_changed_under_its_guid_is_reported_updated(
+    run: Run, site: tuple[str, Site]
+) -> None:
+    base, served = site
+    assert run("follow", f"{base}/changing.rss").code == 0
+    served.changing[0] = ("c1", "Pipeline talks reopen")
+    ran = run("update")
+    assert "Changing: 0 new, 1 updated" in ran.out
+    assert "0 new articles, 1 updated, 0 failed" in ran.out
+    assert json.loads(run("search", "--json", "reopen").out)["articles"] == 1

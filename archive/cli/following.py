@@ -181,15 +181,17 @@ def _run_update(env: Env, store: Store, urls: list[str] | None, wait: bool, watc
         urls,
         wait=wait,
         on_wait=waiting,
-        on_source=lambda report: click.echo(safe_line(report.line())),
     )
+    for report in reports:  # committed now: what they say arrived is there
+        click.echo(safe_line(report.line()))
     for problem in synced.problems:
         click.echo(safe_line(f"archive: {problem.path}: {problem.reason}"), err=True)
     failed = [r for r in reports if r.error is not None]
-    new = sum(r.new for r in reports)
+    new, updated = sum(r.new for r in reports), sum(r.updated for r in reports)
     click.echo(
         f"Updated {counted(len(reports), 'source')}: {new:,} new "
-        f"{'article' if new == 1 else 'articles'}, {len(failed)} failed "
+        f"{'article' if new == 1 else 'articles'}"
+        f"{f', {updated:,} updated' if updated else ''}, {len(failed)} failed "
         f"({time.monotonic() - started:.1f} s)"
     )
     for report in failed:

@@ -28,6 +28,7 @@ class SourceReport:
     name: str
     url: str
     new: int = 0
+    updated: int = 0  # entries whose text changed under the same GUID or link
     copies: int = 0
     unchanged: bool = False  # the server said 304, or nothing in it was new
     error: str | None = None
@@ -44,10 +45,11 @@ class SourceReport:
             often = f" ({self.failures} times in a row)" if self.failures > 1 else ""
             return f"{where}failed: {self.error}{often}"
         moved = f" (moved from {self.moved_from})" if self.moved_from else ""
-        if self.unchanged and not self.new:
+        if self.unchanged and not (self.new or self.updated):
             return f"{where}unchanged{moved}"
+        updated = f", {self.updated} updated" if self.updated else ""
         copies = f", {self.copies} copies of known stories" if self.copies else ""
-        return f"{where}{self.new} new{copies}{moved}"
+        return f"{where}{self.new} new{updated}{copies}{moved}"
 
 
 def update(
@@ -55,10 +57,12 @@ def update(
     urls: Iterable[str] | None = None,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
-    on_source: Callable[[SourceReport], None] | None = None,
     http: Any = None,
 ) -> tuple[list[SourceReport], SyncReport]:
-    """Fetch the followed sources (or those of ``urls``) and index what is new."""
+    """Fetch the followed sources (or those of ``urls``) and index what is new.
+
+    The reports are returned once the run is committed: what they say arrived
+    is in the index."""
     table = FollowTable(store.path)
     own_client = http is None
     http = http or client()
@@ -71,17 +75,16 @@ def update(
             for source in table.sources():
                 if wanted is not None and source.url not in wanted:
                     continue
-                before = (session.report.added, session.report.duplicates)
+                done = session.report
+                before = (done.added, done.updated, done.duplicates)
                 report, changed = _one(http, source, session, robots)
-                report.new = session.report.added - before[0]
-                report.copies = session.report.duplicates - before[1]
+                report.new, report.updated = done.added - before[0], done.updated - before[1]
+                report.copies = done.duplicates - before[2]
                 if report.error is None:
                     changed.articles += report.new
                     changed.last_new = now() if report.new else changed.last_new
                 kept.append((changed, source.url))
                 reports.append(report)
-                if on_source is not None:
-                    on_source(report)
         for changed, old_url in kept:
             table.save(changed, old_url)
     finally:
@@ -116,7 +119,9 @@ def _one(
     if refused and not entries:  # not a feed at all, or one refused as unsafe
         return _failed(report, changed, refused[0].reason)
     for entry in entries:
-        if source.full_text and session.before.document(id=entry.id) is None:
+        if source.full_text:
+            if session.before.document(id=entry.id) is not None:
+                continue  # its page was read once: the summary must not replace it
             entry, warning = pages.full_text(http, robots, entry)
             problems += [warning] if warning is not None else []
         session.put(entry)
