@@ -99,16 +99,7 @@ class Site:
         if path == "/entities.rss":
             return 200, {}, ENTITIES
         if path == "/feed.json":
-            data = {
-                "version": "https://jsonfeed.org/version/1.1",
-                "title": "JSON Desk",
-                "items": [
-                    {"id": "j1", "title": "Pipeline deal signed", "content_text": "The pipeline "
-                     "deal was signed on Monday after long talks.", "date_published":
-                     "2026-11-30T10:00:00Z", "authors": [{"name": "A. Writer"}]},
-                ],
-            }  # fmt: skip
-            return 200, {"Content-Type": "application/feed+json"}, json.dumps(data).encode()
+            return 200, {"Content-Type": "application/feed+json"}, JSON_FEED
         if path == "/site.html":
             links = (
                 '<link rel="alternate" type="application/rss+xml" title="NHS" href="/nhs.rss">'
@@ -142,6 +133,23 @@ class Site:
         if path == "/plain.html":
             return 200, {"Content-Type": "text/html"}, b"<!doctype html><html><p>hi</p></html>"
         return 404, {}, b"not here"
+
+
+JSON_FEED = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "JSON Desk",
+        "items": [
+            {
+                "id": "j1",
+                "title": "Pipeline deal signed",
+                "content_text": "The pipeline deal was signed on Monday after long talks.",
+                "date_published": "2026-11-30T10:00:00Z",
+                "authors": [{"name": "A. Writer"}],
+            },
+        ],
+    }
+).encode()
 
 
 @pytest.fixture
@@ -264,6 +272,26 @@ def test_a_json_feed_is_read(run: Run, site: tuple[str, Site]) -> None:
     assert hit["title"] == "Pipeline deal signed" and hit["authors"] == ["A. Writer"]
 
 
+def test_a_saved_json_feed_is_indexed_as_following_reads_it(
+    run: Run, site: tuple[str, Site], tmp_path: Path
+) -> None:
+    base, _ = site
+    saved = tmp_path / "feed.json"
+    saved.write_bytes(JSON_FEED)
+    run("follow", f"{base}/feed.json")
+    followed = json.loads(run("search", "--json", "pipeline deal").out)["hits"][0]
+    assert run("--index-dir", str(tmp_path / "saved"), "index", str(saved)).code == 0
+    ran = run("--index-dir", str(tmp_path / "saved"), "search", "--json", "pipeline deal")
+    indexed = json.loads(ran.out)["hits"][0]
+    for field in ("title", "date", "source", "authors"):
+        assert indexed[field] == followed[field], field
+    assert indexed["source"] == "JSON Desk" and indexed["date"].startswith("2026-11-30")
+    shown = json.loads(
+        run("--index-dir", str(tmp_path / "saved"), "show", "--json", indexed["id"]).out
+    )
+    assert shown["body"] == "The pipeline deal was signed on Monday after long talks."
+
+
 def test_unfollow_keeps_the_articles_and_opml_goes_both_ways(
     run: Run, site: tuple[str, Site], tmp_path: Path
 ) -> None:
@@ -378,7 +406,7 @@ def test_a_source_that_breaks_the_reader_fails_alone(
     ran = run("follow", f"{base}/changing.rss", f"{base}/nhs.rss")
     assert ran.code == 3, ran.err
     failed = [line for line in ran.out.splitlines() if ": failed: " in line]
-    assert len(failed) == 1 and failed[0].startswith("Changing: failed: ")
+    assert len(failed) == 1 and failed[0].startswith(f"{base}/changing.rss: failed: ")
     assert "the reader broke" in failed[0]
     assert "2 new" in ran.out
     assert json.loads(run("search", "--json", "--all", "*").out)["articles"] == 2

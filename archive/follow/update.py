@@ -18,7 +18,8 @@ from archive.follow import feeds, pages
 from archive.follow.fetch import Failed, client, fetch
 from archive.follow.table import FAILING, FollowTable, Source, now
 from archive.index.store import Store
-from archive.model import Problem, SyncReport
+from archive.model import SyncReport
+from archive.sources import detect
 
 
 @dataclass
@@ -109,16 +110,11 @@ def _one(
     if got.status == 304:
         report.unchanged = True
         return _succeeded(report, changed)
-    try:
-        items = list(feeds.articles(got.body, got.content_type, got.url))
-    except Exception as err:  # a feed no reader foresaw fails its source, not the run
-        return _failed(report, changed, f"unreadable: {type(err).__name__}: {err}")
-    problems = [item for item in items if isinstance(item, Problem)]
-    entries = [item for item in items if not isinstance(item, Problem)]
-    refused = [p for p in problems if p.skipped]
-    if refused and not entries:  # not a feed at all, or one refused as unsafe
-        return _failed(report, changed, refused[0].reason)
-    for entry in entries:
+    feed = feeds.read(got.body, got.content_type, got.url)
+    if feed.refused is not None:  # not a feed at all, or one refused as unsafe
+        return _failed(report, changed, feed.refused.reason)
+    problems = feed.problems
+    for entry in feed.entries:
         if source.full_text:
             if session.before.document(id=entry.id) is not None:
                 continue  # its page was read once: the summary must not replace it
@@ -127,7 +123,7 @@ def _one(
         session.put(entry)
     session.report.problems.extend(problems)
     changed.etag, changed.modified = got.etag, got.modified
-    changed.title = changed.title or feeds.feed_title(got.body, got.content_type)
+    changed.title = changed.title or feed.title
     report.name = changed.name
     report.unchanged = True  # unless something new is counted
     return _succeeded(report, changed)
@@ -157,8 +153,8 @@ def discover(url: str, all_feeds: bool, http: Any = None) -> list[tuple[str, str
     finally:
         if own_client:
             http.close()
-    if feeds.kind(got.body, got.content_type) != "html":
-        return [(got.url, feeds.feed_title(got.body, got.content_type), "a feed")]
+    if feeds.kind(got.body, got.content_type) != detect.HTML:
+        return [(got.url, feeds.read(got.body, got.content_type, got.url).title, "a feed")]
     found = feeds.feeds_in_page(got.body, got.url)
     if not found:
         raise ArchiveError(
