@@ -65,6 +65,7 @@ class Site:
 
     def __init__(self) -> None:
         self.changing = [("c1", "Pipeline talks open")]
+        self.other = [("o1", "Harbour works begin")]
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.busy = 0  # 503s still to give
         self.secret_fetched = False
@@ -80,6 +81,8 @@ class Site:
             return 200, {"ETag": ETAG, "Last-Modified": MODIFIED}, body
         if path == "/changing.rss":
             return 200, {"Content-Type": "application/rss+xml"}, rss("Changing", self.changing)
+        if path == "/other.rss":
+            return 200, {"Content-Type": "application/rss+xml"}, rss("Other", self.other)
         if path == "/moved":
             return 301, {"Location": "/nhs.rss"}, b""
         if path == "/loop":
@@ -130,6 +133,25 @@ class Site:
             return 200, {"Content-Type": "text/html"}, b"<html>secret</html>"
         if path == "/bad-dates.rss":
             return 200, {}, dated([*BAD_DATES, "2026-11-30T10:00:00Z"])
+        if path == "/hostile.html":  # its first feed link is no web address
+            links = "".join(
+                f'<link rel="alternate" type="application/rss+xml" href="{href}">'
+                for href in [
+                    "file:///etc/passwd",
+                    "javascript:alert(1)",
+                    "/notfeed.xml",
+                    "/nhs.rss",
+                ]
+            )
+            return 200, {"Content-Type": "text/html"}, f"<html><head>{links}</head></html>".encode()
+        if path == "/many.html":
+            links = "".join(
+                f'<link rel="alternate" type="application/rss+xml" href="/{feed}">'
+                for feed in ["nhs.rss", "uol.rss", "verge.atom", "heise.atom"]
+            )
+            return 200, {"Content-Type": "text/html"}, f"<html><head>{links}</head></html>".encode()
+        if path == "/notfeed.xml":
+            return 200, {"Content-Type": "text/xml"}, b"<?xml version='1.0'?><config><a/></config>"
         if path == "/plain.html":
             return 200, {"Content-Type": "text/html"}, b"<!doctype html><html><p>hi</p></html>"
         return 404, {}, b"not here"
@@ -220,7 +242,7 @@ def test_a_page_is_followed_through_the_feeds_it_names(run: Run, site: tuple[str
     plain = run("follow", f"{base}/plain.html")
     assert plain.code == 2 and "the page names no feed" in plain.err
     nowhere = run("follow", "not-a-url")
-    assert nowhere.code == 2 and "not a web address: 'not-a-url'" in nowhere.err
+    assert nowhere.code == 2 and "cannot follow 'not-a-url': not a web address" in nowhere.err
 
 
 def test_a_permanent_redirect_moves_the_source(run: Run, site: tuple[str, Site]) -> None:
@@ -394,7 +416,7 @@ def test_a_source_that_breaks_the_reader_fails_alone(
 ) -> None:
     from archive.sources import feeds
 
-    base, _ = site
+    base, served = site
     real = feeds.html_to_text
 
     def breaks(markup: str) -> str:
@@ -402,14 +424,17 @@ def test_a_source_that_breaks_the_reader_fails_alone(
             raise RuntimeError("the reader broke")
         return real(markup)
 
+    assert run("follow", f"{base}/changing.rss", f"{base}/other.rss").code == 0
+    served.changing.append(("c2", "Pipeline talks close"))
+    served.other.append(("o2", "Harbour works end"))
     monkeypatch.setattr(feeds, "html_to_text", breaks)
-    ran = run("follow", f"{base}/changing.rss", f"{base}/nhs.rss")
+    ran = run("update")
     assert ran.code == 3, ran.err
     failed = [line for line in ran.out.splitlines() if ": failed: " in line]
-    assert len(failed) == 1 and failed[0].startswith(f"{base}/changing.rss: failed: ")
+    assert len(failed) == 1 and failed[0].startswith("Changing: failed: ")
     assert "the reader broke" in failed[0]
-    assert "2 new" in ran.out
-    assert json.loads(run("search", "--json", "--all", "*").out)["articles"] == 2
+    assert "Other: 1 new" in ran.out  # the other source is committed
+    assert json.loads(run("search", "--json", "--all", "*").out)["articles"] == 3
 
 
 def test_what_a_source_gave_is_said_once_it_is_committed(
@@ -442,3 +467,40 @@ def test_an_entry_changed_under_its_guid_is_reported_updated(
     assert "Changing: 0 new, 1 updated" in ran.out
     assert "0 new articles, 1 updated, 0 failed" in ran.out
     assert json.loads(run("search", "--json", "reopen").out)["articles"] == 1
+
+
+def test_follow_takes_web_addresses_of_real_feeds_only(
+    run: Run, site: tuple[str, Site], tmp_path: Path
+) -> None:
+    base, _ = site
+    opml = tmp_path / "feeds.opml"
+    outlines = "".join(
+        f'<outline text="x" xmlUrl="{url}"/>'
+        for url in ["file:///etc/passwd", "javascript:alert(1)", f"{base}/nhs.rss"]
+    )
+    opml.write_text(f"<opml version='2.0'><body>{outlines}</body></opml>", "utf-8")
+    imported = run("follow", "--import", str(opml))
+    assert imported.code == 3 and "2 new" in imported.out
+    refused = [line for line in imported.err.splitlines() if "not following" in line]
+    assert len(refused) == 2 and "'file:///etc/passwd'" in refused[0]
+    assert all("not a web address" in line for line in refused)
+    paged = run("follow", f"{base}/hostile.html")
+    assert paged.code == 3 and f"<{base}/nhs.rss>" in paged.out
+    assert paged.err.count("not following") == 3 and "/notfeed.xml: not a feed" in paged.err
+    notfeed = run("follow", f"{base}/notfeed.xml")
+    assert notfeed.code == 2 and "not a feed" in notfeed.err
+    listed = [source["url"] for source in json.loads(run("follow", "--list", "--json").out)]
+    assert listed == [f"{base}/nhs.rss"]
+
+
+def test_all_feeds_follows_at_most_a_page_s_worth(
+    run: Run, site: tuple[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive.follow import discover
+
+    base, _ = site
+    monkeypatch.setattr(discover, "MAX_FEEDS_PER_PAGE", 2)
+    ran = run("follow", "--all-feeds", f"{base}/many.html")
+    assert ran.code == 0, ran.err
+    assert ran.out.count("following ") == 2 and "the first 2 of 4 found" in ran.out
+    assert len(json.loads(run("follow", "--list", "--json").out)) == 2

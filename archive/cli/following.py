@@ -15,8 +15,10 @@ from archive.escape import safe_line
 from archive.present.wording import counted
 
 if TYPE_CHECKING:
+    from archive.follow.discover import Found
     from archive.follow.table import FollowTable
     from archive.index.store import Store
+    from archive.model import Problem
 
 
 def _store(env: Env) -> Store:
@@ -77,7 +79,6 @@ def follow(
       archive follow --export > feeds.opml
     """
     from archive.follow import opml
-    from archive.follow.update import discover
 
     store = _store(env)
     table = _table(store)
@@ -88,21 +89,47 @@ def follow(
         if export:
             click.echo(opml.write(table.sources()), nl=False)
             return ExitCode.OK
-        found = opml.read(opml_file) if opml_file is not None else []
-        chosen = [(url, title, "listed in the OPML file") for url, title in found]
-        for url in urls:
-            chosen += discover(url, all_feeds)
-        if not chosen:
-            raise click.UsageError("give a feed or page URL, --import FILE, --list or --export")
+        chosen, refused = _chosen(urls, opml_file, all_feeds)
+        for problem in refused:
+            click.echo(
+                safe_line(f"archive: not following {problem.path}: {problem.reason}"), err=True
+            )
         new = []
-        for url, title, how in chosen:
-            added = table.add(url, title, full_text)
+        for found in chosen:
+            added = table.add(found.url, found.title, full_text)
             said = "following" if added else "already following"
-            click.echo(safe_line(f"{said} {title or url} <{url}> ({how})"))
-            new += [url] if added else []
+            click.echo(safe_line(f"{said} {found.title or found.url} <{found.url}> ({found.how})"))
+            new += [found.url] if added else []
     finally:
         table.close()
-    return _run_update(env, store, new, not no_wait, watch=False) if new else ExitCode.OK
+    done = _run_update(env, store, new, not no_wait, watch=False) if new else ExitCode.OK
+    return ExitCode.PARTIAL if refused and done == ExitCode.OK else done
+
+
+def _chosen(
+    urls: tuple[str, ...], opml_file: Path | None, all_feeds: bool
+) -> tuple[list[Found], list[Problem]]:
+    """The feeds to follow, and those refused: an OPML file's web addresses,
+    and the feeds found for each URL."""
+    from archive.follow import opml
+    from archive.follow.addresses import not_web
+    from archive.follow.discover import Found, discover
+    from archive.model import Problem
+
+    listed = opml.read(opml_file) if opml_file is not None else []
+    chosen, refused = [], []
+    for url, title in listed:
+        reason = not_web(url)
+        if reason is None:
+            chosen.append(Found(url, title, "listed in the OPML file"))
+        else:
+            refused.append(Problem(repr(url), f"{reason}; listed in the OPML file"))
+    for url in urls:
+        found, skipped = discover(url, all_feeds)
+        chosen, refused = chosen + found, refused + skipped
+    if not chosen and not refused:
+        raise click.UsageError("give a feed or page URL, --import FILE, --list or --export")
+    return chosen, refused
 
 
 def _list_sources(env: Env, table: FollowTable, as_json: bool) -> None:

@@ -13,13 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from archive.errors import ArchiveError
 from archive.follow import feeds, pages
 from archive.follow.fetch import Failed, client, fetch
 from archive.follow.table import FAILING, FollowTable, Source, now
 from archive.index.store import Store
 from archive.model import SyncReport
-from archive.sources import detect
 
 
 @dataclass
@@ -139,28 +137,3 @@ def _failed(report: SourceReport, changed: Source, reason: str) -> tuple[SourceR
     changed.last_error = reason
     report.error, report.failures = reason, changed.failures
     return report, changed
-
-
-def discover(url: str, all_feeds: bool, http: Any = None) -> list[tuple[str, str | None, str]]:
-    """The feeds to follow for ``url``: itself when it is a feed, else the
-    feeds its page names (the first, or every one): (URL, title, how found)."""
-    own_client = http is None
-    http = http or client()
-    try:
-        got = fetch(http, url)
-    except Failed as err:
-        raise ArchiveError(f"cannot follow {url}: {err}") from None
-    finally:
-        if own_client:
-            http.close()
-    if feeds.kind(got.body, got.content_type) != detect.HTML:
-        return [(got.url, feeds.read(got.body, got.content_type, got.url).title, "a feed")]
-    found = feeds.feeds_in_page(got.body, got.url)
-    if not found:
-        raise ArchiveError(
-            f"cannot follow {url}: the page names no feed",
-            hint="give the feed's own address (RSS, Atom or JSON Feed)",
-        )
-    chosen = found if all_feeds else found[:1]
-    how = f"named by the page ({len(found)} found)"
-    return [(feed, title, how) for feed, title in chosen]
