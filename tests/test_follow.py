@@ -85,6 +85,22 @@ class Site:
             return 200, {"Content-Type": "application/rss+xml"}, rss("Other", self.other)
         if path == "/moved":
             return 301, {"Location": "/nhs.rss"}, b""
+        if path == "/hop":  # a redirect to a server that is busy at first
+            return 302, {"Location": "/busy"}, b""
+        if path == "/to-file":
+            return 302, {"Location": "file:///etc/passwd"}, b""
+        if path == "/to-metadata":  # the cloud's metadata service, a link-local address
+            return 302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""
+        if path == "/to-localhost":  # the same server, by another loopback name
+            return (
+                302,
+                {"Location": f"http://localhost:{headers['host'].split(':')[1]}/nhs.rss"},
+                b"",
+            )
+        if path == "/local-links.rss":  # summaries whose pages are on this machine
+            page = f"http://localhost:{headers['host'].split(':')[1]}/news/obama.html"
+            item = f"<item><guid>l1</guid><title>Local</title><link>{page}</link></item>"
+            return 200, {}, f"<rss><channel><title>L</title>{item}</channel></rss>".encode()
         if path == "/loop":
             return 302, {"Location": "/loop"}, b""
         if path == "/fail":
@@ -504,3 +520,68 @@ def test_all_feeds_follows_at_most_a_page_s_worth(
     assert ran.code == 0, ran.err
     assert ran.out.count("following ") == 2 and "the first 2 of 4 found" in ran.out
     assert len(json.loads(run("follow", "--list", "--json").out)) == 2
+
+
+def test_a_redirect_to_a_busy_server_is_retried_not_called_a_loop(
+    run: Run, site: tuple[str, Site]
+) -> None:
+    base, served = site
+    served.busy = 1
+    ran = run("follow", f"{base}/hop")
+    assert ran.code == 0, ran.err
+    assert "Busy: 1 new" in ran.out
+
+
+def test_a_redirect_to_no_web_address_names_where_it_led(run: Run, site: tuple[str, Site]) -> None:
+    base, _ = site
+    ran = run("follow", f"{base}/to-file")
+    assert ran.code == 2 and "'file:///etc/passwd'" in ran.err and "/to-file" in ran.err
+
+
+@pytest.fixture
+def public_name(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A name the archive takes for a public address, which the system's
+    resolver maps to this machine (as a hostile DNS server could)."""
+    import socket
+
+    from archive.follow import addresses
+
+    name = "news.example"
+    real_resolve, real_getaddrinfo = addresses.resolve, socket.getaddrinfo
+    monkeypatch.setattr(
+        addresses, "resolve", lambda host: ["93.184.216.34"] if host == name else real_resolve(host)
+    )
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *rest, **kw: real_getaddrinfo(
+            "127.0.0.1" if host == name else host, *rest, **kw
+        ),
+    )
+    return name
+
+
+def test_redirects_from_a_public_source_to_private_addresses_are_refused(
+    run: Run, site: tuple[str, Site], public_name: str
+) -> None:
+    base, _ = site
+    local = run("follow", f"{base}/to-localhost")  # a source on this machine may go on it
+    assert local.code == 0 and "2 new" in local.out
+    public = base.replace("127.0.0.1", public_name)
+    assert run("follow", f"{public}/verge.atom").code == 0  # a public source is fetched
+    for path, target in [("to-localhost", "localhost"), ("to-metadata", "169.254.169.254")]:
+        ran = run("follow", f"{public}/{path}")
+        assert ran.code == 2 and "to a private address" in ran.err and target in ran.err
+    listed = [s["url"] for s in json.loads(run("follow", "--list", "--json").out)]
+    assert listed == [f"{base.replace('127.0.0.1', 'localhost')}/nhs.rss", f"{public}/verge.atom"]
+
+
+def test_a_public_feed_s_links_to_private_pages_are_not_fetched(
+    run: Run, site: tuple[str, Site], public_name: str
+) -> None:
+    base, served = site
+    public = base.replace("127.0.0.1", public_name)
+    ran = run("follow", "--full-text", f"{public}/local-links.rss")
+    assert ran.code == 0 and "L: 1 new" in ran.out
+    assert "is a private address (127.0.0.1)" in ran.err and "summary is kept" in ran.err
+    assert not any(path.startswith("/news/") for path, _ in served.requests)

@@ -12,8 +12,10 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from archive import __version__
+from archive.follow import addresses
 
 USER_AGENT = f"news-archive/{__version__} (+https://pypi.org/project/news-archive/; feed reader)"
 MAX_BYTES = 32 * 2**20  # the largest feed or page read
@@ -57,28 +59,22 @@ def fetch(
     etag: str | None = None,
     modified: str | None = None,
     sleep: Any = time.sleep,
+    origin: str | None = None,
 ) -> Fetched:
     """GET ``url`` (conditionally, given an ETag or Last-Modified), following
-    redirects and retrying on 429 and 503; or Failed with the reason."""
-    import httpx
+    redirects and retrying on 429 and 503; or Failed with the reason.
 
+    Addresses on this machine or a private network are reached only when
+    ``origin`` (the source the address came from: ``url`` itself unless
+    given) is on one too."""
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if modified:
         headers["If-Modified-Since"] = modified
-    moved, seen = True, [url]
+    private = addresses.private_address(origin or url) is not None
     for attempt in range(1, RETRIES + 1):
-        try:
-            response, moved, final = _follow(http, url, headers, seen)
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL):
-            raise Failed(f"not a web address: {url!r} (give one starting with https://)") from None
-        except httpx.TimeoutException:
-            raise Failed(f"timed out after {TIMEOUT:.0f} s") from None
-        except httpx.ConnectError as err:
-            raise Failed(f"cannot connect: {_reason(err)}") from None
-        except httpx.HTTPError as err:
-            raise Failed(f"{type(err).__name__}: {_reason(err)}") from None
+        response, moved, final = _attempt(http, url, headers, private)
         if response.status_code in (429, 503) and attempt < RETRIES:
             response.close()
             sleep(_retry_after(response.headers.get("Retry-After"), attempt))
@@ -87,22 +83,47 @@ def fetch(
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-def _follow(http: Any, url: str, headers: dict[str, str], seen: list[str]) -> tuple[Any, bool, str]:
+def _attempt(http: Any, url: str, headers: dict[str, str], private: bool) -> tuple[Any, bool, str]:
+    """One attempt, from ``url`` through its redirects, or Failed with the reason."""
+    import httpx
+
+    try:
+        return _follow(http, url, headers, private)
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+        raise Failed(f"not a web address: {url!r} (give one starting with https://)") from None
+    except httpx.TimeoutException:
+        raise Failed(f"timed out after {TIMEOUT:.0f} s") from None
+    except httpx.ConnectError as err:
+        raise Failed(f"cannot connect: {_reason(err)}") from None
+    except httpx.HTTPError as err:
+        raise Failed(f"{type(err).__name__}: {_reason(err)}") from None
+
+
+def _follow(http: Any, url: str, headers: dict[str, str], private: bool) -> tuple[Any, bool, str]:
     """The response at the end of any redirects; whether every one was permanent."""
-    permanent = True
+    seen, permanent = [url], True
     for _ in range(MAX_REDIRECTS + 1):
         request = http.build_request("GET", url, headers=headers)
         response = http.send(request, stream=True)
         if response.status_code not in _REDIRECTS or "Location" not in response.headers:
             return response, permanent and url != seen[0], url
         permanent = permanent and response.status_code in (301, 308)
-        target = str(response.next_request.url) if response.next_request else None
         response.close()
-        if target is None or target in seen:
+        url = urljoin(url, response.headers["Location"].strip())
+        if url in seen:
             raise Failed(f"a redirect loop ({len(seen)} addresses)")
-        seen.append(target)
-        url = target
+        _may_go(url, private)
+        seen.append(url)
     raise Failed(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _may_go(target: str, private: bool) -> None:
+    """Failed unless a redirect may lead to ``target``."""
+    if addresses.not_web(target) is not None:
+        raise Failed(f"redirected to {target!r}, which is not a web address")
+    address = None if private else addresses.private_address(target)
+    if address is not None:
+        raise Failed(f"redirected to a private address ({target}, {address}) from a public source")
 
 
 def _read(response: Any, url: str, moved: bool) -> Fetched:

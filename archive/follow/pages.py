@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from archive.follow.addresses import private_address
 from archive.follow.fetch import Failed, fetch
 from archive.model import Article, Problem
 from archive.sources.html import read_html
@@ -26,19 +27,20 @@ class Robots:
         self.http = http
         self._rules: dict[str, Any] = {}
 
-    def allows(self, url: str) -> bool:
+    def allows(self, url: str, origin: str) -> bool:
+        """Whether robots.txt lets ``url`` be fetched (for a source at ``origin``)."""
         parts = urlsplit(url)
         site = f"{parts.scheme}://{parts.netloc}"
         if site not in self._rules:
-            self._rules[site] = self._read(site)
+            self._rules[site] = self._read(site, origin)
         rules = self._rules[site]
         return True if rules is None else bool(rules.can_fetch(url, ROBOTS_AGENT))
 
-    def _read(self, site: str) -> Any:
+    def _read(self, site: str, origin: str) -> Any:
         from protego import Protego
 
         try:
-            got = fetch(self.http, f"{site}/robots.txt")
+            got = fetch(self.http, f"{site}/robots.txt", origin=origin)
         except Failed as err:
             if str(err).startswith("HTTP 4"):
                 return None  # no robots.txt: everything is allowed
@@ -52,10 +54,14 @@ def full_text(http: Any, robots: Robots, entry: Article) -> tuple[Article, Probl
     if not entry.url or urlsplit(url).scheme not in ("http", "https"):
         return entry, Problem(entry.path or entry.origin, "the entry links to no page")
     entry = replace(entry, url=url)
-    if not robots.allows(url):
+    feed = entry.path or url
+    address = None if private_address(feed) else private_address(url)
+    if address is not None:
+        return entry, _warning(entry, f"{url} is a private address ({address}), the feed's is not")
+    if not robots.allows(url, feed):
         return entry, _warning(entry, f"robots.txt does not allow {url}")
     try:
-        got = fetch(http, url)
+        got = fetch(http, url, origin=feed)
     except Failed as err:
         return entry, _warning(entry, f"page {url}: {err}")
     try:
