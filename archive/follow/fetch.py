@@ -3,7 +3,7 @@ retries that honour Retry-After, and bounded sizes.
 
 A server that fails gives a one-line reason (``Failed``), never a traceback;
 a feed over MAX_BYTES, or one that inflates past that, is refused as it
-arrives, without being held whole.
+arrives, without being held whole (archive.follow.body).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from archive import __version__
-from archive.follow import addresses
+from archive.follow import addresses, body
 
 USER_AGENT = f"news-archive/{__version__} (+https://pypi.org/project/news-archive/; feed reader)"
 MAX_BYTES = 32 * 2**20  # the largest feed or page read
@@ -46,7 +46,7 @@ def client() -> Any:
     import httpx
 
     return httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": body.ACCEPTED},
         timeout=httpx.Timeout(TIMEOUT),
         limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
         follow_redirects=False,
@@ -135,15 +135,12 @@ def _read(response: Any, url: str, moved: bool) -> Fetched:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > MAX_BYTES:
             raise Failed(f"{int(declared):,} bytes: larger than {MAX_BYTES // 2**20} MB")
-        body = bytearray()
-        for chunk in response.iter_bytes():  # decompressed as it arrives
-            body += chunk
-            if len(body) > MAX_BYTES:
-                raise Failed(f"more than {MAX_BYTES // 2**20} MB (or a compression bomb)")
+        applied = body.codings(response.headers.get("Content-Encoding", ""))
+        data = body.read(response.iter_raw(), applied, MAX_BYTES)
         return Fetched(
             url,
             response.status_code,
-            bytes(body),
+            data,
             response.headers.get("Content-Type", ""),
             response.headers.get("ETag"),
             response.headers.get("Last-Modified"),
@@ -151,7 +148,9 @@ def _read(response: Any, url: str, moved: bool) -> Fetched:
         )
     except Failed:
         raise
-    except Exception as err:  # a broken stream or bad encoding: one line
+    except body.Refused as err:
+        raise Failed(str(err)) from None
+    except Exception as err:  # a broken stream: one line
         raise Failed(f"{type(err).__name__}: {_reason(err)}") from None
     finally:
         response.close()
