@@ -24,15 +24,19 @@ Run = Callable[..., Ran]
 Respond = Callable[[BaseHTTPRequestHandler], None]
 
 
+class Hung(BaseException):
+    """A test that hung (not an Exception, which the code under test may catch)."""
+
+
 @pytest.fixture(autouse=True)
 def hang_guard() -> Iterator[None]:
     """Fail a test that hangs instead of letting it stop the suite."""
 
     def hung(*_: Any) -> None:
-        raise TimeoutError("the test hung")
+        raise Hung("the test hung")
 
     previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(30)
+    signal.alarm(15)
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
@@ -53,6 +57,7 @@ def serving(respond: Respond) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.block_on_close = False  # a trickling answer ends with the client, not the server
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -112,3 +117,84 @@ def test_content_codings_the_archive_did_not_ask_for_are_refused(run: Run) -> No
     with serving(brotli) as base:
         ran = run("follow", f"{base}/feed.rss")
     assert ran.code == 2 and "content coding" in ran.err and "'br'" in ran.err
+
+
+def trickle(handler: BaseHTTPRequestHandler, start: bytes) -> None:
+    """Write ``start``, then a byte every 20 ms, for ever (until the client goes)."""
+    handler.wfile.write(start)
+    while True:
+        handler.wfile.write(b"x")
+        handler.wfile.flush()
+        threading.Event().wait(0.02)
+
+
+TRICKLING_BODY = b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n<rss>"
+TRICKLING_HEADERS = b"HTTP/1.1 200 OK\r\nX-Trickle: "
+
+
+@pytest.mark.parametrize("start", [TRICKLING_BODY, TRICKLING_HEADERS], ids=["body", "headers"])
+def test_a_trickling_answer_is_cut_at_the_request_deadline(
+    run: Run, monkeypatch: pytest.MonkeyPatch, start: bytes
+) -> None:
+    monkeypatch.setattr(fetch, "REQUEST_SECONDS", 0.3)  # each read is quick: the whole is not
+    with serving(lambda handler: trickle(handler, start)) as base:
+        ran = run("follow", f"{base}/feed.rss")
+    assert ran.code == 2 and "no complete answer within 0.3 s" in ran.err
+
+
+def summaries(count: int) -> bytes:
+    """A feed of ``count`` summaries, each linking to its page."""
+    items = "".join(
+        f"<item><guid>s{n}</guid><title>Summary {n}</title><link>/page/{n}</link>"
+        f"<description>Only a summary of story {n}.</description></item>"
+        for n in range(count)
+    )
+    return f"<rss><channel><title>Summaries</title>{items}</channel></rss>".encode()
+
+
+PAGE = b"<html><head><title>Story</title></head><body><article><p>" + b"The whole story. " * 40
+
+
+def site(pages_trickle: bool, asked: list[str]) -> Respond:
+    """A feed of six summaries; each page answers at once, or trickles."""
+
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        asked.append(handler.path)
+        if handler.path == "/feed.rss":
+            answer(handler, summaries(6))
+        elif handler.path.startswith("/page/") and pages_trickle:
+            trickle(handler, TRICKLING_BODY)
+        elif handler.path.startswith("/page/"):
+            answer(handler, PAGE + b"</p></article></body></html>", Content_Type="text/html")
+        else:
+            handler.send_error(404)
+
+    return respond
+
+
+def test_full_text_stops_at_the_pages_of_one_run(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.follow import update
+
+    monkeypatch.setattr(update, "MAX_PAGES", 2)
+    asked: list[str] = []
+    with serving(site(False, asked)) as base:
+        ran = run("follow", "--full-text", f"{base}/feed.rss")
+    assert ran.code == 0 and "Summaries: 6 new" in ran.out
+    assert len([path for path in asked if path.startswith("/page/")]) == 2
+    assert "4 entries keep their summaries" in ran.err and "2 pages" in ran.err
+
+
+def test_full_text_stops_when_the_source_s_time_is_spent(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive.follow import update
+
+    monkeypatch.setattr(fetch, "REQUEST_SECONDS", 0.3)  # each page takes at least this
+    monkeypatch.setattr(update, "SOURCE_SECONDS", 0.8)  # so no more than three fit
+    asked: list[str] = []
+    with serving(site(True, asked)) as base:
+        ran = run("follow", "--full-text", f"{base}/feed.rss")
+    assert ran.code == 0 and "Summaries: 6 new" in ran.out
+    assert len([path for path in asked if path.startswith("/page/")]) <= 3
+    assert "no complete answer within 0.3 s" in ran.err
+    assert "entries keep their summaries" in ran.err and "time" in ran.err

@@ -9,7 +9,8 @@ time, and nothing is lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,7 +18,16 @@ from archive.follow import feeds, pages
 from archive.follow.fetch import Failed, client, fetch
 from archive.follow.table import FAILING, FollowTable, Source, now
 from archive.index.store import Store
-from archive.model import SyncReport
+from archive.model import Article, Problem, SyncReport
+
+# One source's share of a run: its feed, retries and pages. A feed arrives in
+# seconds; this leaves room for a slow one and its pages, and is the most one
+# stalling server can hold the index's write lock.
+SOURCE_SECONDS = 180.0
+# Pages fetched for one source's --full-text in one run: a busy feed's day of
+# entries. The rest keep their summaries, so a feed of thousands of links does
+# not make one run thousands of requests.
+MAX_PAGES = 50
 
 
 @dataclass
@@ -99,8 +109,9 @@ def _one(
     """Fetch one source and put its articles into the session."""
     report = SourceReport(source.name, source.url)
     changed = replace(source, last_fetched=now())
+    deadline = time.monotonic() + SOURCE_SECONDS
     try:
-        got = fetch(http, source.url, source.etag, source.modified)
+        got = fetch(http, source.url, source.etag, source.modified, deadline=deadline)
     except Failed as err:
         return _failed(report, changed, str(err))
     if got.moved:
@@ -111,20 +122,48 @@ def _one(
     feed = feeds.read(got.body, got.content_type, got.url)
     if feed.refused is not None:  # not a feed at all, or one refused as unsafe
         return _failed(report, changed, feed.refused.reason)
-    problems = feed.problems
-    for entry in feed.entries:
-        if source.full_text:
-            if session.before.document(id=entry.id) is not None:
-                continue  # its page was read once: the summary must not replace it
-            entry, warning = pages.full_text(http, robots, entry)
-            problems += [warning] if warning is not None else []
-        session.put(entry)
-    session.report.problems.extend(problems)
+    session.report.problems.extend(feed.problems)
+    entries: Iterable[Article | Problem] = feed.entries
+    if source.full_text:  # a page is read once: its summary must not replace it later
+        new = [entry for entry in feed.entries if session.before.document(id=entry.id) is None]
+        entries = _with_pages(http, robots, new, deadline)
+    for item in entries:
+        if isinstance(item, Problem):
+            session.report.problems.append(item)
+        else:
+            session.put(item)
     changed.etag, changed.modified = got.etag, got.modified
     changed.title = changed.title or feed.title
     report.name = changed.name
     report.unchanged = True  # unless something new is counted
     return _succeeded(report, changed)
+
+
+def _with_pages(
+    http: Any, robots: pages.Robots, entries: list[Article], deadline: float
+) -> Iterator[Article | Problem]:
+    """Each entry with its page's text, while the source has pages and time
+    left in this run; the rest with their summaries, and why."""
+    for number, entry in enumerate(entries):
+        spent = _spent(number, deadline)
+        if spent is not None:
+            left = len(entries) - number
+            kept = "entry keeps its summary" if left == 1 else "entries keep their summaries"
+            yield Problem(entry.path or entry.origin, f"{left} {kept}: {spent}", skipped=False)
+            yield from entries[number:]
+            return
+        page, warning = pages.full_text(http, robots, entry, deadline)
+        yield from [warning] if warning is not None else []
+        yield page
+
+
+def _spent(pages_read: int, deadline: float) -> str | None:
+    """Why no more pages are fetched for a source in this run, if none are."""
+    if pages_read >= MAX_PAGES:
+        return f"{MAX_PAGES} pages are the most one run fetches for a source"
+    if time.monotonic() >= deadline:
+        return f"the source's time in this run ({SOURCE_SECONDS:g} s) is spent"
+    return None
 
 
 def _succeeded(report: SourceReport, changed: Source) -> tuple[SourceReport, Source]:
