@@ -585,3 +585,25 @@ def test_a_public_feed_s_links_to_private_pages_are_not_fetched(
     assert ran.code == 0 and "L: 1 new" in ran.out
     assert "is a private address (127.0.0.1)" in ran.err and "summary is kept" in ran.err
     assert not any(path.startswith("/news/") for path, _ in served.requests)
+
+
+def test_watch_names_are_shown_escaped_and_empty_or_control_names_refused(
+    run: Run, seeded: object, index_dir: Path
+) -> None:
+    from archive.follow.table import FollowTable, now
+
+    for name in ["", "   ", "red\x1b[31m", "two\nlines"]:
+        ran = run("watch", "add", name, "oil")
+        assert ran.code == 2 and len(ran.err.splitlines()) == 1 and "watch name" in ran.err
+    table = FollowTable(index_dir)  # a name saved before names were checked
+    with table.db:
+        table.db.execute(
+            "INSERT INTO watches (name, request, seen, added) VALUES (?, ?, ?, ?)",
+            ("\x1b[31mred\nforged  0  line", json.dumps({"query": "oil"}), now(True), now()),
+        )
+    table.close()
+    for ran in (run("watch"), run("update", "--watch")):
+        assert "\x1b" not in ran.out and not any(
+            line.startswith("forged") for line in ran.out.splitlines()
+        )
+        assert "\\x1b[31mred\\nforged" in ran.out

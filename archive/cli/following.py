@@ -270,7 +270,8 @@ def _list_watches(env: Env, store: Store) -> None:
         with store.searcher() as searcher:
             for found in watches:
                 count = len(new_matches(store, searcher, found))
-                grid.add_row(Text(found.name), f"{count:,}", Text(safe_line(found.request.query)))
+                name, query = safe_line(found.name), safe_line(found.request.query)
+                grid.add_row(Text(name), f"{count:,}", Text(query))
     finally:
         table.close()
     env.emit(grid if watches else Text("no watched searches yet: archive watch add NAME QUERY"))
@@ -293,9 +294,13 @@ def watch_add(
     Example:
       archive watch add opec --any opec "oil output"
     """
+    from archive.follow.table import bad_name
     from archive.model import SearchRequest
     from archive.search.run import search
 
+    problem = bad_name(name)
+    if problem is not None:
+        raise click.UsageError(problem)
     request = SearchRequest(" ".join(words), **filters)
     store = _store(env)
     found = search(store, request)  # a query that cannot run is refused now
