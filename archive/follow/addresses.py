@@ -65,4 +65,5 @@ def _private(address: str) -> bool:
         or ip.is_reserved
         or ip.is_unspecified  # 0.0.0.0 reaches this machine
         or ip.is_multicast
+        or not ip.is_global  # shared address space (100.64.0.0/10) and the like
     )

@@ -67,7 +67,8 @@ def _chosen(
     taken = named[:MAX_FEEDS_PER_PAGE]
     how = f"named by the page ({len(named):,} found)"
     if len(named) > len(taken) and all_feeds:
-        how = f"named by the page (the first {len(taken)} of {len(named):,} found)"
+        left_out = len(named) - len(taken)
+        how = f"named by the page (the first {len(taken)} of {len(named):,}; {left_out:,} left out)"
     found: list[Found] = []
     refused: list[Problem] = []
     for url, title in taken:

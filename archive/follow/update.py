@@ -122,21 +122,38 @@ def _one(
     feed = feeds.read(got.body, got.content_type, got.url)
     if feed.refused is not None:  # not a feed at all, or one refused as unsafe
         return _failed(report, changed, feed.refused.reason)
-    session.report.problems.extend(feed.problems)
-    entries: Iterable[Article | Problem] = feed.entries
-    if source.full_text:  # a page is read once: its summary must not replace it later
-        new = [entry for entry in feed.entries if session.before.document(id=entry.id) is None]
-        entries = _with_pages(http, robots, new, deadline)
-    for item in entries:
-        if isinstance(item, Problem):
-            session.report.problems.append(item)
-        else:
-            session.put(item)
+    _put(session, _entries(http, robots, source, session, feed, deadline))
     changed.etag, changed.modified = got.etag, got.modified
     changed.title = changed.title or feed.title
     report.name = changed.name
     report.unchanged = True  # unless something new is counted
     return _succeeded(report, changed)
+
+
+def _entries(
+    http: Any,
+    robots: pages.Robots,
+    source: Source,
+    session: Any,
+    feed: feeds.Feed,
+    deadline: float,
+) -> Iterator[Article | Problem]:
+    """The feed's entries and warnings; for --full-text, its new entries with
+    their pages' text (a page is read once: its summary must not replace it)."""
+    yield from feed.problems
+    if not source.full_text:
+        yield from feed.entries
+        return
+    new = [entry for entry in feed.entries if session.before.document(id=entry.id) is None]
+    yield from _with_pages(http, robots, new, deadline)
+
+
+def _put(session: Any, items: Iterable[Article | Problem]) -> None:
+    for item in items:
+        if isinstance(item, Problem):
+            session.report.problems.append(item)
+        else:
+            session.put(item)
 
 
 def _with_pages(
