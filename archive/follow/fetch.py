@@ -94,7 +94,9 @@ def fetch(
         if isinstance(got, Fetched):
             return got
         wait = _retry_after(got.retry_after, attempt)
-        sleep(min(wait, deadline - time.monotonic()) if deadline is not None else wait)
+        if deadline is not None:  # the next attempt says so if no time is left
+            wait = max(0.0, min(wait, deadline - time.monotonic()))
+        sleep(wait)
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
