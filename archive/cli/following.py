@@ -15,8 +15,10 @@ from archive.escape import safe_line
 from archive.present.wording import counted
 
 if TYPE_CHECKING:
+    from archive.follow.discover import Found
     from archive.follow.table import FollowTable
     from archive.index.store import Store
+    from archive.model import Problem
 
 
 def _store(env: Env) -> Store:
@@ -77,7 +79,6 @@ def follow(
       archive follow --export > feeds.opml
     """
     from archive.follow import opml
-    from archive.follow.update import discover
 
     store = _store(env)
     table = _table(store)
@@ -88,21 +89,47 @@ def follow(
         if export:
             click.echo(opml.write(table.sources()), nl=False)
             return ExitCode.OK
-        found = opml.read(opml_file) if opml_file is not None else []
-        chosen = [(url, title, "listed in the OPML file") for url, title in found]
-        for url in urls:
-            chosen += discover(url, all_feeds)
-        if not chosen:
-            raise click.UsageError("give a feed or page URL, --import FILE, --list or --export")
+        chosen, refused = _chosen(urls, opml_file, all_feeds)
+        for problem in refused:
+            click.echo(
+                safe_line(f"archive: not following {problem.path}: {problem.reason}"), err=True
+            )
         new = []
-        for url, title, how in chosen:
-            added = table.add(url, title, full_text)
+        for found in chosen:
+            added = table.add(found.url, found.title, full_text)
             said = "following" if added else "already following"
-            click.echo(safe_line(f"{said} {title or url} <{url}> ({how})"))
-            new += [url] if added else []
+            click.echo(safe_line(f"{said} {found.title or found.url} <{found.url}> ({found.how})"))
+            new += [found.url] if added else []
     finally:
         table.close()
-    return _run_update(env, store, new, not no_wait, watch=False) if new else ExitCode.OK
+    done = _run_update(env, store, new, not no_wait, watch=False) if new else ExitCode.OK
+    return ExitCode.PARTIAL if refused and done == ExitCode.OK else done
+
+
+def _chosen(
+    urls: tuple[str, ...], opml_file: Path | None, all_feeds: bool
+) -> tuple[list[Found], list[Problem]]:
+    """The feeds to follow, and those refused: an OPML file's web addresses,
+    and the feeds found for each URL."""
+    from archive.follow import opml
+    from archive.follow.addresses import not_web
+    from archive.follow.discover import Found, discover
+    from archive.model import Problem
+
+    listed = opml.read(opml_file) if opml_file is not None else []
+    chosen, refused = [], []
+    for url, title in listed:
+        reason = not_web(url)
+        if reason is None:
+            chosen.append(Found(url, title, "listed in the OPML file"))
+        else:
+            refused.append(Problem(repr(url), f"{reason}; listed in the OPML file"))
+    for url in urls:
+        found, skipped = discover(url, all_feeds)
+        chosen, refused = chosen + found, refused + skipped
+    if not chosen and not refused:
+        raise click.UsageError("give a feed or page URL, --import FILE, --list or --export")
+    return chosen, refused
 
 
 def _list_sources(env: Env, table: FollowTable, as_json: bool) -> None:
@@ -181,15 +208,17 @@ def _run_update(env: Env, store: Store, urls: list[str] | None, wait: bool, watc
         urls,
         wait=wait,
         on_wait=lambda holder: click.echo(waiting_line(holder), err=True),
-        on_source=lambda report: click.echo(safe_line(report.line())),
     )
+    for report in reports:  # committed now: what they say arrived is there
+        click.echo(safe_line(report.line()))
     for problem in synced.problems:
         click.echo(safe_line(f"archive: {problem.path}: {problem.reason}"), err=True)
     failed = [r for r in reports if r.error is not None]
-    new = sum(r.new for r in reports)
+    new, updated = sum(r.new for r in reports), sum(r.updated for r in reports)
     click.echo(
         f"Updated {counted(len(reports), 'source')}: {new:,} new "
-        f"{'article' if new == 1 else 'articles'}, {len(failed)} failed "
+        f"{'article' if new == 1 else 'articles'}"
+        f"{f', {updated:,} updated' if updated else ''}, {len(failed)} failed "
         f"({time.monotonic() - started:.1f} s)"
     )
     for report in failed:
@@ -242,7 +271,8 @@ def _list_watches(env: Env, store: Store) -> None:
         reader = Reader(store)
         for found in watches:
             count = len(new_matches(reader, found))
-            grid.add_row(Text(found.name), f"{count:,}", Text(safe_line(found.request.query)))
+            name, query = safe_line(found.name), safe_line(found.request.query)
+            grid.add_row(Text(name), f"{count:,}", Text(query))
     finally:
         table.close()
     env.emit(grid if watches else Text("no watched searches yet: archive watch add NAME QUERY"))
@@ -265,9 +295,13 @@ def watch_add(
     Example:
       archive watch add opec --any opec "oil output"
     """
+    from archive.follow.table import bad_name
     from archive.model import SearchRequest
     from archive.search.reader import Reader
 
+    problem = bad_name(name)
+    if problem is not None:
+        raise click.UsageError(problem)
     request = SearchRequest(" ".join(words), **filters)
     store = _store(env)
     reader = Reader(store)

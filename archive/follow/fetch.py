@@ -1,9 +1,10 @@
-"""Getting a URL politely: one client, timeouts, conditional requests,
-retries that honour Retry-After, and bounded sizes.
+"""Getting a URL politely: one client, timeouts, a deadline for each
+request (archive.follow.watchdog), conditional requests, retries that
+honour Retry-After, and bounded sizes.
 
 A server that fails gives a one-line reason (``Failed``), never a traceback;
 a feed over MAX_BYTES, or one that inflates past that, is refused as it
-arrives, without being held whole.
+arrives, without being held whole (archive.follow.body).
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from archive import __version__
+from archive.follow import addresses, body, watchdog
 
 USER_AGENT = f"news-archive/{__version__} (+https://pypi.org/project/news-archive/; feed reader)"
 MAX_BYTES = 32 * 2**20  # the largest feed or page read
 TIMEOUT = 20.0  # seconds to connect, and between bytes
+# Seconds for a whole answer, however it trickles: a feed or page of a few MB
+# arrives in seconds, and a server slower than this is stalling.
+REQUEST_SECONDS = 60.0
 RETRIES = 3  # attempts on 429 and 503
 MAX_WAIT = 30.0  # longest Retry-After honoured, in seconds
 MAX_REDIRECTS = 5
@@ -39,70 +45,139 @@ class Fetched:
     moved: bool  # a permanent redirect: the source's URL should change
 
 
-def client() -> Any:
+@dataclass
+class _Busy:
+    """A 429 or 503 answer, and the Retry-After it gave."""
+
+    retry_after: str | None
+
+
+def client() -> watchdog.Client:
     """The one HTTP client of a run (at most four connections to a host)."""
     import httpx
 
-    return httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        timeout=httpx.Timeout(TIMEOUT),
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
-        follow_redirects=False,
+    return watchdog.Client(
+        httpx.Client(
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": body.ACCEPTED},
+            timeout=httpx.Timeout(TIMEOUT),
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+            follow_redirects=False,
+        )
     )
 
 
 def fetch(
-    http: Any,
+    http: watchdog.Client,
     url: str,
     etag: str | None = None,
     modified: str | None = None,
     sleep: Any = time.sleep,
+    origin: str | None = None,
+    deadline: float | None = None,
 ) -> Fetched:
     """GET ``url`` (conditionally, given an ETag or Last-Modified), following
-    redirects and retrying on 429 and 503; or Failed with the reason."""
-    import httpx
+    redirects and retrying on 429 and 503; or Failed with the reason.
 
+    Each attempt has REQUEST_SECONDS, and all of them end by ``deadline`` (a
+    time.monotonic() value) if one is given. Addresses on this machine or a
+    private network are reached only when ``origin`` (the source the address
+    came from: ``url`` itself unless given) is on one too."""
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if modified:
         headers["If-Modified-Since"] = modified
-    moved, seen = True, [url]
+    private = addresses.private_address(origin or url) is not None
     for attempt in range(1, RETRIES + 1):
-        try:
-            response, moved, final = _follow(http, url, headers, seen)
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL):
-            raise Failed(f"not a web address: {url!r} (give one starting with https://)") from None
-        except httpx.TimeoutException:
-            raise Failed(f"timed out after {TIMEOUT:.0f} s") from None
-        except httpx.ConnectError as err:
-            raise Failed(f"cannot connect: {_reason(err)}") from None
-        except httpx.HTTPError as err:
-            raise Failed(f"{type(err).__name__}: {_reason(err)}") from None
-        if response.status_code in (429, 503) and attempt < RETRIES:
-            response.close()
-            sleep(_retry_after(response.headers.get("Retry-After"), attempt))
-            continue
-        return _read(response, final, moved)
+        with watchdog.Deadline(http, _seconds(deadline)) as alarm:
+            got = _attempt(http, url, headers, private, alarm, last=attempt == RETRIES)
+        if isinstance(got, Fetched):
+            return got
+        wait = _retry_after(got.retry_after, attempt)
+        if deadline is not None:  # the next attempt says so if no time is left
+            wait = max(0.0, min(wait, deadline - time.monotonic()))
+        sleep(wait)
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-def _follow(http: Any, url: str, headers: dict[str, str], seen: list[str]) -> tuple[Any, bool, str]:
+def _seconds(deadline: float | None) -> float:
+    """The time an attempt has: REQUEST_SECONDS, or what is left before ``deadline``."""
+    if deadline is None:
+        return REQUEST_SECONDS
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise Failed("no time left for this source in this run")
+    return min(REQUEST_SECONDS, left)
+
+
+def _attempt(
+    http: watchdog.Client,
+    url: str,
+    headers: dict[str, str],
+    private: bool,
+    alarm: watchdog.Deadline,
+    last: bool,
+) -> Fetched | _Busy:
+    """One attempt, from ``url`` through its redirects to the whole body; or,
+    when the server is busy and another attempt is due, what it asked."""
+    try:
+        response, moved, final = _follow(http, url, headers, private, alarm.seconds)
+        if response.status_code in (429, 503) and not last:
+            response.close()
+            return _Busy(response.headers.get("Retry-After"))
+        got = _read(response, final, moved)
+    except Failed:
+        raise
+    except Exception as err:  # a failed connection, or a broken stream: one line
+        raise _failure(err, url, alarm) from None
+    if alarm.passed:  # an answer cut short (one that ends when the connection does)
+        raise _failure(TimeoutError(), url, alarm)
+    return got
+
+
+def _failure(err: Exception, url: str, alarm: watchdog.Deadline) -> Failed:
+    """The one-line reason an attempt failed."""
+    import httpx
+
+    if alarm.passed:
+        return Failed(f"no complete answer within {alarm.seconds:.3g} s")
+    if isinstance(err, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return Failed(f"not a web address: {url!r} (give one starting with https://)")
+    if isinstance(err, httpx.TimeoutException):
+        return Failed(f"timed out after {min(TIMEOUT, alarm.seconds):.3g} s")
+    if isinstance(err, httpx.ConnectError):
+        return Failed(f"cannot connect: {_reason(err)}")
+    if isinstance(err, body.Refused):
+        return Failed(str(err))
+    return Failed(f"{type(err).__name__}: {_reason(err)}")
+
+
+def _follow(
+    http: watchdog.Client, url: str, headers: dict[str, str], private: bool, seconds: float
+) -> tuple[Any, bool, str]:
     """The response at the end of any redirects; whether every one was permanent."""
-    permanent = True
+    seen, permanent = [url], True
     for _ in range(MAX_REDIRECTS + 1):
-        request = http.build_request("GET", url, headers=headers)
-        response = http.send(request, stream=True)
+        response = http.send(url, headers, timeout=min(TIMEOUT, seconds))
         if response.status_code not in _REDIRECTS or "Location" not in response.headers:
             return response, permanent and url != seen[0], url
         permanent = permanent and response.status_code in (301, 308)
-        target = str(response.next_request.url) if response.next_request else None
         response.close()
-        if target is None or target in seen:
+        url = urljoin(url, response.headers["Location"].strip())
+        if url in seen:
             raise Failed(f"a redirect loop ({len(seen)} addresses)")
-        seen.append(target)
-        url = target
+        _may_go(url, private)
+        seen.append(url)
     raise Failed(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _may_go(target: str, private: bool) -> None:
+    """Failed unless a redirect may lead to ``target``."""
+    if addresses.not_web(target) is not None:
+        raise Failed(f"redirected to {target!r}, which is not a web address")
+    address = None if private else addresses.private_address(target)
+    if address is not None:
+        raise Failed(f"redirected to a private address ({target}, {address}) from a public source")
 
 
 def _read(response: Any, url: str, moved: bool) -> Fetched:
@@ -114,24 +189,17 @@ def _read(response: Any, url: str, moved: bool) -> Fetched:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > MAX_BYTES:
             raise Failed(f"{int(declared):,} bytes: larger than {MAX_BYTES // 2**20} MB")
-        body = bytearray()
-        for chunk in response.iter_bytes():  # decompressed as it arrives
-            body += chunk
-            if len(body) > MAX_BYTES:
-                raise Failed(f"more than {MAX_BYTES // 2**20} MB (or a compression bomb)")
+        applied = body.codings(response.headers.get("Content-Encoding", ""))
+        data = body.read(response.iter_raw(), applied, MAX_BYTES)
         return Fetched(
             url,
             response.status_code,
-            bytes(body),
+            data,
             response.headers.get("Content-Type", ""),
             response.headers.get("ETag"),
             response.headers.get("Last-Modified"),
             moved,
         )
-    except Failed:
-        raise
-    except Exception as err:  # a broken stream or bad encoding: one line
-        raise Failed(f"{type(err).__name__}: {_reason(err)}") from None
     finally:
         response.close()
 

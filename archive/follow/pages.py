@@ -6,10 +6,12 @@ summary is kept and a warning says why."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from archive.follow.addresses import private_address
 from archive.follow.fetch import Failed, fetch
 from archive.model import Article, Problem
 from archive.sources.html import read_html
@@ -19,26 +21,30 @@ ROBOTS_AGENT = "news-archive"  # the product token robots.txt rules name
 
 class Robots:
     """robots.txt of each host, read once per run (RFC 9309, by protego).
-    A site without one, or whose robots.txt cannot be had, allows everything,
-    as the RFC says for a missing file (4xx); a server error disallows."""
+    A site without one (4xx) allows everything, as the RFC says; one whose
+    robots.txt cannot be had (a server error, no answer) allows nothing."""
 
     def __init__(self, http: Any) -> None:
         self.http = http
         self._rules: dict[str, Any] = {}
 
-    def allows(self, url: str) -> bool:
+    def allows(self, url: str, origin: str, deadline: float | None = None) -> bool:
+        """Whether robots.txt lets ``url`` be fetched (for a source at ``origin``)."""
         parts = urlsplit(url)
         site = f"{parts.scheme}://{parts.netloc}"
         if site not in self._rules:
-            self._rules[site] = self._read(site)
+            rules = self._read(site, origin, deadline)
+            if deadline is not None and time.monotonic() >= deadline:
+                return False  # one source's time ran out, not the site's: asked again for the next
+            self._rules[site] = rules
         rules = self._rules[site]
         return True if rules is None else bool(rules.can_fetch(url, ROBOTS_AGENT))
 
-    def _read(self, site: str) -> Any:
+    def _read(self, site: str, origin: str, deadline: float | None) -> Any:
         from protego import Protego
 
         try:
-            got = fetch(self.http, f"{site}/robots.txt")
+            got = fetch(self.http, f"{site}/robots.txt", origin=origin, deadline=deadline)
         except Failed as err:
             if str(err).startswith("HTTP 4"):
                 return None  # no robots.txt: everything is allowed
@@ -46,23 +52,34 @@ class Robots:
         return Protego.parse(got.body.decode("utf-8", errors="replace"))
 
 
-def full_text(http: Any, robots: Robots, entry: Article) -> tuple[Article, Problem | None]:
-    """The entry with its page's text, or the entry as it was and why."""
+def full_text(
+    http: Any, robots: Robots, entry: Article, deadline: float | None = None
+) -> tuple[Article, Problem | None]:
+    """The entry with its page's text, or the entry as it was and why (the
+    page and robots.txt fetched by ``deadline``, a time.monotonic() value)."""
     url = urljoin(entry.path or "", entry.url or "")  # a link may be relative to the feed
     if not entry.url or urlsplit(url).scheme not in ("http", "https"):
         return entry, Problem(entry.path or entry.origin, "the entry links to no page")
     entry = replace(entry, url=url)
-    if not robots.allows(url):
+    feed = entry.path or url
+    address = None if private_address(feed) else private_address(url)
+    if address is not None:
+        return entry, _warning(entry, f"{url} is a private address ({address}), the feed's is not")
+    if not robots.allows(url, feed, deadline):
         return entry, _warning(entry, f"robots.txt does not allow {url}")
     try:
-        got = fetch(http, url)
+        got = fetch(http, url, origin=feed, deadline=deadline)
     except Failed as err:
         return entry, _warning(entry, f"page {url}: {err}")
-    for item in read_html(got.body, path=url, origin=entry.origin):
-        if isinstance(item, Problem):
-            return entry, _warning(entry, f"page {url}: {item.reason}")
-        return _merged(entry, item), None
-    return entry, _warning(entry, f"page {url}: no article text found in the page")
+    try:
+        item = next(read_html(got.body, path=url, origin=entry.origin), None)
+    except Exception as err:  # a page no reader foresaw keeps the summary
+        return entry, _warning(entry, f"page {url}: unreadable: {type(err).__name__}: {err}")
+    if item is None:
+        return entry, _warning(entry, f"page {url}: no article text found in the page")
+    if isinstance(item, Problem):
+        return entry, _warning(entry, f"page {url}: {item.reason}")
+    return _merged(entry, item), None
 
 
 def _merged(entry: Article, page: Article) -> Article:

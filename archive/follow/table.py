@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError
+from archive.escape import safe_line
 from archive.index import sidecar
 from archive.model import SearchRequest
 
@@ -135,6 +136,10 @@ class FollowTable:
         raise ArchiveError(f"no watched search is named {name!r}", hint=f"watches: {known}")
 
     def add_watch(self, name: str, request: SearchRequest) -> None:
+        """Save a watch; ArchiveError if its name is no name (see ``bad_name``)."""
+        problem = bad_name(name)
+        if problem is not None:
+            raise ArchiveError(problem)
         text = json.dumps(_request_json(request))
         with self.db:
             self.db.execute(
@@ -150,6 +155,16 @@ class FollowTable:
         self.watch(name)  # says so if there is none
         with self.db:
             self.db.execute("DELETE FROM watches WHERE name = ?", (name,))
+
+
+def bad_name(name: str) -> str | None:
+    """Why ``name`` cannot name a watch (empty, blank, or holding control
+    characters, which would reach the terminal), or None."""
+    if not name.strip():
+        return "a watch name cannot be empty"
+    if safe_line(name) != name:
+        return f"a watch name cannot hold control characters: {safe_line(name)!r}"
+    return None
 
 
 def _prepare(db: sqlite3.Connection) -> None:

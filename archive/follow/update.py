@@ -9,16 +9,25 @@ time, and nothing is lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from archive.errors import ArchiveError
 from archive.follow import feeds, pages
 from archive.follow.fetch import Failed, client, fetch
 from archive.follow.table import FAILING, FollowTable, Source, now
 from archive.index.store import Store
-from archive.model import Problem, SyncReport
+from archive.model import Article, Problem, SyncReport
+
+# One source's share of a run: its feed, retries and pages. A feed arrives in
+# seconds; this leaves room for a slow one and its pages, and is the most one
+# stalling server can hold the index's write lock.
+SOURCE_SECONDS = 180.0
+# Pages fetched for one source's --full-text in one run: a busy feed's day of
+# entries. The rest keep their summaries, so a feed of thousands of links does
+# not make one run thousands of requests.
+MAX_PAGES = 50
 
 
 @dataclass
@@ -28,6 +37,7 @@ class SourceReport:
     name: str
     url: str
     new: int = 0
+    updated: int = 0  # entries whose text changed under the same GUID or link
     copies: int = 0
     unchanged: bool = False  # the server said 304, or nothing in it was new
     error: str | None = None
@@ -44,10 +54,11 @@ class SourceReport:
             often = f" ({self.failures} times in a row)" if self.failures > 1 else ""
             return f"{where}failed: {self.error}{often}"
         moved = f" (moved from {self.moved_from})" if self.moved_from else ""
-        if self.unchanged and not self.new:
+        if self.unchanged and not (self.new or self.updated):
             return f"{where}unchanged{moved}"
+        updated = f", {self.updated} updated" if self.updated else ""
         copies = f", {self.copies} copies of known stories" if self.copies else ""
-        return f"{where}{self.new} new{copies}{moved}"
+        return f"{where}{self.new} new{updated}{copies}{moved}"
 
 
 def update(
@@ -55,10 +66,12 @@ def update(
     urls: Iterable[str] | None = None,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
-    on_source: Callable[[SourceReport], None] | None = None,
     http: Any = None,
 ) -> tuple[list[SourceReport], SyncReport]:
-    """Fetch the followed sources (or those of ``urls``) and index what is new."""
+    """Fetch the followed sources (or those of ``urls``) and index what is new.
+
+    The reports are returned once the run is committed: what they say arrived
+    is in the index."""
     table = FollowTable(store.path)
     own_client = http is None
     http = http or client()
@@ -71,17 +84,16 @@ def update(
             for source in table.sources():
                 if wanted is not None and source.url not in wanted:
                     continue
-                before = (session.report.added, session.report.duplicates)
+                done = session.report
+                before = (done.added, done.updated, done.duplicates)
                 report, changed = _one(http, source, session, robots)
-                report.new = session.report.added - before[0]
-                report.copies = session.report.duplicates - before[1]
+                report.new, report.updated = done.added - before[0], done.updated - before[1]
+                report.copies = done.duplicates - before[2]
                 if report.error is None:
                     changed.articles += report.new
                     changed.last_new = now() if report.new else changed.last_new
                 kept.append((changed, source.url))
                 reports.append(report)
-                if on_source is not None:
-                    on_source(report)
         for changed, old_url in kept:
             table.save(changed, old_url)
     finally:
@@ -97,8 +109,9 @@ def _one(
     """Fetch one source and put its articles into the session."""
     report = SourceReport(source.name, source.url)
     changed = replace(source, last_fetched=now())
+    deadline = time.monotonic() + SOURCE_SECONDS
     try:
-        got = fetch(http, source.url, source.etag, source.modified)
+        got = fetch(http, source.url, source.etag, source.modified, deadline=deadline)
     except Failed as err:
         return _failed(report, changed, str(err))
     if got.moved:
@@ -106,25 +119,68 @@ def _one(
     if got.status == 304:
         report.unchanged = True
         return _succeeded(report, changed)
-    problems, read = [], 0
-    for item in feeds.articles(got.body, got.content_type, got.url):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        if source.full_text and session.before.document(id=item.id) is None:
-            item, warning = pages.full_text(http, robots, item)
-            problems += [warning] if warning is not None else []
-        session.put(item)
-        read += 1
-    refused = [p for p in problems if p.skipped]
-    if refused and not read:  # not a feed at all, or one refused as unsafe
-        return _failed(report, changed, refused[0].reason)
-    session.report.problems.extend(problems)
+    feed = feeds.read(got.body, got.content_type, got.url)
+    if feed.refused is not None:  # not a feed at all, or one refused as unsafe
+        return _failed(report, changed, feed.refused.reason)
+    _put(session, _entries(http, robots, source, session, feed, deadline))
     changed.etag, changed.modified = got.etag, got.modified
-    changed.title = changed.title or feeds.feed_title(got.body, got.content_type)
+    changed.title = changed.title or feed.title
     report.name = changed.name
     report.unchanged = True  # unless something new is counted
     return _succeeded(report, changed)
+
+
+def _entries(
+    http: Any,
+    robots: pages.Robots,
+    source: Source,
+    session: Any,
+    feed: feeds.Feed,
+    deadline: float,
+) -> Iterator[Article | Problem]:
+    """The feed's entries and warnings; for --full-text, its new entries with
+    their pages' text (a page is read once: its summary must not replace it)."""
+    yield from feed.problems
+    if not source.full_text:
+        yield from feed.entries
+        return
+    new = [entry for entry in feed.entries if session.before.document(id=entry.id) is None]
+    yield from _with_pages(http, robots, new, deadline)
+
+
+def _put(session: Any, items: Iterable[Article | Problem]) -> None:
+    for item in items:
+        if isinstance(item, Problem):
+            session.report.problems.append(item)
+        else:
+            session.put(item)
+
+
+def _with_pages(
+    http: Any, robots: pages.Robots, entries: list[Article], deadline: float
+) -> Iterator[Article | Problem]:
+    """Each entry with its page's text, while the source has pages and time
+    left in this run; the rest with their summaries, and why."""
+    for number, entry in enumerate(entries):
+        spent = _spent(number, deadline)
+        if spent is not None:
+            left = len(entries) - number
+            kept = "entry keeps its summary" if left == 1 else "entries keep their summaries"
+            yield Problem(entry.path or entry.origin, f"{left} {kept}: {spent}", skipped=False)
+            yield from entries[number:]
+            return
+        page, warning = pages.full_text(http, robots, entry, deadline)
+        yield from [warning] if warning is not None else []
+        yield page
+
+
+def _spent(pages_read: int, deadline: float) -> str | None:
+    """Why no more pages are fetched for a source in this run, if none are."""
+    if pages_read >= MAX_PAGES:
+        return f"{MAX_PAGES} pages are the most one run fetches for a source"
+    if time.monotonic() >= deadline:
+        return f"the source's time in this run ({SOURCE_SECONDS:g} s) is spent"
+    return None
 
 
 def _succeeded(report: SourceReport, changed: Source) -> tuple[SourceReport, Source]:
@@ -137,28 +193,3 @@ def _failed(report: SourceReport, changed: Source, reason: str) -> tuple[SourceR
     changed.last_error = reason
     report.error, report.failures = reason, changed.failures
     return report, changed
-
-
-def discover(url: str, all_feeds: bool, http: Any = None) -> list[tuple[str, str | None, str]]:
-    """The feeds to follow for ``url``: itself when it is a feed, else the
-    feeds its page names (the first, or every one): (URL, title, how found)."""
-    own_client = http is None
-    http = http or client()
-    try:
-        got = fetch(http, url)
-    except Failed as err:
-        raise ArchiveError(f"cannot follow {url}: {err}") from None
-    finally:
-        if own_client:
-            http.close()
-    if feeds.kind(got.body, got.content_type) != "html":
-        return [(got.url, feeds.feed_title(got.body, got.content_type), "a feed")]
-    found = feeds.feeds_in_page(got.body, got.url)
-    if not found:
-        raise ArchiveError(
-            f"cannot follow {url}: the page names no feed",
-            hint="give the feed's own address (RSS, Atom or JSON Feed)",
-        )
-    chosen = found if all_feeds else found[:1]
-    how = f"named by the page ({len(found)} found)"
-    return [(feed, title, how) for feed, title in chosen]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.text import Text
 
+from archive.escape import safe_line
 from archive.model import Results
 from archive.present.render import META, safe
 from archive.search.coverage import FACETS
@@ -148,11 +149,11 @@ def every_result(state: ShellState) -> Results:
 
 @command("watch", "watch the current search under NAME ('archive watch show NAME')", ":watch oil")
 def _watch(state: ShellState, arg: str) -> None:
-    from archive.follow.table import FollowTable
+    from archive.follow.table import FollowTable, bad_name
 
     if state.query is None:
         raise CommandError("no query yet: search for something first")
-    if not arg or " " in arg:
+    if not arg or " " in arg or bad_name(arg) is not None:
         raise CommandError("name the watch in one word: :watch oil-talks")
     table = FollowTable(state.reader.path)
     try:
@@ -178,6 +179,6 @@ def watch_news(state: ShellState) -> str | None:
         table.close()
     if not fresh:
         return None
-    names = ", ".join(fresh[:5]) + ("…" if len(fresh) > 5 else "")
+    names = ", ".join(safe_line(name) for name in fresh[:5]) + ("…" if len(fresh) > 5 else "")
     have = "search has" if len(fresh) == 1 else "searches have"
     return f"{len(fresh)} watched {have} new matches: {names}"

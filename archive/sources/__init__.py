@@ -30,6 +30,7 @@ __all__ = [
     "FolderScan",
     "article_id",
     "find_inputs",
+    "read_data",
     "read_file",
     "read_paths",
     "read_seeds",
@@ -41,6 +42,7 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_BYTES = {
     detect.FEED: 128 * 1024 * 1024,
     detect.JSON: 64 * 1024 * 1024,  # one document, parsed whole: JSON Lines streams
+    detect.JSONFEED: 64 * 1024 * 1024,
 }
 HINTS = {
     detect.JSON: "; export it as JSON Lines (one record per line), which is read a line at a time"
@@ -170,13 +172,19 @@ def read_stream(
         yield Problem(name, f"{err}; refused as a likely gzip bomb (what came before was read)")
 
 
+def read_data(data: bytes, kind: str, *, name: str, origin: str) -> Iterator[Article | Problem]:
+    """The articles in data already in memory, read as ``kind`` (a format of
+    archive.sources.detect): a fetched feed, say."""
+    yield from _read_whole(data, kind, name, origin, FieldMap())
+
+
 def _dispatch(
     stream: IO[bytes], name: str, origin: str, fields: FieldMap
 ) -> Iterator[Article | Problem]:
     from archive.sources import records
 
     buffered = cast(IO[bytes], _Peekable(stream))
-    kind = detect.by_name(name) or detect.by_content(cast(_Peekable, buffered).head(_SNIFF_BYTES))
+    kind = detect.by_name_and_content(name, cast(_Peekable, buffered).head(_SNIFF_BYTES))
     if kind in STREAMED:
         reader = records.read_jsonl if kind == detect.JSONL else records.read_csv
         yield from reader(buffered, path=name, origin=origin, fields=fields)
@@ -187,11 +195,22 @@ def _dispatch(
         hint = HINTS.get(kind, "")
         yield Problem(name, f"too large to read as one {kind} file (over {limit:,} bytes){hint}")
         return
+    yield from _read_whole(data, kind, name, origin, fields)
+
+
+def _read_whole(
+    data: bytes, kind: str, name: str, origin: str, fields: FieldMap
+) -> Iterator[Article | Problem]:
     if not data.strip():
         yield Problem(name, "empty file")
-        return
-    if kind == detect.JSON:
-        yield from records.read_json(io.BytesIO(data), path=name, origin=origin, fields=fields)
+    elif kind == detect.JSON:
+        from archive.sources.records import read_json
+
+        yield from read_json(io.BytesIO(data), path=name, origin=origin, fields=fields)
+    elif kind == detect.JSONFEED:
+        from archive.sources.jsonfeed import read_json_feed
+
+        yield from read_json_feed(data, path=name, origin=origin)
     elif kind == detect.FEED:
         from archive.sources.feeds import read_feed
 

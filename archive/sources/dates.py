@@ -27,7 +27,10 @@ def parse_date(value: Any) -> datetime | None:
     else:
         parsed = _parse_text(str(value).strip())
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:  # year 1 ahead of UTC, or 9999 behind it, has no UTC date
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise ValueError(f"date {value!r} is out of range") from None
     if not EARLIEST <= parsed <= LATEST:
         raise ValueError(f"date {value!r} is out of range")
     return parsed

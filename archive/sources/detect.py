@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-TEXT, MARKDOWN, HTML, FEED, JSON, JSONL, CSV = (
+TEXT, MARKDOWN, HTML, FEED, JSONFEED, JSON, JSONL, CSV = (
     "text",
     "markdown",
     "html",
     "feed",
+    "jsonfeed",
     "json",
     "jsonl",
     "csv",
@@ -34,6 +35,11 @@ BY_SUFFIX = {
 GZIP_MAGIC = b"\x1f\x8b"
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+# Every JSON Feed names its version by a jsonfeed.org URL, at the top by the
+# specification's advice (JSON Feed 1.1, "version"), so the first few KB tell.
+_JSON_FEED_VERSION = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/', re.IGNORECASE)
+# What a Content-Type says, for data whose first bytes do not.
+_BY_TYPE = (("html", HTML), ("json", JSON), ("xml", FEED), ("rss", FEED), ("atom", FEED))
 
 
 def by_name(name: str) -> str | None:
@@ -45,17 +51,30 @@ def by_name(name: str) -> str | None:
     return BY_SUFFIX.get(lower[dot:]) if dot >= 0 else None
 
 
-def by_content(head: bytes) -> str:
-    """The format the first few KB of (decompressed) data look like."""
+def by_name_and_content(name: str, head: bytes) -> str:
+    """The format of a file: its name's, else its content's; a ``.json`` file
+    that holds a JSON Feed is a JSON Feed."""
+    named = by_name(name)
+    if named is None or (named == JSON and by_content(head) == JSONFEED):
+        return by_content(head)
+    return named
+
+
+def by_content(head: bytes, content_type: str = "") -> str:
+    """The format the first few KB of (decompressed) data look like; for data
+    they do not tell, what ``content_type`` (an HTTP Content-Type) says."""
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
     if start.startswith((b"{", b"[")):
         first_line = start.split(b"\n", 1)[0].strip()
         if start.startswith(b"{") and first_line.endswith(b"}") and b"\n{" in start:
             return JSONL
+        if start.startswith(b"{") and _JSON_FEED_VERSION.search(start):
+            return JSONFEED
         return JSON
     if start.startswith(b"<"):
         if _FEED_ROOT.search(start):
             return FEED
         if _HTML_ROOT.search(start):
             return HTML
-    return TEXT
+    lower = content_type.lower()
+    return next((kind for word, kind in _BY_TYPE if word in lower), TEXT)

@@ -30,6 +30,8 @@ def read_feed(data: bytes, *, path: str, origin: str) -> Iterator[Article | Prob
     if not parsed.entries:
         if parsed.get("bozo") and not parsed.get("version"):
             yield Problem(path, f"not a readable feed ({parsed.get('bozo_exception')})")
+        elif not parsed.get("version"):  # well-formed, but feedparser found no RSS or Atom
+            yield Problem(path, "not a feed: neither RSS, Atom nor JSON Feed")
         else:
             yield Problem(path, "the feed has no entries", skipped=False)
         return
@@ -84,7 +86,10 @@ def _date(entry: Any) -> datetime | str | None:
         for key in ("published_parsed", "updated_parsed", "created_parsed"):
             value = entry.get(key)
             if value:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                try:
+                    return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                except (ValueError, OverflowError, OSError):
+                    break  # a placeholder (year 0) or past year 9999: its text says which
         return entry.get("published") or entry.get("updated")  # unparsed: reported later
 
 
