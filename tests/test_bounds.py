@@ -135,3 +135,21 @@ def test_a_settings_file_that_never_ends_is_refused(tmp_path: Path) -> None:
     huge = tmp_path / "huge.toml"
     huge.write_text("# " + "x" * (config.MAX_SETTINGS_BYTES + 10) + "\n")
     assert "larger than" in config.load(huge)[1][0]
+
+
+def test_a_huge_page_is_read_up_to_a_bound_and_its_inline_images_are_not_text() -> None:
+    from archive.sources.html import MAX_PAGE_BYTES, read_html
+
+    story = "<p>" + "The harbour reopened on Monday after the storm, officials said. " * 8 + "</p>"
+    image = '<img src="data:image/png;base64,' + "iVBORw0KGgo" * 1_000_000 + '">'
+    saved = f"<html><head><title>Harbour</title></head><body>{image}<article>{story}"
+    read = list(read_html((saved + "</article></body></html>").encode(), path="p", origin="p"))
+    assert [type(item).__name__ for item in read] == ["Article"]  # 11 MB of image: no text
+    assert "harbour reopened" in read[0].body  # type: ignore[union-attr]
+    endless = saved + story * (MAX_PAGE_BYTES // len(story) * 3)
+    read = list(read_html(endless.encode(), path="p", origin="p"))
+    said = [item for item in read if not hasattr(item, "body")]
+    size = int(said[0].reason.split()[3].replace(",", ""))  # type: ignore[union-attr]
+    assert len(endless) - len(image) < size < len(endless)  # read without the image
+    assert said[0].reason.endswith(f"only its first {MAX_PAGE_BYTES // 2**20} MB are read")
+    assert any(hasattr(item, "body") for item in read)
