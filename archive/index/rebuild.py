@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError, IndexMissing
-from archive.index import locking
+from archive.index import locking, sidecar
 from archive.index.dedup import STORIES_FILE
 from archive.index.documents import rewritten
 from archive.index.files import (
@@ -284,14 +284,19 @@ def _swap(path: Path, new: Path) -> Path:
         if is_index_file(name) and not name.startswith(f"_{INDEX_NAME}_"):
             os.replace(new / name, path / name)
     switch_to(incoming, storage)  # the switch
-    for sidecar in (META_FILE, MANIFEST_FILE, STORIES_FILE):
-        if (path / sidecar).exists():
-            os.replace(path / sidecar, partial / sidecar)
-        if (new / sidecar).exists():
-            os.replace(new / sidecar, path / sidecar)
-    for name in [*old_files, *EARLIER_SIDECARS]:
+    if (path / META_FILE).exists():
+        os.replace(path / META_FILE, partial / META_FILE)
+    if (new / META_FILE).exists():
+        os.replace(new / META_FILE, path / META_FILE)
+    for table in (MANIFEST_FILE, STORIES_FILE):  # each with its journal, if any
+        sidecar.move(path / table, partial / table)
+        if (new / table).exists():
+            sidecar.move(new / table, path / table)
+    for name in old_files:
         with suppress(FileNotFoundError):
             os.replace(path / name, partial / name)
+    for table in EARLIER_SIDECARS:
+        sidecar.move(path / table, partial / table)
     os.replace(partial, backup)
     return backup
 

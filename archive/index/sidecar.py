@@ -4,6 +4,10 @@ without writing anything.
 Each holds only what can be had again (the record of files by reading the
 files, copies and stories by a rebuild), so a damaged one is moved aside,
 kept for inspection, and started afresh rather than stopping a run.
+
+A table moves with its companions (SQLite's journal of an unfinished
+transaction, its write-ahead log and shared memory): a journal left beside
+another table would be played back into it when it is next opened.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,6 +23,26 @@ T = TypeVar("T")
 # What a damaged table raises when it is read: SQLite's errors, or a row that
 # its own checks refuse.
 DAMAGE = (sqlite3.DatabaseError, ValueError, TypeError)
+# The files SQLite keeps beside a table, named after it.
+COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in COMPANIONS]
+
+
+def move(path: Path, to: Path) -> None:
+    """Move the table at ``path`` to ``to`` with its companions (either may be
+    missing). Whatever companions ``to`` had go first, and the table moves
+    before its own: no journal is ever beside a table it does not belong to
+    (SQLite deletes a journal beside no table, or an empty one)."""
+    for stale in companions(to):
+        stale.unlink(missing_ok=True)
+    with suppress(FileNotFoundError):
+        os.replace(path, to)
+    for mine, theirs in zip(companions(path), companions(to), strict=True):
+        with suppress(FileNotFoundError):
+            os.replace(mine, theirs)
 
 
 def sound(db: sqlite3.Connection) -> None:
@@ -40,7 +65,7 @@ def open_table(
         return _connect(path, prepare), None
     except DAMAGE:
         aside = path.with_name(path.name + ".damaged")
-        os.replace(path, aside)
+        move(path, aside)
         return _connect(path, prepare), str(aside)
 
 
