@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, search
+from conftest import FIXTURES, SEED_000, SEEDS, search, seed_id
 
 from archive.index.store import Store
 
@@ -623,3 +623,105 @@ def test_a_rebuild_after_a_killed_run_leaves_no_old_journal_beside_the_new_table
     assert again.returncode == 0, again.stderr
     assert run_cli(index, "check").returncode == 0
     assert story_rows(index) == (expected_bands(index), copies)
+
+
+# A writer of the story table killed before its commit, its changes already in
+# the file (SQLite's cache of one page spills them there at once).
+KILLED_WRITER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA cache_size = 1")
+db.execute("DELETE FROM bands")
+db.execute("DELETE FROM copies")
+print("writing", flush=True)
+time.sleep(600)
+"""
+
+
+def killed_story_writer(index: Path) -> None:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(index / STORIES)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+    writer.send_signal(signal.SIGKILL)
+    writer.communicate(timeout=30)
+    assert hot_journal(index / STORIES)
+
+
+@pytest.fixture
+def with_a_copy(tmp_path: Path) -> tuple[Path, str]:
+    """An index of 30 files and the seeds, one of the seeds with a copy."""
+    index = tmp_path / "index"
+    folder = Path(shutil.copytree(FIXTURES / "bbc_business", tmp_path / "news"))
+    shutil.copy(SEEDS / SEED_000, folder / "copy-of-a-seed.txt")
+    assert run_cli(index, "index").returncode == 0
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    return index, seed_id(SEED_000)
+
+
+def test_check_after_a_killed_writer_rolls_its_changes_back_instead_of_calling_it_damage(
+    with_a_copy: tuple[Path, str],
+) -> None:
+    index, _ = with_a_copy
+    before = story_rows(index)
+    assert before[1] == 1
+    killed_story_writer(index)
+    checked = run_cli(index, "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "damaged" not in checked.stderr + checked.stdout
+    assert story_rows(index) == before  # the killed writer's changes are undone
+    assert not hot_journal(index / STORIES)
+
+
+def test_readers_after_a_killed_writer_still_find_an_articles_copies(
+    with_a_copy: tuple[Path, str],
+) -> None:
+    index, seed = with_a_copy
+    killed_story_writer(index)
+    shown = run_cli(index, "show", "--json", seed)
+    assert shown.returncode == 0, shown.stderr
+    assert [Path(where).name for where in json.loads(shown.stdout)["copies"]] == [
+        "copy-of-a-seed.txt"
+    ]
+
+
+def test_check_while_a_writer_holds_the_lock_leaves_the_journal_to_it(
+    with_a_copy: tuple[Path, str],
+) -> None:
+    from archive.index import locking
+
+    index, _ = with_a_copy
+    before = story_rows(index)
+    killed_story_writer(index)
+    with locking.hold(index, "index"):  # the next writer, about to open the table
+        checked = run_cli(index, "check")
+        assert hot_journal(index / STORIES)
+    assert checked.returncode == 0, checked.stderr
+    assert "damaged" not in checked.stderr + checked.stdout
+    assert run_cli(index, "index").returncode == 0  # the writer rolls it back
+    assert story_rows(index) == before
+
+
+def test_check_of_an_index_it_may_not_write_says_the_next_run_rolls_back_a_killed_writer(
+    with_a_copy: tuple[Path, str], another_user: tuple[str, ...]
+) -> None:
+    index, _ = with_a_copy
+    killed_story_writer(index)
+    for path in [index, *index.iterdir()]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        command = [sys.executable, "-m", "archive", "--index-dir", str(index)]
+        checked = subprocess.run([*another_user, *command, "check"], capture_output=True, text=True)
+        searched = subprocess.run([*another_user, *command, "search", "putin"], capture_output=True)
+    finally:
+        for path in [index, *index.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert checked.returncode == 2
+    assert "holds the changes of an interrupted run" in checked.stderr
+    assert "the next 'archive index' rolls back" in checked.stderr
+    assert "damaged" not in checked.stderr + checked.stdout
+    assert searched.returncode == 0, searched.stderr
+    assert hot_journal(index / STORIES)
+    assert run_cli(index, "check").returncode == 0  # here, it can be rolled back
