@@ -24,7 +24,14 @@ from archive.errors import (
 )
 from archive.index import locking
 from archive.index.documents import to_article
-from archive.index.files import META_FILE, check_version, clean_leftovers, write_meta
+from archive.index.files import (
+    META_FILE,
+    check_version,
+    clean_leftovers,
+    permission_denied,
+    require_readable,
+    write_meta,
+)
 from archive.index.schema import SCHEMA_VERSION, build_schema
 from archive.index.sync import Session, Target
 from archive.model import Article, IndexStats, Problem, SyncReport
@@ -53,6 +60,7 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open an existing index, or say clearly why it cannot be opened."""
+        require_readable(path)
         if not cls.exists(path):
             raise IndexMissing(f"no index at {path}", hint="build one with 'archive index'")
         return cls(path, _opened(path))
@@ -198,6 +206,8 @@ def _opened(path: Path) -> whoosh_index.Index:
     check_version(path)
     try:
         return whoosh_index.open_dir(str(path))
+    except PermissionError as err:
+        raise permission_denied(path, Path(err.filename).name if err.filename else None) from err
     except Exception as err:  # Whoosh raises many kinds for a damaged index
         detail = f"{type(err).__name__}: {err}"
         raise IndexUnreadable(
