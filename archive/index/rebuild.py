@@ -195,6 +195,7 @@ def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
 def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> RebuildReport:
     report = RebuildReport(seeds=recorded.seeds, unreadable=recorded.damage)
     store = Store.create(new)
+    store.first_added = first_added(recorded.stored)
     runs: list[SyncReport] = []
     if recorded.seeds:
         runs.append(index_seeds(store, progress=progress))
@@ -215,6 +216,16 @@ def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> Rebuild
     report.articles = store.ix.doc_count()
     store.close()
     return report
+
+
+def first_added(docs: Iterable[dict[str, Any]]) -> dict[str, datetime]:
+    """When each readable article of the old index was added to the archive:
+    read again from its source, it keeps that time."""
+    return {
+        str(doc["id"]): added
+        for doc in docs
+        if isinstance(added := doc.get("added"), datetime) and "id" in doc
+    }
 
 
 def carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:

@@ -8,8 +8,9 @@ archive.index.sync.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ class Store:
         self.path = path
         self.ix = ix
         self._writing = False  # this store holds the archive's write lock
+        # When articles new to this index were first added, by ID (sync.Target).
+        self.first_added: Mapping[str, datetime] = {}
 
     # -- lifetime ---------------------------------------------------------
 
@@ -143,7 +146,8 @@ class Store:
         return Session(self._target(), release=lambda: None)
 
     def _target(self) -> Target:
-        return Target(self.path, lambda: self.ix.searcher(), lambda: self.writer(parallel=True))
+        searcher, writer = (lambda: self.ix.searcher()), (lambda: self.writer(parallel=True))
+        return Target(self.path, searcher, writer, self.first_added)
 
     def sync(
         self,
