@@ -179,6 +179,39 @@ def grown(grown_master: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(grown_master, tmp_path / "grown-index"))
 
 
+# -- another user of a shared index ------------------------------------------
+
+# Root reads and writes whatever the permissions say: without these
+# capabilities, it is held to them like any other user.
+WITHOUT_OVERRIDES = (
+    "setpriv",
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--bounding-set=-dac_override,-dac_read_search",
+)
+
+
+@pytest.fixture
+def another_user(tmp_path: Path) -> tuple[str, ...]:
+    """What a command starts with to run held to the files' permissions as
+    another user is (nothing unless this is root); skips where that cannot be."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0:
+        return ()
+    probe = tmp_path / "unreadable-probe"
+    probe.write_text("secret")
+    probe.chmod(0)
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv to run as root held to the files' permissions")
+    tried = subprocess.run([*WITHOUT_OVERRIDES, "cat", str(probe)], capture_output=True)
+    probe.unlink()
+    if tried.returncode == 0 or b"Permission denied" not in tried.stderr:
+        pytest.skip("this machine does not let root give up its permission overrides")
+    return WITHOUT_OVERRIDES
+
+
 # -- searching as the command line does ---------------------------------------
 
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, search
+from conftest import FIXTURES, SEED_000, SEEDS, search, seed_id
 
 from archive.index.store import Store
 
@@ -540,3 +540,216 @@ def test_rebuild_moves_an_index_of_an_earlier_version_to_this_one(tmp_path: Path
     assert "2 hits for putin" in run_cli(index, "search", "putin").stdout
     assert not (index / "archive-bands.sqlite").exists()  # an earlier table, moved aside
     assert run_cli(index, "check").returncode == 0
+
+
+# The first bytes of a SQLite rollback journal that holds a transaction to undo
+# (a journal whose header is still zero is ignored by SQLite).
+HOT_JOURNAL = bytes.fromhex("d9d505f920a163d7")
+STORIES = "archive-stories.sqlite"
+
+
+def hot_journal(table: Path) -> bool:
+    try:
+        with open(f"{table}-journal", "rb") as journal:
+            return journal.read(8) == HOT_JOURNAL
+    except OSError:
+        return False
+
+
+def kill_when_hot(index: Path, process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL ``process`` once the story table's journal holds changes to undo."""
+    deadline = time.monotonic() + 240
+    while not hot_journal(index / STORIES):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError("the run never had its story table's journal to undo")
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def more_wire(reuters_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 7,000 other Reuters stories: a run long enough for its story
+    table's changes to outgrow SQLite's cache and reach the file."""
+    import gzip
+
+    path = tmp_path_factory.mktemp("more-wire") / "more.jsonl"
+    with gzip.open(reuters_corpus, "rb") as whole:
+        path.write_bytes(b"".join(line for n, line in enumerate(whole) if n % 3 == 1))
+    return path
+
+
+def story_rows(index: Path) -> tuple[set[tuple[int, str]], int]:
+    """The band keys and the number of copies in the story table."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{index / STORIES}?mode=ro", uri=True)
+    try:
+        bands = {(int(key), str(id_)) for key, id_ in db.execute("SELECT key, id FROM bands")}
+        return bands, int(db.execute("SELECT COUNT(*) FROM copies").fetchone()[0])
+    finally:
+        db.close()
+
+
+def expected_bands(index: Path) -> set[tuple[int, str]]:
+    """The band keys of every article the index holds, from its stored fingerprint."""
+    from archive.index.similarity import band_keys
+
+    with Store.open(index).searcher() as searcher:
+        return {
+            (key, str(fields["id"]))
+            for fields in searcher.all_stored_fields()
+            for key in band_keys(fields)
+        }
+
+
+def test_a_rebuild_after_a_killed_run_leaves_no_old_journal_beside_the_new_table(
+    more_wire: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    folder = Path(shutil.copytree(FIXTURES / "bbc_business", tmp_path / "news"))
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    _, copies = story_rows(index)
+    kill_when_hot(index, archive(index, "index", str(more_wire)))
+    for changed in sorted(folder.iterdir())[:10]:  # the rebuilt table differs from the old
+        changed.write_text(changed.read_text("utf-8").replace(" the ", " a "), "utf-8")
+    rebuilt = run_cli(index, "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    checked = run_cli(index, "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "sound" in checked.stdout
+    assert story_rows(index) == (expected_bands(index), copies)
+    again = run_cli(index, "index")  # a writer opens the rebuilt table
+    assert again.returncode == 0, again.stderr
+    assert run_cli(index, "check").returncode == 0
+    assert story_rows(index) == (expected_bands(index), copies)
+
+
+# A writer of the story table killed before its commit, its changes already in
+# the file (SQLite's cache of one page spills them there at once).
+KILLED_WRITER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA cache_size = 1")
+db.execute("DELETE FROM bands")
+db.execute("DELETE FROM copies")
+print("writing", flush=True)
+time.sleep(600)
+"""
+
+
+def killed_story_writer(index: Path) -> None:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(index / STORIES)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+    writer.send_signal(signal.SIGKILL)
+    writer.communicate(timeout=30)
+    assert hot_journal(index / STORIES)
+
+
+@pytest.fixture
+def with_a_copy(tmp_path: Path) -> tuple[Path, str]:
+    """An index of 30 files and the seeds, one of the seeds with a copy."""
+    index = tmp_path / "index"
+    folder = Path(shutil.copytree(FIXTURES / "bbc_business", tmp_path / "news"))
+    shutil.copy(SEEDS / SEED_000, folder / "copy-of-a-seed.txt")
+    assert run_cli(index, "index").returncode == 0
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    return index, seed_id(SEED_000)
+
+
+def test_check_after_a_killed_writer_rolls_its_changes_back_instead_of_calling_it_damage(
+    with_a_copy: tuple[Path, str],
+) -> None:
+    index, _ = with_a_copy
+    before = story_rows(index)
+    assert before[1] == 1
+    killed_story_writer(index)
+    checked = run_cli(index, "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "damaged" not in checked.stderr + checked.stdout
+    assert story_rows(index) == before  # the killed writer's changes are undone
+    assert not hot_journal(index / STORIES)
+
+
+def test_readers_after_a_killed_writer_still_find_an_articles_copies(
+    with_a_copy: tuple[Path, str],
+) -> None:
+    index, seed = with_a_copy
+    killed_story_writer(index)
+    shown = run_cli(index, "show", "--json", seed)
+    assert shown.returncode == 0, shown.stderr
+    assert [Path(where).name for where in json.loads(shown.stdout)["copies"]] == [
+        "copy-of-a-seed.txt"
+    ]
+
+
+def test_check_while_a_writer_holds_the_lock_leaves_the_journal_to_it(
+    with_a_copy: tuple[Path, str],
+) -> None:
+    from archive.index import locking
+
+    index, _ = with_a_copy
+    before = story_rows(index)
+    killed_story_writer(index)
+    with locking.hold(index, "index"):  # the next writer, about to open the table
+        checked = run_cli(index, "check")
+        assert hot_journal(index / STORIES)
+    assert checked.returncode == 0, checked.stderr
+    assert "damaged" not in checked.stderr + checked.stdout
+    assert run_cli(index, "index").returncode == 0  # the writer rolls it back
+    assert story_rows(index) == before
+
+
+def test_check_of_an_index_it_may_not_write_says_the_next_run_rolls_back_a_killed_writer(
+    with_a_copy: tuple[Path, str], another_user: tuple[str, ...]
+) -> None:
+    index, _ = with_a_copy
+    killed_story_writer(index)
+    for path in [index, *index.iterdir()]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        command = [sys.executable, "-m", "archive", "--index-dir", str(index)]
+        checked = subprocess.run([*another_user, *command, "check"], capture_output=True, text=True)
+        searched = subprocess.run([*another_user, *command, "search", "putin"], capture_output=True)
+    finally:
+        for path in [index, *index.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert checked.returncode == 2
+    assert "holds the changes of an interrupted run" in checked.stderr
+    assert "the next 'archive index' rolls back" in checked.stderr
+    assert "damaged" not in checked.stderr + checked.stdout
+    assert searched.returncode == 0, searched.stderr
+    assert hot_journal(index / STORIES)
+    assert run_cli(index, "check").returncode == 0  # here, it can be rolled back
+
+
+def added_times(index: Path) -> dict[str, object]:
+    with Store.open(index).searcher() as searcher:
+        return {str(fields["id"]): fields["added"] for fields in searcher.all_stored_fields()}
+
+
+def test_rebuild_keeps_when_each_article_was_added_so_watches_see_nothing_new(
+    tmp_path: Path,
+) -> None:
+    index = tmp_path / "index"
+    folder = Path(shutil.copytree(FIXTURES / "bbc_business", tmp_path / "news"))
+    assert run_cli(index, "index", str(folder)).returncode == 0
+    subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(index), "index", "-"],
+        input="Shares of zebra farms rise\n\nShares in zebra farms rose sharply.\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # read from standard input: carried over by a rebuild
+    before = added_times(index)
+    assert run_cli(index, "watch", "add", "shares", "shares").returncode == 0
+    rebuilt = run_cli(index, "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    listed = run_cli(index, "watch").stdout.splitlines()
+    assert [line.split()[:2] for line in listed if "shares" in line] == [["shares", "0"]]
+    assert run_cli(index, "watch", "show", "shares").returncode == 1  # nothing new
+    assert added_times(index) == before

@@ -217,3 +217,21 @@ def test_story_candidates_are_read_from_either_layout_of_the_band_table(
     table.drop_bands("b")
     assert table.members([1]) == (["old"] if layout == "earlier" else [])
     table.close()
+
+
+def test_a_damaged_table_is_set_aside_with_its_journal(tmp_path: Path) -> None:
+    """A journal stays with the table it belongs to, never beside the fresh one."""
+    from archive.index.dedup import STORIES_FILE, StoryTable
+
+    journal = bytes(28) + b"pages of an unfinished transaction" * 100  # header not yet synced
+    (tmp_path / STORIES_FILE).write_bytes(b"not a database" * 100)
+    (tmp_path / f"{STORIES_FILE}-journal").write_bytes(journal)
+    table = StoryTable(tmp_path)
+    table.put_bands("a", [1, 2])
+    table.commit()
+    table.close()
+    assert not (tmp_path / f"{STORIES_FILE}-journal").exists()
+    assert (tmp_path / f"{STORIES_FILE}.damaged-journal").read_bytes() == journal
+    again = StoryTable(tmp_path)
+    assert again.members([1]) == ["a"]
+    again.close()

@@ -30,6 +30,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from archive.index.files import shareable
 from archive.index.schema import SCHEMA_VERSION, VOCABULARY_FIELDS
 from archive.whoosh_ext.columns import NO_DATE
 from archive.whoosh_ext.segments import segment_folder
@@ -124,6 +125,7 @@ def write(path: Path, arrays: dict[str, np.ndarray], documents: int) -> None:
     # Named like the index's own files, so that a killed run's leftover is cleaned away.
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"_{path.name}-", suffix=".tmp")
     try:
+        shareable(fd)
         with os.fdopen(fd, "wb") as out:
             out.write(MAGIC + len(head).to_bytes(8, "little") + head)
             out.write(b"\0" * (start - len(MAGIC) - 8 - len(head)))

@@ -4,7 +4,8 @@ The meta file records the schema version (an index of another version is
 refused with a message) and when the index was last written. A rebuild
 builds its new index in a folder of its own inside the index folder and
 keeps the old one in another; what interrupted runs leave behind is cleaned
-by the next writer.
+by the next writer. Every file is as readable as the umask allows, so that
+others may search a shared index; one they may not read is named as such.
 """
 
 from __future__ import annotations
@@ -36,6 +37,62 @@ PARTIAL = ".partial"  # a backup still being put together
 def is_index_file(name: str) -> bool:
     """Whether a file of the index folder is one of Whoosh's (its lock aside)."""
     return name.startswith((f"{INDEX_NAME}_", f"_{INDEX_NAME}_")) and name != LOCK_NAME
+
+
+def read_by_searches(name: str) -> bool:
+    """Whether a file of the index folder is read to search it: Whoosh's
+    (not those being written), the arrays, the meta file and the tables."""
+    if name == META_FILE or (name.startswith("archive-") and name.endswith(".sqlite")):
+        return True
+    return is_index_file(name) and not name.endswith(".tmp")
+
+
+def require_readable(path: Path) -> None:
+    """Raise IndexUnreadable naming the first file of the index at ``path``
+    that this process may not read: a problem of permissions, not damage."""
+    try:
+        names = sorted(entry.name for entry in path.iterdir())
+    except PermissionError as err:
+        raise permission_denied(path) from err
+    except OSError:
+        return  # no folder there: said by whoever looks for the index
+    for name in filter(read_by_searches, names):
+        try:
+            with open(path / name, "rb"):
+                pass
+        except PermissionError as err:
+            raise permission_denied(path, name) from err
+        except OSError:
+            continue  # gone meanwhile: a segment merged away
+
+
+def permission_denied(path: Path, name: str | None = None) -> IndexUnreadable:
+    what = "the folder" if name is None else name
+    return IndexUnreadable(
+        f"cannot read {what} of the index at {path}: permission denied",
+        hint=f"its owner can let others read it with 'chmod -R a+rX {path}'",
+    )
+
+
+def shareable(fd: int) -> None:
+    """Give a file made by tempfile.mkstemp (always 0600) the permissions the
+    umask allows, as every other file of the index has."""
+    os.fchmod(fd, 0o666 & ~umask())
+
+
+def umask() -> int:
+    """The process's umask, read without changing it where the system says
+    (another thread may be making files meanwhile)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def check_version(path: Path) -> None:
@@ -101,6 +158,7 @@ def clean_leftovers(path: Path) -> list[str]:
 def write_meta(path: Path, meta: dict[str, Any]) -> None:
     """Write the sidecar atomically: a crash leaves the old file or the new one."""
     fd, tmp = tempfile.mkstemp(dir=path, prefix=".meta-", suffix=".tmp")
+    shareable(fd)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(meta, out, indent=2, sort_keys=True)
         out.flush()

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError, IndexMissing
-from archive.index import locking
+from archive.index import locking, sidecar
 from archive.index.dedup import STORIES_FILE
 from archive.index.documents import rewritten
 from archive.index.files import (
@@ -198,6 +198,7 @@ def _readable_articles(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
 def _build(new: Path, recorded: _Recorded, progress: Progress | None) -> RebuildReport:
     report = RebuildReport(seeds=recorded.seeds, unreadable=recorded.damage)
     store = Store.create(new)
+    store.first_added = first_added(recorded.stored)
     runs: list[SyncReport] = []
     if recorded.seeds:
         runs.append(index_seeds(store, progress=progress))
@@ -231,6 +232,16 @@ def _failed_files(runs: list[SyncReport], files: Iterable[str]) -> set[str]:
         name
         for name in files
         if any(place == name or place.startswith((f"{name}:", f"{name} (")) for place in places)
+    }
+
+
+def first_added(docs: Iterable[dict[str, Any]]) -> dict[str, datetime]:
+    """When each readable article of the old index was added to the archive:
+    read again from its source, it keeps that time."""
+    return {
+        str(doc["id"]): added
+        for doc in docs
+        if isinstance(added := doc.get("added"), datetime) and "id" in doc
     }
 
 
@@ -301,14 +312,19 @@ def _swap(path: Path, new: Path) -> Path:
         if is_index_file(name) and not name.startswith(f"_{INDEX_NAME}_"):
             os.replace(new / name, path / name)
     switch_to(incoming, storage)  # the switch
-    for sidecar in (META_FILE, MANIFEST_FILE, STORIES_FILE):
-        if (path / sidecar).exists():
-            os.replace(path / sidecar, partial / sidecar)
-        if (new / sidecar).exists():
-            os.replace(new / sidecar, path / sidecar)
-    for name in [*old_files, *EARLIER_SIDECARS]:
+    if (path / META_FILE).exists():
+        os.replace(path / META_FILE, partial / META_FILE)
+    if (new / META_FILE).exists():
+        os.replace(new / META_FILE, path / META_FILE)
+    for table in (MANIFEST_FILE, STORIES_FILE):  # each with its journal, if any
+        sidecar.move(path / table, partial / table)
+        if (new / table).exists():
+            sidecar.move(new / table, path / table)
+    for name in old_files:
         with suppress(FileNotFoundError):
             os.replace(path / name, partial / name)
+    for table in EARLIER_SIDECARS:
+        sidecar.move(path / table, partial / table)
     os.replace(partial, backup)
     return backup
 

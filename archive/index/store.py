@@ -8,8 +8,9 @@ archive.index.sync.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,14 @@ from archive.errors import (
 )
 from archive.index import locking
 from archive.index.documents import to_article
-from archive.index.files import META_FILE, check_version, clean_leftovers, write_meta
+from archive.index.files import (
+    META_FILE,
+    check_version,
+    clean_leftovers,
+    permission_denied,
+    require_readable,
+    write_meta,
+)
 from archive.index.schema import SCHEMA_VERSION, build_schema
 from archive.index.sync import Session, Target
 from archive.model import Article, IndexStats, Problem, SyncReport
@@ -42,6 +50,8 @@ class Store:
         self.path = path
         self.ix = ix
         self._writing = False  # this store holds the archive's write lock
+        # When articles new to this index were first added, by ID (sync.Target).
+        self.first_added: Mapping[str, datetime] = {}
 
     # -- lifetime ---------------------------------------------------------
 
@@ -53,6 +63,7 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open an existing index, or say clearly why it cannot be opened."""
+        require_readable(path)
         if not cls.exists(path):
             raise IndexMissing(f"no index at {path}", hint="build one with 'archive index'")
         return cls(path, _opened(path))
@@ -135,7 +146,8 @@ class Store:
         return Session(self._target(), release=lambda: None)
 
     def _target(self) -> Target:
-        return Target(self.path, lambda: self.ix.searcher(), lambda: self.writer(parallel=True))
+        searcher, writer = (lambda: self.ix.searcher()), (lambda: self.writer(parallel=True))
+        return Target(self.path, searcher, writer, self.first_added)
 
     def sync(
         self,
@@ -198,6 +210,8 @@ def _opened(path: Path) -> whoosh_index.Index:
     check_version(path)
     try:
         return whoosh_index.open_dir(str(path))
+    except PermissionError as err:
+        raise permission_denied(path, Path(err.filename).name if err.filename else None) from err
     except Exception as err:  # Whoosh raises many kinds for a damaged index
         detail = f"{type(err).__name__}: {err}"
         raise IndexUnreadable(

@@ -13,7 +13,7 @@ completes before it reads anything (``StoryTable.complete_pending``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,11 +47,14 @@ CHECKPOINT_MOST = 250_000
 @dataclass(frozen=True)
 class Target:
     """The index a session writes (its write lock held): where it is, a
-    searcher of it as it is now, and a new writer of it."""
+    searcher of it as it is now, a new writer of it, and when articles new to
+    it were first added to the archive (a rebuild's new index keeps the times
+    of the index it replaces, so watches do not see them as new again)."""
 
     path: Path
     searcher: Callable[[], Any]
     writer: Callable[[], Any]
+    first_added: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class Changes:
     clusters: StoryClusters
     now: datetime
     rereadable: Callable[[Copy], bool]
+    target: Target
 
     def put(self, article: Article, again: bool = False) -> None:
         """Add, update, or recognise as unchanged or as a copy, one article
@@ -133,7 +137,10 @@ class Changes:
         self._write_document(article, existing, digest, text_hash)
 
     def _write_document(self, article: Article, existing: Any, digest: str, text_hash: str) -> None:
-        added = existing.get("added", self.now) if existing else self.now
+        if existing is not None:
+            added = existing.get("added", self.now)
+        else:
+            added = self.target.first_added.get(article.id, self.now)
         doc = {**to_doc(article, digest, text_hash, added), **self.clusters.join(article)}
         if existing is None:
             # New: no need for update_document, which opens a reader over every
