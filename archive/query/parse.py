@@ -37,6 +37,7 @@ from archive.index.derived import words_starting
 from archive.index.schema import DEFAULT_FIELDS, FIELD_BOOSTS
 from archive.query import tokens
 from archive.query.dates import DatePlugin
+from archive.query.exact import as_typed
 from archive.query.tokens import shown
 from archive.whoosh_ext.fuzzy import OnceFuzzyTerm, TypedFuzzyTermPlugin
 from archive.whoosh_ext.terms import pattern_words
@@ -60,7 +61,7 @@ _NUMBERISH = re.compile(r"[\d.,\-/]+")
 @dataclass(frozen=True)
 class Options:
     any_words: bool = False  # match any of the words instead of all of them
-    exact: bool = False  # no spelling variants: only the words as typed (and their stems)
+    exact: bool = False  # only the words as typed: no spelling variants, no other forms
 
 
 ALL_WORDS = Options()
@@ -101,7 +102,7 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
             f"the query {shown(text)} has no words to search for",
             hint="common words such as 'the' and lone operators are not searched",
         )
-    return query
+    return as_typed(query, schema, text) if options.exact else query
 
 
 def parsed_by_whoosh(schema: Any, text: str, options: Options) -> Query:

@@ -82,9 +82,9 @@ def suggest(engine: Engine, prepared: Prepared) -> tuple[str, int] | None:
         return None
     try:
         query = query_language.parse(engine.searcher.schema, corrected, options(prepared.request))
-    except QueryError:
+        return corrected, len(docsets.matching(engine.searcher, query))
+    except QueryError:  # a suggestion that could not be run is no suggestion
         return None
-    return corrected, len(docsets.matching(engine.searcher, query))
 
 
 def matches(engine: Engine, prepared: Prepared) -> Matched:

@@ -350,12 +350,12 @@ def _any(state: ShellState, arg: str) -> None:
 
 @command(
     "exact",
-    "only the spellings typed (on), or also variants such as Kiev/Kyiv (off)",
+    "only the words as typed (on), or variants and other forms too (off)",
     ":exact on",
     arguments=("on", "off"),
 )
 def _exact(state: ShellState, arg: str) -> None:
-    _toggle(state, arg, "exact", "only the spellings typed", "spelling variants too")
+    _toggle(state, arg, "exact", "only the words as typed", "spelling variants and other forms too")
 
 
 @command(
