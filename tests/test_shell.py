@@ -401,3 +401,26 @@ def test_without_a_terminal_the_shell_runs_each_line_and_prints_only_results(
     assert "unknown command :frobnicate" in done.stderr and done.stderr.count("\n") == 1
     assert "never run" not in done.stdout
     assert all(line == line.rstrip() for line in done.stdout.splitlines())
+
+
+def test_a_quote_never_closed_is_refused_with_a_hint(seeded: Store) -> None:
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "archive",
+            "--index-dir",
+            str(seeded.path),
+            "search",
+            '"peace talks',
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 2 and ran.stdout == ""
+    assert ran.stderr.count("\n") == 1
+    assert "a quote that is never closed" in ran.stderr and 'close it: "peace talks"' in ran.stderr
+    _, out = session('"peace talks\nputin "withdraw\n"peace talks"\n:q\n', seeded.path)
+    assert flat(out).count("a quote that is never closed") == 2
+    assert 'close it: "peace talks"' in flat(out) and 'close it: "withdraw"' in flat(out)
+    assert re.findall(r"^\d+ hits? for (.*?) in ", out, flags=re.M) == ['"peace talks"']

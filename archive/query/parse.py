@@ -94,6 +94,7 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
             hint=f"at most {MAX_QUERY_CHARS:,} characters and {MAX_QUERY_WORDS:,} words",
         )
     check_nesting(text)
+    check_quotes(text)
     query = None if options.any_words else plain_words(schema, text)
     if query is None:
         query = parsed_by_whoosh(schema, text, options)
@@ -162,6 +163,20 @@ def check_nesting(text: str) -> None:
 
 
 _BRACKETS = re.compile(r'"[^"]*"|([()])')
+
+
+def check_quotes(text: str) -> None:
+    """Refuse a quote never closed: Whoosh would search its words one by one,
+    not as the phrase the user was typing."""
+    for token in tokens.tokenize(text):
+        if token.kind == tokens.OPEN_QUOTE:
+            phrase = token.text.rstrip()
+            cut = len(phrase) > tokens.SHOWN_CHARS
+            closed = phrase[: tokens.SHOWN_CHARS] + ("…" if cut else "") + '"'
+            raise QueryError(
+                f"the query {shown(text)} has a quote that is never closed",
+                hint=f"close it: {closed} (or drop the quote)",
+            )
 
 
 def check_fields(text: str) -> None:
