@@ -258,3 +258,25 @@ def test_save_never_follows_a_link_to_a_file_that_is_not_there(grown: Path, here
     _, out = session("oil\n:save! link.md\n:q\n", grown)
     assert (here / "link.md").is_symlink()  # the link stays; the file it names is replaced
     assert (here / "elsewhere.md").read_text("utf-8").startswith("Search: `oil`")
+
+
+def test_filters_names_every_filter_and_option_as_the_toolbar_does(grown: Path) -> None:
+    from archive.config import Settings
+    from archive.shell.commands import ShellState
+    from archive.shell.toolbar import toolbar
+
+    keys = ":filters\n:sort newest\n:limit 3\n:exact on\n:since 1987-01-01\n:filters\n:q\n"
+    _, out = session(keys, grown)
+    assert "no filters: every article\nsort: relevance · 10 per page\n" in out
+    assert "filters: :since 1987-01-01 · :exact on\nsort: newest · 3 per page\n" in out
+    state = ShellState(
+        Reader(Store.open(grown)),
+        IndexLocation(grown, "test"),
+        Console(file=io.StringIO()),
+        Settings(),
+    )
+    for line in (":sort newest", ":limit 3", ":exact on", ":since 1987-01-01"):
+        shell.commands.dispatch(state, line)
+    shown = "".join(text for _, text, *_ in toolbar(state, None, "", 300))
+    assert "filters: :since 1987-01-01 · :exact on\n" in shown
+    assert shown.endswith("sort: newest · 3 per page")

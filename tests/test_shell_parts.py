@@ -186,7 +186,7 @@ def test_toolbar_shows_preview_and_status(seeded: Store, index_dir: Path) -> Non
     text = "".join(piece[1] for piece in toolbar(state, previewer, "bishkek", 200))
     first, second = text.split("\n")
     assert first.startswith(" 1 hit  1. Russian President Vladimir Putin")
-    assert second == (f" {index_dir} · 2 articles · sort: relevance · no results yet · 10 per page")
+    assert second == (f" {index_dir} · 2 articles · no results yet · sort: relevance · 10 per page")
     narrow = "".join(piece[1] for piece in toolbar(state, previewer, "bishkek", 40))
     assert all(len(line) <= 40 for line in narrow.split("\n"))
 

@@ -62,11 +62,14 @@ def _facet(state: ShellState, arg: str) -> None:
 
 @command("filters", "the filters and options in use", ":filters")
 def _filters(state: ShellState, arg: str) -> None:
-    state.console.print(Text(filters_line(state) or "no filters: every article", style=META))
+    filters = filters_line(state)
+    said = f"filters: {filters}" if filters else "no filters: every article"
+    state.console.print(Text(safe(said) + "\n" + showing_line(state), style=META))
 
 
 def filters_line(state: ShellState) -> str:
-    """The active filters and options, in the words of their commands."""
+    """The filters and options set (any not at their default), in the words
+    of their commands: the toolbar's line, and :filters'."""
     request = state.request
     parts = [
         f":since {request.since}" if request.since else "",
@@ -76,9 +79,13 @@ def filters_line(state: ShellState) -> str:
         ":any on" if request.any_words else "",
         ":exact on" if request.exact else "",
         ":all on" if request.all_copies else "",
-        f":sort {request.sort}" if request.sort != "relevance" else "",
     ]
     return " · ".join(part for part in parts if part)
+
+
+def showing_line(state: ShellState) -> str:
+    """How results are shown, whatever it is: the toolbar's words, and :filters'."""
+    return f"sort: {state.request.sort} · {state.request.limit} per page"
 
 
 @command("clear", "drop the date and source filters and the facets", ":clear")
