@@ -424,3 +424,17 @@ def test_a_quote_never_closed_is_refused_with_a_hint(seeded: Store) -> None:
     assert flat(out).count("a quote that is never closed") == 2
     assert 'close it: "peace talks"' in flat(out) and 'close it: "withdraw"' in flat(out)
     assert re.findall(r"^\d+ hits? for (.*?) in ", out, flags=re.M) == ['"peace talks"']
+
+
+def test_errors_of_lines_read_without_a_terminal_name_their_line(seeded: Store) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(seeded.path), "shell"],
+        input='putin\n\n:frobnicate\nthe\n:sort newest\n"peace\n',
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    said = done.stderr.splitlines()
+    assert [line.split(": ", 1)[0] for line in said] == ["line 3", "line 4", "line 6"]
+    assert "unknown command :frobnicate" in said[0] and "has no words" in said[1]
+    assert "a quote that is never closed" in said[2]

@@ -290,7 +290,8 @@ def run_lines(
 
     state = _start(location, config_file, console, errors, no_pager, traceback)
     try:
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
+            state.line = number
             dispatch(state, line.rstrip("\n"))
             if state.done:
                 break
