@@ -438,3 +438,33 @@ def test_errors_of_lines_read_without_a_terminal_name_their_line(seeded: Store) 
     assert [line.split(": ", 1)[0] for line in said] == ["line 3", "line 4", "line 6"]
     assert "unknown command :frobnicate" in said[0] and "has no words" in said[1]
     assert "a quote that is never closed" in said[2]
+
+
+TERMINAL_SIZE = ("LINES", "COLUMNS")  # readline exports them on a terminal
+
+
+def test_no_test_sees_the_size_of_the_terminal_pytest_was_started_from() -> None:
+    import os
+
+    assert not set(TERMINAL_SIZE) & os.environ.keys()
+    started = subprocess.run(
+        [sys.executable, "-c", "import os; print(' '.join(sorted(os.environ)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not set(TERMINAL_SIZE) & set(started.stdout.split())
+
+
+def test_a_terminal_size_around_pytest_is_taken_from_every_test() -> None:
+    import os
+
+    inner = f"{__file__}::test_no_test_sees_the_size_of_the_terminal_pytest_was_started_from"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", inner],
+        env={**os.environ, "LINES": "200", "COLUMNS": "300"},
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
