@@ -227,20 +227,34 @@ def test_article_text_cannot_reach_the_terminal_raw(seeded: Store, tmp_path: Pat
     assert "\\x1b[31mred\\x1b[0m" in paged(out)
 
 
-def test_tab_completes_even_when_typed_in_one_burst(seeded: Store) -> None:
+def test_tab_completes_even_when_typed_in_one_burst(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
-    import time
 
+    from archive.shell import app
+
+    completed = threading.Event()
+    built = app.build_session
+
+    def watched(*args: object, **kwargs: object) -> object:
+        session = built(*args, **kwargs)
+        session.default_buffer.on_text_changed += lambda buffer: (
+            completed.set() if buffer.text == "kyrgyzstan" else None
+        )
+        return session
+
+    monkeypatch.setattr(app, "build_session", watched)
     out = io.StringIO()
     console = Console(file=out, width=100, highlight=False)
     with create_pipe_input() as pipe:
         pipe.send_text("kyrgyz\t")  # word and Tab arrive together, as from a fast typist
 
-        def enter_later() -> None:
-            time.sleep(0.5)
+        def enter_once_completed() -> None:
+            completed.wait(timeout=60)  # the line reads kyrgyzstan: Tab did its work
             pipe.send_text("\r:q\r")
 
-        threading.Thread(target=enter_later, daemon=True).start()
+        threading.Thread(target=enter_once_completed, daemon=True).start()
         shell.main(
             IndexLocation(seeded.path, "test"),
             input=pipe,
