@@ -172,7 +172,7 @@ def ranking(
     def first(n: int) -> np.ndarray:
         if n < len(key) // 4:  # a partial sort, then the few in order
             some = np.argpartition(key, n)[: n + 1]
-            edge = key[some].max()
+            edge = np.max(key[some])
             some = np.flatnonzero(key <= edge)  # every tie at the edge, so ties stay in order
             return some[np.lexsort((docnums[some], key[some]))][:n]
         return np.lexsort((docnums, key))[:n]

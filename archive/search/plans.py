@@ -9,7 +9,9 @@ matched by Whoosh and used as a filter, unscored.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -181,7 +183,7 @@ def _any(plans: list[Plan]) -> Plan:
         each = [plan(engine, weights) for plan in plans]
         if not each:
             return engine.nothing()
-        masks = [np.logical_or.reduce([f.masks[i] for f in each]) for i in range(len(engine.parts))]
+        masks = [reduce(operator.or_, [f.masks[i] for f in each]) for i in range(len(engine.parts))]
         scores = [np.sum([f.scores[i] for f in each], axis=0) for i in range(len(engine.parts))]
         return Matches(masks, scores)
 
@@ -192,7 +194,7 @@ def _all(plans: list[Plan]) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
         each = [plan(engine, weights) for plan in plans]
         masks = [
-            np.logical_and.reduce([f.masks[i] for f in each]) for i in range(len(engine.parts))
+            reduce(operator.and_, [f.masks[i] for f in each]) for i in range(len(engine.parts))
         ]
         scores = [
             np.where(masks[i], np.sum([f.scores[i] for f in each], axis=0), 0).astype(np.float32)
