@@ -438,6 +438,8 @@ def test_a_quote_never_closed_is_refused_with_a_hint(seeded: Store) -> None:
     assert flat(out).count("a quote that is never closed") == 2
     assert 'close it: "peace talks"' in flat(out) and 'close it: "withdraw"' in flat(out)
     assert re.findall(r"^\d+ hits? for (.*?) in ", out, flags=re.M) == ['"peace talks"']
+    _, out = session(':any on\nwhat did "putin say\n:q\n', seeded.path)  # prose, pasted
+    assert "never closed" not in out and 'hits for what did "putin say' in out
 
 
 def test_errors_of_lines_read_without_a_terminal_name_their_line(seeded: Store) -> None:

@@ -94,7 +94,8 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
             hint=f"at most {MAX_QUERY_CHARS:,} characters and {MAX_QUERY_WORDS:,} words",
         )
     check_nesting(text)
-    check_quotes(text)
+    if not options.any_words:  # pasted prose may quote a title it never closes
+        check_quotes(text)
     query = None if options.any_words else plain_words(schema, text)
     if query is None:
         query = parsed_by_whoosh(schema, text, options)
