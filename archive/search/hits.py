@@ -82,9 +82,9 @@ def suggest(engine: Engine, prepared: Prepared) -> tuple[str, int] | None:
         return None
     try:
         query = query_language.parse(engine.searcher.schema, corrected, options(prepared.request))
-    except QueryError:
+        return corrected, len(docsets.matching(engine.searcher, query))
+    except QueryError:  # a suggestion that could not be run is no suggestion
         return None
-    return corrected, len(docsets.matching(engine.searcher, query))
 
 
 def matches(engine: Engine, prepared: Prepared) -> Matched:
@@ -172,7 +172,7 @@ def ranking(
     def first(n: int) -> np.ndarray:
         if n < len(key) // 4:  # a partial sort, then the few in order
             some = np.argpartition(key, n)[: n + 1]
-            edge = key[some].max()
+            edge = np.max(key[some])
             some = np.flatnonzero(key <= edge)  # every tie at the edge, so ties stay in order
             return some[np.lexsort((docnums[some], key[some]))][:n]
         return np.lexsort((docnums, key))[:n]
