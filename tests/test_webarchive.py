@@ -427,6 +427,9 @@ def test_index_and_show_name_the_file_and_record_and_output_carries_url_and_date
     ]
     (hit,) = json.loads(run("search", "--json", "institutional").out)["hits"]
     assert (hit["url"], hit["date"]) == ("http://www.archive.org/index.php", "2007-04-27T00:00:00")
+    for form in ("csv", "md"):
+        cited = run("search", "--format", form, "institutional").out
+        assert "http://www.archive.org/index.php" in cited and "2007-04-27" in cited
     shown = run("show", hit["id"]).out
     assert f"{crawl} (record at byte 3380, captured 2008-04-30T20:48:26Z)" in shown
     assert "http://www.archive.org/index.php" in shown
