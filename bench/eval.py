@@ -2,15 +2,21 @@
 strongest references: bare Whoosh, SQLite FTS5 and tantivy.
 
 Each collection in ../shared/corpora that has ``<name>_docs.jsonl``,
-``<name>_queries.tsv`` and ``<name>_qrels.trec`` (CACM and CISI today, any
-added later too) is indexed by each system, on the same documents (title and
-abstract), and its queries run as any-word queries. Each collection is also
-run with its titles folded into the text ("no titles"), as news arrives
-without headlines. Every run is scored by the same code as ``archive eval``
-(MAP, P@10, nDCG@10, recall@100, over the judged queries).
+``<name>_queries.tsv`` and ``<name>_qrels.trec`` (CACM, CISI and Cranfield
+today, any added later too) is indexed by each system, on the same documents
+(title and abstract), and its queries run as any-word queries. Each
+collection is also run with its titles folded into the text ("no titles"),
+as news arrives without headlines. Every run is scored by the same code as
+``archive eval`` (MAP, P@10, nDCG@10, recall@100, over the judged queries).
+The baselines are set up as their documentation shows them: Whoosh with
+``OrGroup.factory(0.9)`` and BM25F, FTS5 with title and abstract columns and
+``bm25(docs, 2.0, 1.0)`` (and, stronger on CACM, as one column with plain
+``bm25()``), tantivy with title and abstract fields. Last, the archive's mean
+over the collections and its worst ratio to the stronger FTS5.
 
     python bench/eval.py                 # the table
     python bench/eval.py --json FILE     # also the figures, for bench/EVAL.json
+    python bench/eval.py --earlier       # also Whoosh as run before (a plain OrGroup)
 
 tantivy is optional (``pip install tantivy``); without it its rows are left out.
 """
@@ -174,13 +180,13 @@ def product(docs: list[Document], topics: list[tuple[str, str]], tmp: Path) -> R
 
 
 FTS5 = "SQLite FTS5"
+FTS5_ONE = "SQLite FTS5, one column"
 PRODUCT = "news-archive"
-# The baselines as their documentation shows them, and as this script ran them before.
-BASELINES = [("bare Whoosh", bare_whoosh), (FTS5, fts5)]
-EARLIER = [
-    ("bare Whoosh, OrGroup", bare_whoosh_plain_or),
-    ("SQLite FTS5, one column", fts5_one_column),
-]
+# The baselines as their documentation shows them; FTS5 also as this script
+# ran it before (one column, unweighted), which is stronger on CACM; and
+# Whoosh as it ran before, with --earlier (no stronger anywhere).
+BASELINES = [("bare Whoosh", bare_whoosh), (FTS5, fts5), (FTS5_ONE, fts5_one_column)]
+EARLIER = [("bare Whoosh, OrGroup", bare_whoosh_plain_or)]
 
 
 def systems(earlier: bool) -> list[tuple[str, Callable[..., Runs]]]:
@@ -214,22 +220,28 @@ def measure(folder: Path, titles: bool, earlier: bool, figures: Figures) -> None
         print(f"| {name} | {system} | {cells} | {seconds:.1f} |", flush=True)
 
 
+def stronger_fts5(found: dict[str, dict[str, float]], metric: str) -> float:
+    """The stronger of FTS5's two forms on one collection."""
+    return max(found[FTS5][metric], found[FTS5_ONE][metric])
+
+
 def summary(figures: Figures) -> None:
     """The product's mean over the collections (as given), and its worst
-    ratio to FTS5 on MAP and nDCG@10 over every collection."""
+    ratio to the stronger FTS5 on MAP and nDCG@10 over every collection."""
     given = [name for name in figures if "," not in name]
     print()
     for metric in ("ap", "ndcg10"):
         mean = sum(figures[name][PRODUCT][metric] for name in given) / len(given)
-        base = sum(figures[name][FTS5][metric] for name in given) / len(given)
+        base = sum(stronger_fts5(figures[name], metric) for name in given) / len(given)
         ratios = {
-            name: figures[name][PRODUCT][metric] / figures[name][FTS5][metric] for name in figures
+            name: found[PRODUCT][metric] / stronger_fts5(found, metric)
+            for name, found in figures.items()
         }
         worst = min(ratios, key=ratios.__getitem__)
         print(
             f"{METRIC_NAMES[metric]}: mean over {len(given)} collections {mean:.4f} "
-            f"({mean / base:.3f}x FTS5's {base:.4f}); "
-            f"worst ratio to FTS5 {ratios[worst]:.3f}x ({worst})"
+            f"({mean / base:.3f}x the stronger FTS5's {base:.4f}); "
+            f"worst ratio to it {ratios[worst]:.3f}x ({worst})"
         )
 
 

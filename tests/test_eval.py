@@ -118,6 +118,28 @@ def test_two_runs_compared_topic_by_topic(tmp_path: Path) -> None:
         read_run(path)
 
 
+def test_nearness_counts_words_within_the_window() -> None:
+    from archive.search.proximity import SHIFT, _nearness
+
+    # Article 0: the first word at 1 and 10, the second at 3 (2 away from
+    # the first place: 1/4; 7 from the second: too far). Article 1: side by side.
+    first = np.array([1, 10, (1 << SHIFT) | 5])
+    second = np.array([3, (1 << SHIFT) | 6])
+    assert _nearness(first, second, np.array([0, 1])).tolist() == [0.25, 1.0]
+
+
+def test_plain_words_weigh_little_unless_all_are_plain() -> None:
+    from types import SimpleNamespace
+
+    from archive.search.anywords import typed_weights
+    from archive.search.engine import DEFAULT
+
+    engine = SimpleNamespace(settings=DEFAULT)
+    lowered = typed_weights(engine, {"what": 1.0, "known": 1.0, "sun": 2.0})  # type: ignore[arg-type]
+    assert lowered == {"what": DEFAULT.plain_weight, "known": 1.0, "sun": 2.0}
+    assert typed_weights(engine, {"what": 1.0}) == {"what": 1.0}  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> tuple[Path, Path, Path]:
     """Six documents, two topics; the MAP is worked out by hand below."""
@@ -196,26 +218,31 @@ ROOT = Path(__file__).resolve().parents[1]
 MEASURED = json.loads((ROOT / "bench" / "EVAL.json").read_text("utf-8"))
 
 
-@pytest.mark.parametrize("name", ["cacm", "cisi"])
+@pytest.mark.parametrize("name", ["cacm", "cisi", "cranfield"])
 def test_the_ranking_holds_its_measured_quality(run: Run, isolated: Path, name: str) -> None:
-    """``archive eval`` with no options on CACM and CISI: at least what
-    bench/EVAL.json records, and at least 1.05x SQLite FTS5 there."""
+    """``archive eval`` with no options on each test collection: at least what
+    bench/EVAL.json records, and above the stronger form of SQLite FTS5 there."""
     from conftest import SHARED
 
     folder = SHARED / "corpora" / name
     if not folder.exists():
         pytest.skip("needs ../shared/corpora")
     index = str(isolated / name)
-    assert run("--index-dir", index, "index", str(folder / f"{name}_docs.jsonl")).code == 0
+    indexed = run("--index-dir", index, "index", str(folder / f"{name}_docs.jsonl"))
+    # Two of Cranfield's documents are empty in every distribution: skipped, and said so.
+    assert indexed.code == 0 or (name == "cranfield" and indexed.err.count("no title or text") == 2)
     ran = run(
         "--index-dir", index, "eval", "--json",
         str(folder / f"{name}_queries.tsv"), str(folder / f"{name}_qrels.trec"),
     )  # fmt: skip
     found = json.loads(ran.out)
-    ours, fts5 = MEASURED[name.upper()]["news-archive"], MEASURED[name.upper()]["SQLite FTS5"]
+    measured = MEASURED[name.upper()]
+    ours = measured["news-archive"]
     assert found["map"] >= ours["ap"] - 0.0005
     assert found["ndcg10"] >= ours["ndcg10"] - 0.0005
-    assert found["map"] >= 1.05 * fts5["ap"] and found["ndcg10"] >= 1.05 * fts5["ndcg10"]
+    for key, metric in (("map", "ap"), ("ndcg10", "ndcg10")):
+        fts5 = max(measured["SQLite FTS5"][metric], measured["SQLite FTS5, one column"][metric])
+        assert found[key] > fts5
 
 
 def test_the_readme_ranking_table_is_the_measured_one() -> None:
