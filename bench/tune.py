@@ -57,21 +57,26 @@ def b(title: float, body: float) -> dict[str, float]:
 
 # Each candidate: its settings, as changes to the settings in force when it is tried.
 CANDIDATES: dict[str, list[dict[str, object]]] = {
+    "plain words": [{"plain_weight": w} for w in (0.001, 0.1, 0.3)],
+    "proximity": [{"proximity": w} for w in (0.25, 0.5, 1.0, 2.0)],
+    "proximity of adjacent words": [
+        {"proximity": w, "proximity_pairs": "adjacent"} for w in (0.25, 0.5, 1.0, 2.0)
+    ],
+    "rm3": [
+        {"feedback": "rm3", "feedback_keep": keep, "feedback_words": words}
+        for keep in (0.5, 0.7, 0.8)
+        for words in (10, 20)
+    ],
+    "feedback filter": [{"feedback_in": 2}, {"feedback_in": 3}],
+    "feedback articles": [{"feedback_articles": n} for n in (3, 5, 20)],
+    "feedback words": [{"feedback_words": n} for n in (5, 20, 30)],
+    "bo1 weight": [{"feedback_weight": w} for w in (0.2, 0.4, 0.5)],
     "b per field": [
         {"b": b(t, body)}
         for t in (0.3, 0.5, 0.75)
         for body in (0.5, 0.75, 0.9)
         if (t, body) != (0.75, 0.75)
     ],
-    "feedback filter": [{"feedback_in": 2}, {"feedback_in": 3}],
-    "rm3": [
-        {"feedback": "rm3", "feedback_keep": keep, "feedback_words": words}
-        for keep in (0.5, 0.7, 0.8)
-        for words in (10, 20)
-    ],
-    "bo1 weight": [{"feedback_weight": w} for w in (0.2, 0.4, 0.5)],
-    "proximity": [{"proximity": w} for w in (0.25, 0.5, 1.0, 2.0)],
-    "plain words": [{"plain_weight": w} for w in (0.001, 0.1, 0.3)],
     "stronger stems": [
         {"strong_stems": n, "strong_weight": w} for n, w in ((5, 0.3), (6, 0.3), (6, 0.5), (7, 0.3))
     ],

@@ -52,6 +52,7 @@ class Settings:
     feedback_keep: float = 0.5  # RM3: the typed words' share of the expanded query
     feedback_in: int = 1  # an added word is in at least this many of the top articles
     proximity: float = 0.0  # weight of the bonus for typed words near each other
+    proximity_pairs: str = "all"  # which: "all" (of the rarest) or "adjacent" (as typed)
     plain_weight: float = 0.1  # of a plain word ("what", "about") in an any-word query
     strong_stems: int = 0  # feedback adds the words sharing a typed word's first letters
     strong_weight: float = 0.3  # ... at this share of its weight

@@ -11,7 +11,7 @@ IDF. Positions are read only for the top matches (archive.whoosh_ext.positions).
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 
@@ -20,15 +20,16 @@ from archive.whoosh_ext.positions import SHIFT, positions
 
 WINDOW = 5  # words apart at most
 RERANKED = 100  # top matches given the bonus
-MOST_WORDS = 8  # the rarest typed words paired
+MOST_WORDS = 8  # typed words paired, at most
 _TITLE = 1 << 30  # title positions, kept apart from the body's
 
 
 def proximity(engine: Engine, typed: dict[str, float], found: Matches) -> Matches:
     """``found`` with the bonus added to its top matches' scores."""
     weight = engine.settings.proximity
-    words = _rarest(engine, typed) if weight else {}
-    if len(words) < 2:
+    words = _held(engine, typed) if weight else {}
+    pairs = _pairs(words, engine.settings.proximity_pairs)
+    if not pairs:
         return found
     docnums, scores = found.docnums(engine.parts), found.score_array()
     chosen = np.sort(docnums[np.lexsort((docnums, -scores))[:RERANKED]])
@@ -37,30 +38,46 @@ def proximity(engine: Engine, typed: dict[str, float], found: Matches) -> Matche
         start, stop = np.searchsorted(chosen, [part.base, part.base + part.size])
         local = chosen[start:stop] - part.base
         if len(local):
-            score[local] += weight * _bonus(engine, part, words, local)
+            score[local] += weight * _bonus(engine, part, words, pairs, local)
     return Matches(found.masks, scores_now)
 
 
-def _rarest(engine: Engine, typed: dict[str, float]) -> dict[str, float]:
-    """The rarest of the typed words the archive holds, with their IDF."""
+def _held(engine: Engine, typed: dict[str, float]) -> dict[str, float]:
+    """The typed words the archive holds, in the order typed, with their IDF."""
     held = {}
     for word in typed:
         key = word.encode("utf-8")
         count = sum(len(part.arrays.postings("body", key)[0]) for part in engine.parts)
         if count:
             held[word] = engine.idf(count)
-    rarest = sorted(held, key=lambda word: (-held[word], word))[:MOST_WORDS]
-    return {word: held[word] for word in rarest}
+    return held
 
 
-def _bonus(engine: Engine, part: Part, words: dict[str, float], local: np.ndarray) -> np.ndarray:
+def _pairs(words: dict[str, float], which: str) -> list[tuple[str, str]]:
+    """The pairs of words whose nearness counts: each word and the next typed
+    ("adjacent", as the sequential dependence model pairs them), or every
+    pair of the MOST_WORDS rarest ("all")."""
+    if which == "adjacent":
+        typed = list(words)[: MOST_WORDS + 1]
+        return list(pairwise(typed))
+    rarest = sorted(words, key=lambda word: (-words[word], word))[:MOST_WORDS]
+    return list(combinations(rarest, 2))
+
+
+def _bonus(
+    engine: Engine,
+    part: Part,
+    words: dict[str, float],
+    pairs: list[tuple[str, str]],
+    local: np.ndarray,
+) -> np.ndarray:
     """Per article of ``local`` (a part's numbers, ascending): the BM25TP score."""
-    keys = {word: _keys(part, word, local) for word in words}
+    keys = {word: _keys(part, word, local) for word in {w for pair in pairs for w in pair}}
     k1, b = engine.settings.k1, engine.settings.b["body"]
     lengths = part.arrays["body.lengths"][local]
     norm = k1 * (1 - b + b * lengths / engine.average_length("body"))
     total = np.zeros(len(local))
-    for first, second in combinations(words, 2):
+    for first, second in pairs:
         near = _nearness(keys[first], keys[second], local)
         total += min(words[first], words[second]) * (k1 + 1) * near / (norm + near)
     return total
