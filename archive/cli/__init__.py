@@ -21,6 +21,7 @@ from archive.cli.env import Env, pass_env
 from archive.cli.evaluating import evaluate
 from archive.cli.following import follow, unfollow, update, watch
 from archive.cli.indexing import check, index, rebuild, stats
+from archive.cli.keeping import mark, tag, tags
 from archive.cli.searching import search, show, similar, timeline
 from archive.cli.serving import serve
 from archive.errors import ArchiveError, ExitCode
@@ -102,6 +103,9 @@ for command in (
     similar,
     show,
     timeline,
+    tag,
+    tags,
+    mark,
     evaluate,
     check,
     rebuild,

@@ -2,7 +2,8 @@
 a news researcher can trust.
 
 - Fields: ``title:``, ``body:``, ``source:``, ``author:``, ``tags:``,
-  ``date:``, ``id:``. A field that does not exist is an error that lists the
+  ``date:``, ``id:``, and what the user keeps with articles: ``tag:``, ``is:``
+  (archive.query.marks). A field that does not exist is an error that lists the
   fields that do (Whoosh would quietly search for the word instead).
 - Dates are exact to the day (archive.query.dates).
 - Fuzzy terms (``word~``, ``word~2``) match words within that many edits
@@ -38,6 +39,7 @@ from archive.index.schema import DEFAULT_FIELDS, FIELD_BOOSTS
 from archive.query import tokens
 from archive.query.dates import DatePlugin
 from archive.query.exact import as_typed
+from archive.query.marks import MarkPlugin
 from archive.query.tokens import shown
 from archive.whoosh_ext.fuzzy import OnceFuzzyTerm, TypedFuzzyTermPlugin
 from archive.whoosh_ext.terms import pattern_words
@@ -79,6 +81,7 @@ def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
     found.add_plugin(qparser.FieldAliasPlugin(aliases))
     found.add_plugin(TypedFuzzyTermPlugin())
     found.add_plugin(DatePlugin())
+    found.add_plugin(MarkPlugin())
     return found
 
 

@@ -19,16 +19,19 @@ FIELDS = {
     "source": "outlet",
     "author": "authors",
     "authors": "authors",
-    "tag": "tags",
     "tags": "tags",
+    "tag": "tag",  # the user's own tags (archive.query.marks), not the article's
+    "is": "is",  # unread, read, flagged
     "date": "date",
     "id": "id",
     "language": "language",
 }
 # The names shown in help, errors and completion (the rest are aliases).
-SHOWN_FIELDS = ("title", "body", "source", "author", "tags", "date", "id", "language")
+SHOWN_FIELDS = (
+    "title", "body", "source", "author", "tags", "date", "id", "language", "tag", "is"
+)  # fmt: skip
 # Fields whose values are words of text (spelling help applies to them).
-TEXT_FIELDS = frozenset({"title", "body", "source", "author", "authors", "tag", "tags"})
+TEXT_FIELDS = frozenset({"title", "body", "source", "author", "authors", "tags"})
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 PATTERN_MARKS = "*?~^"
 SHOWN_CHARS = 60  # of a query quoted in an error message

@@ -16,19 +16,21 @@ the peak period: its best-ranked match, as the hits rank it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from archive.errors import QueryError
 from archive.model import Facet, Period, Timeline
+from archive.query.marks import documents
 from archive.search.engine import Engine
 from archive.search.hits import Matched
 from archive.search.plans import evaluate
 from archive.search.prepared import Prepared
 from archive.whoosh_ext.columns import NO_DATE
 
-FACETS = ("source", "author", "tags", "date:month", "date:week")
+FACETS = ("source", "author", "tags", "tag", "date:month", "date:week")
 PERIODS = ("day", "week", "month")
 _VALUE_FIELDS = {"source": "source", "author": "author_values", "tags": "tag_values"}
 FACET_TOP = 10
@@ -37,8 +39,14 @@ FACET_TOP = 10
 _UNIX_EPOCH = 62_135_596_800_000_000
 
 
-def facets(engine: Engine, matched: Matched, names: list[str]) -> list[Facet]:
-    """Counts of the matching articles by each facet in ``names``."""
+def facets(
+    engine: Engine,
+    matched: Matched,
+    names: list[str],
+    tags: Mapping[str, frozenset[str]] | None = None,
+) -> list[Facet]:
+    """Counts of the matching articles by each facet in ``names`` (``tag``
+    counts by the user's ``tags``: each tag's article IDs)."""
     for name in names:
         if name not in FACETS:
             raise QueryError(f"unknown facet {name!r}", hint=f"facets are: {', '.join(FACETS)}")
@@ -46,6 +54,8 @@ def facets(engine: Engine, matched: Matched, names: list[str]) -> list[Facet]:
     return [
         _periods_facet(engine, name, docnums)
         if name.startswith("date:")
+        else _tags_facet(engine, docnums, tags or {})
+        if name == "tag"
         else _values_facet(engine, name, docnums)
         for name in names
     ]
@@ -68,6 +78,25 @@ def _values_facet(engine: Engine, name: str, docnums: np.ndarray) -> Facet:
         with_value += int(np.count_nonzero(mask & holds))
     top = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_TOP])
     return Facet(name, top, len(docnums) - with_value)
+
+
+def _tags_facet(engine: Engine, docnums: np.ndarray, tags: Mapping[str, frozenset[str]]) -> Facet:
+    """The matches counted by the user's tags (archive.index.desk)."""
+    counts: Counter[str] = Counter()
+    tagged: set[int] = set()
+    for tag, ids in tags.items():
+        numbers = np.fromiter(_numbers(engine, ids), dtype=np.int64)
+        held = numbers[np.isin(numbers, docnums)]
+        if len(held):
+            counts[tag] = len(held)
+            tagged.update(held.tolist())
+    top = tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_TOP])
+    return Facet("tag", top, len(docnums) - len(tagged))
+
+
+def _numbers(engine: Engine, ids: frozenset[str]) -> list[int]:
+    """The numbers of the live articles with these IDs, as the searcher numbers them."""
+    return [number + part.base for part in engine.parts for number in documents(part.reader, ids)]
 
 
 def _periods_facet(engine: Engine, name: str, docnums: np.ndarray) -> Facet:

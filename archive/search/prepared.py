@@ -21,6 +21,7 @@ from archive.model import SearchRequest
 from archive.query import parse as query_language
 from archive.query import tokens
 from archive.query.dates import span
+from archive.query.marks import Lookup, resolve
 from archive.query.variants import Known, expand
 from archive.search.snippets import query_words
 
@@ -57,12 +58,18 @@ def options(request: SearchRequest) -> query_language.Options:
 
 
 def prepare(
-    request: SearchRequest, searcher: Any, known: Known | None = None, version: object = None
+    request: SearchRequest,
+    searcher: Any,
+    known: Known | None = None,
+    version: object = None,
+    marks: Lookup | None = None,
 ) -> Prepared:
     """``request`` ready to run against ``searcher``'s index (variants looked up
-    in ``known``, under this ``version`` of the index)."""
+    in ``known``, under this ``version`` of the index; the articles of
+    ``tag:`` and ``is:`` in ``marks``, else none)."""
     kept = request_filter(request)
     query = query_language.parse(searcher.schema, request.query, options(request))
+    query = resolve(query, marks or (lambda kind, name: frozenset()))
     reader = searcher.reader()
     query_language.check_cost(query, reader)
     added: dict[str, list[str]] = {}

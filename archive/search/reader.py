@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from archive.index import desk
 from archive.index.store import Store, find_article, identity
 from archive.model import Article, Facet, Highlighted, Preview, Results, SearchRequest, Timeline
 from archive.query import spelling
@@ -98,7 +99,12 @@ class Reader:
         request = SearchRequest(request) if isinstance(request, str) else request
         with self.engine() as engine:
             version = (str(self.path), engine.searcher.reader().generation())
-            return prepare(request, engine.searcher, self.known, version)
+            return prepare(request, engine.searcher, self.known, version, self.kept)
+
+    def kept(self, kind: str, name: str) -> frozenset[str]:
+        """The IDs of the articles the user tagged ``name`` (``kind`` "tag") or
+        marked so (``kind`` "mark")."""
+        return desk.tagged(self.path, name) if kind == "tag" else desk.marked(self.path, name)
 
     def search(self, prepared: Prepared, suggestions: bool = True) -> Results:
         """A page of ranked hits with snippets (and a spelling suggestion)."""
@@ -111,9 +117,10 @@ class Reader:
             return hits.preview(engine, prepared, top)
 
     def facets(self, prepared: Prepared, names: list[str]) -> list[Facet]:
-        """The matches counted by source, author, tags or period."""
+        """The matches counted by source, author, tags, the user's tags or period."""
         with self.engine() as engine:
-            return coverage.facets(engine, self._matched(engine, prepared), names)
+            tags = desk.tags(self.path) if "tag" in names else None
+            return coverage.facets(engine, self._matched(engine, prepared), names, tags)
 
     def timeline(self, prepared: Prepared, by: str = "month", normalized: bool = False) -> Timeline:
         """The matches per period, and the top story of the busiest."""

@@ -1,0 +1,190 @@
+"""What the user keeps with articles: tags and marks (read, flagged), in a
+table beside the index.
+
+Unlike the other tables beside the index, nothing here can be had again
+from the sources: it is the user's own. So it is keyed by each article's
+stable ID and indexing never writes it: ``archive index``, ``rebuild`` and
+``--prune`` leave it as it is. A row for an article the index no longer
+holds is kept, and counts again when the article comes back. A damaged
+table is set aside (kept beside it, named ``.damaged``) and the caller told.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from archive.errors import ArchiveError
+from archive.index import sidecar
+
+DESK_FILE = "archive-desk.sqlite"
+MARKS = ("read", "flagged")
+MAX_TAG_CHARS = 64
+_TAG = re.compile(r"[^\W_][\w.-]*")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tags (
+    id TEXT NOT NULL, tag TEXT NOT NULL, added TEXT NOT NULL, PRIMARY KEY (id, tag)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_by_tag ON tags (tag);
+CREATE TABLE IF NOT EXISTS marks (
+    id TEXT NOT NULL, mark TEXT NOT NULL, added TEXT NOT NULL, PRIMARY KEY (id, mark)
+) WITHOUT ROWID;
+"""
+
+
+def tag_name(text: str) -> str:
+    """``text`` as a tag (case folded), or an ArchiveError naming what is wrong."""
+    name = text.strip().casefold()
+    if not name:
+        raise ArchiveError("a tag name cannot be empty")
+    if len(name) > MAX_TAG_CHARS or not _TAG.fullmatch(name):
+        shown = name if len(name) <= MAX_TAG_CHARS else name[:MAX_TAG_CHARS] + "…"
+        raise ArchiveError(
+            f"{shown!r} is not a tag name",
+            hint=f"a letter or digit, then letters, digits, '-', '_' or '.' "
+            f"(at most {MAX_TAG_CHARS})",
+        )
+    return name
+
+
+def mark_name(text: str) -> str:
+    if text not in MARKS:
+        raise ArchiveError(f"{text!r} is not a mark", hint=f"marks are: {', '.join(MARKS)}")
+    return text
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Desk:
+    """The tags and marks of one index, open for writing."""
+
+    def __init__(self, index: Path) -> None:
+        self.path = index / DESK_FILE
+        self.db, self.set_aside = sidecar.open_table(self.path, _prepare)
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def retag(self, ids: Iterable[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> int:
+        """Add and remove tags on the articles; how many articles changed."""
+        return self._change(
+            ids,
+            [("tags", "tag", t, False) for t in remove] + [("tags", "tag", t, True) for t in add],
+        )
+
+    def mark(self, ids: Iterable[str], mark: str, on: bool = True) -> int:
+        """Set (or clear) a mark on the articles; how many changed."""
+        return self._change(ids, [("marks", "mark", mark_name(mark), on)])
+
+    def _change(self, ids: Iterable[str], changes: list[tuple[str, str, str, bool]]) -> int:
+        articles = list(dict.fromkeys(ids))
+        changed: set[str] = set()
+        with self.db:
+            when = _now()
+            for table, column, value, on in changes:
+                sql = (
+                    f"INSERT OR IGNORE INTO {table} (id, {column}, added) VALUES (?, ?, ?)"
+                    if on
+                    else f"DELETE FROM {table} WHERE id = ? AND {column} = ? AND ? IS NOT NULL"
+                )
+                for article in articles:
+                    if self.db.execute(sql, (article, value, when)).rowcount:
+                        changed.add(article)
+        return len(changed)
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Every article the desk holds something for, as exported."""
+        return iter(_rows(self.db))
+
+    def load(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Add exported rows (what the desk holds already stays); how many rows."""
+        count = 0
+        with self.db:
+            when = _now()
+            for row in rows:
+                count += 1
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO tags (id, tag, added) VALUES (?, ?, ?)",
+                    [(row["id"], tag, when) for tag in row["tags"]],
+                )
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO marks (id, mark, added) VALUES (?, ?, ?)",
+                    [(row["id"], mark, when) for mark in MARKS if row.get(mark)],
+                )
+        return count
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    db.executescript(_SCHEMA)
+
+
+def _rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for article, tag in db.execute("SELECT id, tag FROM tags ORDER BY id, tag"):
+        found.setdefault(article, {"id": article, "tags": []})["tags"].append(tag)
+    for article, mark in db.execute("SELECT id, mark FROM marks ORDER BY id, mark"):
+        found.setdefault(article, {"id": article, "tags": []})[mark] = True
+    return [found[article] for article in sorted(found)]
+
+
+# -- reading, without writing anything (a read-only index is read too) ---------------
+
+
+def tagged(index: Path, tag: str) -> frozenset[str]:
+    """The IDs of the articles tagged ``tag``."""
+    return _ids(index, "SELECT id FROM tags WHERE tag = ?", tag)
+
+
+def marked(index: Path, mark: str) -> frozenset[str]:
+    """The IDs of the articles with ``mark`` (read, flagged)."""
+    return _ids(index, "SELECT id FROM marks WHERE mark = ?", mark_name(mark))
+
+
+def tags(index: Path) -> dict[str, frozenset[str]]:
+    """Every tag, with the IDs of its articles."""
+
+    def read(db: sqlite3.Connection) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for article, tag in db.execute("SELECT id, tag FROM tags"):
+            found.setdefault(tag, set()).add(article)
+        return {tag: frozenset(ids) for tag, ids in found.items()}
+
+    return sidecar.read_only(index / DESK_FILE, read, {})
+
+
+def kept_with(index: Path, article: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One article's tags and marks."""
+
+    def read(db: sqlite3.Connection) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        found = db.execute("SELECT tag FROM tags WHERE id = ? ORDER BY tag", (article,))
+        tags = tuple(row[0] for row in found)
+        found = db.execute("SELECT mark FROM marks WHERE id = ? ORDER BY mark", (article,))
+        return tags, tuple(row[0] for row in found)
+
+    nothing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    return sidecar.read_only(index / DESK_FILE, read, nothing)
+
+
+def exported(index: Path) -> list[dict[str, Any]]:
+    """Every article the desk holds something for, as exported."""
+    return sidecar.read_only(index / DESK_FILE, _rows, [])
+
+
+def _ids(index: Path, sql: str, value: str) -> frozenset[str]:
+    def read(db: sqlite3.Connection) -> frozenset[str]:
+        return frozenset(row[0] for row in db.execute(sql, (value,)))
+
+    return sidecar.read_only(index / DESK_FILE, read, frozenset())
