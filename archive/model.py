@@ -116,6 +116,8 @@ class Hit:
     tags: tuple[str, ...] = ()
     language: str | None = None
     similar: int = 0  # near-duplicate copies of this story that also match
+    kept: tuple[str, ...] = ()  # the user's own tags (archive.index.desk)
+    marks: tuple[str, ...] = ()  # the user's marks: "flagged", "read"
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ class Highlighted:
     article: Article
     title_matches: tuple[Span, ...] = ()
     body_matches: tuple[Span, ...] = ()
+    kept: tuple[str, ...] = ()  # the user's own tags
+    marks: tuple[str, ...] = ()  # the user's marks: "flagged", "read"
 
 
 @dataclass

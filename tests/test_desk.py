@@ -4,11 +4,13 @@ command line, in queries and facets, through re-indexing and rebuilds."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import SEED_000, SEED_001, Ran, seed_id
+from test_shell import session
 
 from archive.index.store import Store
 
@@ -137,3 +139,44 @@ def test_an_import_with_a_bad_line_names_it_and_imports_nothing(
     assert "line 2" in done.err and "'not fine' is not a tag name" in done.err
     assert "nothing was imported" in done.err
     assert ids(run, "tag:fine") == set()
+
+
+# -- in the shell -------------------------------------------------------------------
+
+
+def test_the_shell_tags_the_results_a_hit_or_the_marked_hit(run: Run, seeded: Store) -> None:
+    keys = "putin\n:tag +story-x\n:tag +lead 1\n\x1b[1;3B\x1b[1;3B:tag +second\n:q\n"
+    _, out = session(keys, seeded.path)
+    assert "+story-x on every result: 2 articles, 2 changed" in out
+    assert "+lead on result 1: 1 article, 1 changed" in out
+    assert "+second on result 2: 1 article, 1 changed" in out
+    assert ids(run, "tag:story-x") == {PUTIN, PLAN}
+    assert len(ids(run, "tag:lead")) == len(ids(run, "tag:second")) == 1
+    assert ids(run, "tag:lead") != ids(run, "tag:second")
+    _, out = session("tag:lead\n:q\n", seeded.path)
+    assert "1 hit for tag:lead" in out and "#lead" in out and "#story-x" in out
+
+
+def test_opening_a_hit_marks_it_read_and_is_unread_leaves_it_out(run: Run, seeded: Store) -> None:
+    assert ids(run, "is:unread") == {PUTIN, PLAN}
+    _, out = session("title:conflict\n:open 1\n:mark flagged 1\n:q\n", seeded.path)
+    assert "flagged on result 1: 1 article, 1 changed" in out
+    assert ids(run, "is:unread") == {PLAN}
+    assert ids(run, "is:read") == ids(run, "is:flagged") == {PUTIN}
+    assert run("show", PLAN).code == 0
+    assert ids(run, "is:unread") == set()
+    assert run("mark", "unread", PLAN).out.strip() == "unread: 1 article matched, 1 changed"
+    assert ids(run, "is:unread") == {PLAN}
+    shown = run("search", "title:conflict")
+    assert re.search(rf"^    {PUTIN} · score [\d.]+ · flagged · read$", shown.out, re.M)
+
+
+def test_bad_shell_tag_and_mark_lines_are_one_line_hints(seeded: Store) -> None:
+    keys = ":tag +x\nputin\n:tag story\n:tag +x 9\n:mark sideways\n:tag +a!b\n:q\n"
+    _, out = session(keys, seeded.path)
+    assert "no results yet: search for something first" in out
+    assert "no tag to add or remove" in out
+    assert "there is no result 9; results run 1-2" in out
+    assert "marks are: read, unread, flagged, unflagged" in out
+    assert "'a!b' is not a tag name" in out
+    assert "Traceback" not in out

@@ -190,6 +190,9 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
     with env.reader() as reader:
         prepared = reader.prepare(query) if query else None
         shown = reader.show(article_id, prepared)
+    from archive.index.desk import note_read
+
+    note_read(env.location.path, shown.article.id)
     if as_json:
         from archive.present.formats import article_json, dumps
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError
 from archive.index import sidecar
+from archive.model import Results
 
 DESK_FILE = "archive-desk.sqlite"
 MARKS = ("read", "flagged")
@@ -67,7 +69,7 @@ class Desk:
 
     def __init__(self, index: Path) -> None:
         self.path = index / DESK_FILE
-        self.db, self.set_aside = sidecar.open_table(self.path, _prepare)
+        self.db, self.set_aside = _open(self.path)
 
     def __enter__(self) -> Desk:
         return self
@@ -127,8 +129,42 @@ class Desk:
         return count
 
 
-def _prepare(db: sqlite3.Connection) -> None:
-    db.executescript(_SCHEMA)
+def _open(path: Path) -> tuple[sqlite3.Connection, str | None]:
+    """The table, and where a damaged one was set aside, if one was. Only a
+    file SQLite finds damaged is set aside (under a name no other holds);
+    a table that is busy or may not be written is an error, and left alone."""
+    try:
+        return _connect(path), None
+    except sqlite3.OperationalError as err:
+        raise ArchiveError(f"cannot write {path}: {err}") from None
+    except sqlite3.DatabaseError:
+        aside, number = path.with_name(path.name + ".damaged"), 1
+        while aside.exists():
+            number += 1
+            aside = path.with_name(f"{path.name}.damaged.{number}")
+        sidecar.move(path, aside)
+        return _connect(path), str(aside)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False)  # one user at a time
+    try:
+        sidecar.sound(db)
+        db.executescript(_SCHEMA)
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+def note_read(index: Path, article: str) -> None:
+    """Count an article as read (where the index may be written: reading a
+    read-only archive records nothing, and is no error)."""
+    try:
+        with Desk(index) as desk:
+            desk.mark([article], "read")
+    except (ArchiveError, OSError):
+        pass
 
 
 def _rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -176,6 +212,36 @@ def kept_with(index: Path, article: str) -> tuple[tuple[str, ...], tuple[str, ..
 
     nothing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     return sidecar.read_only(index / DESK_FILE, read, nothing)
+
+
+def annotated(index: Path, results: Results) -> Results:
+    """The results with each hit's tags and marks (read once for the page)."""
+    if not results.hits or not (index / DESK_FILE).exists():
+        return results
+    page = [hit.id for hit in results.hits]
+    marks = ", ".join("?" for _ in page)
+
+    def read(db: sqlite3.Connection) -> dict[str, tuple[list[str], list[str]]]:
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        for article, tag in db.execute(
+            f"SELECT id, tag FROM tags WHERE id IN ({marks}) ORDER BY tag", page
+        ):
+            found.setdefault(article, ([], []))[0].append(tag)
+        for article, mark in db.execute(
+            f"SELECT id, mark FROM marks WHERE id IN ({marks}) ORDER BY mark", page
+        ):
+            found.setdefault(article, ([], []))[1].append(mark)
+        return found
+
+    nothing: dict[str, tuple[list[str], list[str]]] = {}
+    found = sidecar.read_only(index / DESK_FILE, read, nothing)
+    hits = tuple(
+        replace(hit, kept=tuple(found[hit.id][0]), marks=tuple(found[hit.id][1]))
+        if hit.id in found
+        else hit
+        for hit in results.hits
+    )
+    return replace(results, hits=hits)
 
 
 def exported(index: Path) -> list[dict[str, Any]]:

@@ -36,6 +36,9 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "tags": list(hit.tags),
         "language": hit.language,
         "similar": hit.similar,
+        "user_tags": list(hit.kept),
+        "read": "read" in hit.marks,
+        "flagged": "flagged" in hit.marks,
         "score": None if hit.score is None else round(hit.score, 6),
         "snippets": [snippet_json(s) for s in hit.snippets],
     }

@@ -125,6 +125,8 @@ def hit_view(hit: Hit) -> RenderableType:
         safe_line(", ".join(hit.authors)) if hit.authors else None,
         None if hit.score is None else f"score {hit.score:.2f}",
         f"+{hit.similar} similar" if hit.similar else None,
+        *(safe_line(f"#{tag}") for tag in hit.kept),
+        *hit.marks,
     ]
     meta = Text(" · ".join(p for p in parts if p), style=META)
     lines: list[RenderableType] = [head, Padding(meta, (0, 0, 0, 4), expand=False)]
@@ -189,6 +191,7 @@ def article_view(shown: Highlighted) -> RenderableType:
         ("", article.path and article.path + (f" ({article.record})" if article.record else "")),
         ("", article.url),
         ("tags: ", ", ".join(article.tags)),
+        ("yours: ", " ".join([*(f"#{tag}" for tag in shown.kept), *shown.marks])),
         ("also in: ", "; ".join(article.copies)),
     ):
         if value:  # one line each, whatever a file name holds

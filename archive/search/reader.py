@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,8 @@ class Reader:
     def search(self, prepared: Prepared, suggestions: bool = True) -> Results:
         """A page of ranked hits with snippets (and a spelling suggestion)."""
         with self.engine() as engine:
-            return hits.results(engine, prepared, self._matched(engine, prepared), suggestions)
+            found = hits.results(engine, prepared, self._matched(engine, prepared), suggestions)
+        return desk.annotated(self.path, found)
 
     def preview(self, prepared: Prepared, top: int = 3) -> Preview:
         """The hit count and the top titles, as search-as-you-type shows them."""
@@ -157,7 +159,9 @@ class Reader:
 
     def show(self, article_id: str, prepared: Prepared | None = None) -> Highlighted:
         """An article in full, with what the request matches in it highlighted."""
-        return highlighted(self.get(article_id), prepared)
+        shown = highlighted(self.get(article_id), prepared)
+        kept, marks = desk.kept_with(self.path, shown.article.id)
+        return replace(shown, kept=kept, marks=marks)
 
     def similar(
         self, article_id: str, *, limit: int = 10, page: int = 1, snippets: int = 3
@@ -165,7 +169,8 @@ class Reader:
         """A page of the articles most like this one, with the key terms they share."""
         with self.engine() as engine:
             article = find_article(self.path, engine.searcher, article_id)
-            return similar(engine.searcher, article, limit=limit, page=page, snippets=snippets)
+            found = similar(engine.searcher, article, limit=limit, page=page, snippets=snippets)
+        return desk.annotated(self.path, found)
 
     def completions(self, prefix: str, limit: int = 20) -> list[tuple[str, int]]:
         """Words of the index that start with ``prefix``, most frequent first,

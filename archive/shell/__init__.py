@@ -2,12 +2,14 @@
 
 ``app`` builds the session and runs the loop, ``commands`` holds the
 ``:command`` registry and the commands that search and show, ``keeping``
-those that filter and save, ``completer``, ``lexer``, ``preview`` and
-``toolbar`` serve the prompt, and ``pager`` shows long output.
+those that filter and save, ``desk`` those that tag and mark;
+``completer``, ``lexer``, ``preview`` and ``toolbar`` serve the prompt, and
+``pager`` shows long output.
 """
 
+from archive.shell import desk  # registers :tag and :mark
 from archive.shell.app import build_session, main, run_lines
 from archive.shell.commands import COMMANDS
 from archive.shell.keeping import filters_line  # registers the filtering and saving commands
 
-__all__ = ["COMMANDS", "build_session", "filters_line", "main", "run_lines"]
+__all__ = ["COMMANDS", "build_session", "desk", "filters_line", "main", "run_lines"]
