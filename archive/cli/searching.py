@@ -70,8 +70,9 @@ def search(
 
     All words must match (--any: any of them). Query syntax: OR, NOT,
     "phrases", "near words"~5, fields (title: body: source: author: tags:
-    date: id:), wildcards (withdr*), fuzzy (kharkiv~), boosts (nato^2), dates
-    exact to the day (date:2025-11, date:[2025-11-01 to 2025-11-30],
+    date: id:), your tags and marks (tag:story-x is:unread is:flagged),
+    wildcards (withdr*), fuzzy (kharkiv~), boosts (nato^2), dates exact to
+    the day (date:2025-11, date:[2025-11-01 to 2025-11-30],
     date:>2025-11-20, date:[-7 days to now]). Near-duplicate copies of a story
     show once with "+N similar"; --all shows each. Exit status: 0 hits, 1 none
     (or a page past the last).
