@@ -217,6 +217,16 @@ class Facet:
 
 
 @dataclass(frozen=True)
+class Outlet:
+    """A source the archive holds articles from."""
+
+    name: str
+    articles: int
+    first: datetime | None  # the earliest and latest dates of its dated articles
+    last: datetime | None
+
+
+@dataclass(frozen=True)
 class Period:
     start: datetime
     count: int

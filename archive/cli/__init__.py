@@ -22,7 +22,7 @@ from archive.cli.evaluating import evaluate
 from archive.cli.following import follow, unfollow, update, watch
 from archive.cli.indexing import check, index, rebuild, stats
 from archive.cli.keeping import mark, tag, tags
-from archive.cli.searching import search, show, similar, timeline
+from archive.cli.searching import search, show, similar, sources, timeline
 from archive.cli.serving import serve
 from archive.errors import ArchiveError, ExitCode
 from archive.escape import safe_line
@@ -103,6 +103,7 @@ for command in (
     similar,
     show,
     timeline,
+    sources,
     tag,
     tags,
     mark,

@@ -40,6 +40,11 @@ if TYPE_CHECKING:
     "(fields: id, title, body, date, url, source, authors, tags, language).",
 )
 @click.option(
+    "--source",
+    metavar="NAME",
+    help="The source of the articles read that name none (Reuters); remembered for rebuild.",
+)
+@click.option(
     "--exclude",
     multiple=True,
     metavar="GLOB",
@@ -57,6 +62,7 @@ def index(
     paths: tuple[Path, ...],
     prune: bool,
     field_map: tuple[str, ...],
+    source: str | None,
     exclude: tuple[str, ...],
     no_wait: bool,
 ) -> int:
@@ -77,6 +83,7 @@ def index(
       archive index feed.xml export.jsonl.gz
       archive index crawl.warc.gz            # the pages a crawler captured
       archive index --field body=story data.csv
+      archive index --source Reuters reuters21578.jsonl.gz
       curl -s https://example.org/rss | archive index -
       archive index --prune ~/news           # also drop articles whose file is gone
       archive index --exclude 'drafts/' ~/news
@@ -86,7 +93,7 @@ def index(
     from archive.index.store import Store
 
     started = time.perf_counter()
-    fields = sources.FieldMap(_field_map(field_map))
+    fields = sources.FieldMap(_field_map(field_map) | _given_source(source))
     skipped = _skipped_names(env)
     store = Store.open_or_create(env.location.path)
     progress = _progress()
@@ -153,6 +160,17 @@ def _skipped_names(env: Env) -> tuple[str, ...]:
     for warning in warnings:
         click.echo(safe_line(f"archive: {warning}"), err=True)
     return settings.skipped_names
+
+
+def _given_source(name: str | None) -> dict[str, str]:
+    from archive.escape import safe_line
+    from archive.sources.records import SOURCE_GIVEN
+
+    if name is None:
+        return {}
+    if not name.strip() or safe_line(name) != name:
+        raise click.BadParameter(f"not a source name: {name!r}", param_hint="--source")
+    return {SOURCE_GIVEN: name.strip()}
 
 
 def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Commands that read the archive: search, similar, show, timeline."""
+"""Commands that read the archive: search, similar, show, timeline, sources."""
 
 from __future__ import annotations
 
@@ -260,3 +260,31 @@ def timeline(
 
         env.emit(timeline_view(found))
     return ExitCode.OK if found.matched else ExitCode.NONE
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="The sources as one JSON object.")
+@pass_env
+def sources(env: Env, as_json: bool) -> int:
+    """List the sources the archive holds articles from, with how many each
+    and the dates they span, most first; what to give --source and :source.
+
+    Articles that name no source are counted last; give them one with
+    'archive index --source NAME'.
+
+    \b
+    Examples:
+      archive sources
+      archive sources --json | jq '.sources[0]'
+    """
+    with env.reader() as reader:
+        found, unnamed = reader.sources()
+    if as_json:
+        from archive.present.formats import dumps, sources_json
+
+        click.echo(dumps(sources_json(found, unnamed), escaped=_escaped()))
+    else:
+        from archive.present.render import sources_view
+
+        env.emit(sources_view(found, unnamed))
+    return ExitCode.OK if found else ExitCode.NONE

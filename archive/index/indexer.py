@@ -263,14 +263,15 @@ def _index_file(run: _Run, path: Path) -> None:
             _problem(run, Problem(key, f"not a regular file ({_kind(stat.st_mode)})"))
             return
         entry = run.manifest.get(key)
-        if entry and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+        asked = run.fields.overrides and entry and entry.fields != _fields_json(run)
+        if entry and not asked and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             _unchanged(run, entry)
             return
         digest = _file_digest(path)
     except OSError as err:
         _problem(run, Problem(str(path), err.strerror or str(err)))
         return
-    if entry and entry.digest == digest:
+    if entry and not asked and entry.digest == digest:
         _unchanged(run, entry)
         run.entries.append(replace(entry, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
         return

@@ -11,7 +11,17 @@ from typing import Any
 
 from archive.escape import safe
 from archive.locations import IndexLocation
-from archive.model import Article, Evaluation, Facet, Hit, IndexStats, Results, Snippet, Timeline
+from archive.model import (
+    Article,
+    Evaluation,
+    Facet,
+    Hit,
+    IndexStats,
+    Outlet,
+    Results,
+    Snippet,
+    Timeline,
+)
 from archive.present.wording import counted
 
 
@@ -180,6 +190,21 @@ def results_markdown(results: Results) -> str:
 
 def facets_json(found: list[Facet]) -> dict[str, Any]:
     return {facet.name: {"counts": dict(facet.counts), "missing": facet.missing} for facet in found}
+
+
+def sources_json(found: list[Outlet], unnamed: int) -> dict[str, Any]:
+    return {
+        "sources": [
+            {
+                "name": outlet.name,
+                "articles": outlet.articles,
+                "first": outlet.first.date().isoformat() if outlet.first else None,
+                "last": outlet.last.date().isoformat() if outlet.last else None,
+            }
+            for outlet in found
+        ],
+        "without_source": unnamed,
+    }
 
 
 def timeline_json(timeline: Timeline) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from archive.model import (
     Highlighted,
     Hit,
     IndexStats,
+    Outlet,
     Results,
     Snippet,
     Span,
@@ -238,6 +239,25 @@ def _size(count: int) -> str:
 BAR = "█"
 BAR_WIDTH = 40
 MAX_PERIOD_ROWS = 60  # beyond this many periods, empty ones are not drawn
+
+
+def sources_view(found: list[Outlet], unnamed: int) -> RenderableType:
+    """Each source with its articles and the dates they span."""
+    table = Table(box=None, padding=(0, 1), show_header=True, header_style=META)
+    table.add_column("source", overflow="fold")
+    table.add_column("articles", justify="right")
+    table.add_column("first", style=META)
+    table.add_column("last", style=META)
+    for outlet in found:
+        table.add_row(
+            Text(safe_line(outlet.name)),
+            f"{outlet.articles:,}",
+            _date(outlet.first) or "",
+            _date(outlet.last) or "",
+        )
+    if unnamed:
+        table.add_row(Text("(none)", style=META), f"{unnamed:,}", "", "")
+    return table
 
 
 def facets_view(found: list[Facet]) -> RenderableType:

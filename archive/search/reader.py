@@ -27,11 +27,21 @@ import numpy as np
 
 from archive.index import desk
 from archive.index.store import Store, find_article, identity
-from archive.model import Article, Facet, Highlighted, Preview, Results, SearchRequest, Timeline
+from archive.model import (
+    Article,
+    Facet,
+    Highlighted,
+    Outlet,
+    Preview,
+    Results,
+    SearchRequest,
+    Timeline,
+)
 from archive.query import spelling
 from archive.query.variants import Known
 from archive.search import coverage, hits
 from archive.search.engine import Engine
+from archive.search.outlets import outlets
 from archive.search.prepared import Prepared, prepare
 from archive.search.ranking import WEIGHTING
 from archive.search.show import highlighted
@@ -129,6 +139,11 @@ class Reader:
         with self.engine() as engine:
             matched = self._matched(engine, prepared)
             return coverage.timeline(engine, prepared, matched, by, normalized)
+
+    def sources(self) -> tuple[list[Outlet], int]:
+        """Every source with its articles and dates, and the articles with none."""
+        with self.engine() as engine:
+            return outlets(engine)
 
     def ranked(
         self, prepared: Prepared, depth: int | None = None

@@ -13,6 +13,7 @@ import os
 import stat
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import IO, cast
@@ -160,7 +161,18 @@ def read_stream(
     origin: str,
     fields: FieldMap | None = None,
 ) -> Iterator[Article | Problem]:
-    """The articles in an open binary stream (a file, or standard input)."""
+    """The articles in an open binary stream (a file, or standard input);
+    those that carry no source get the one ``fields`` gives, if it does."""
+    source = fields.source if fields is not None else None
+    for item in _read_stream(stream, name, origin, fields):
+        if source is not None and isinstance(item, Article) and item.source is None:
+            item = replace(item, source=source)
+        yield item
+
+
+def _read_stream(
+    stream: IO[bytes], name: str, origin: str, fields: FieldMap | None
+) -> Iterator[Article | Problem]:
     head = stream.peek(_SNIFF_BYTES) if hasattr(stream, "peek") else b""
     archive = detect.web_archive(name, head[:_SNIFF_BYTES])
     if archive is not None:  # read record by record, each gzip member on its own

@@ -104,16 +104,23 @@ def bounded_lines(
 csv.field_size_limit(MAX_LINE_BYTES + 1)  # records are bounded before csv sees them
 
 
+# The key of a FieldMap's overrides that names the source of the articles
+# that carry none (``archive index --source``), recorded with the choices.
+SOURCE_GIVEN = "+source"
+
+
 class FieldMap:
-    """Which column of a record feeds which article field."""
+    """Which column of a record feeds which article field (and the source of
+    articles that carry none, under SOURCE_GIVEN)."""
 
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
-        unknown = set(overrides or {}) - set(FIELDS)
+        unknown = set(overrides or {}) - {*FIELDS, SOURCE_GIVEN}
         if unknown:
             raise ValueError(
                 f"unknown field {sorted(unknown)[0]!r} in --field; fields are: {', '.join(FIELDS)}"
             )
         self.overrides = dict(overrides or {})
+        self.source = self.overrides.get(SOURCE_GIVEN)
         self._cache: dict[tuple[str, ...], dict[str, str]] = {}
 
     def columns(self, keys: Iterable[str]) -> dict[str, str]:
