@@ -180,3 +180,17 @@ def test_bad_shell_tag_and_mark_lines_are_one_line_hints(seeded: Store) -> None:
     assert "marks are: read, unread, flagged, unflagged" in out
     assert "'a!b' is not a tag name" in out
     assert "Traceback" not in out
+
+
+def test_a_watch_of_unread_matches_leaves_out_what_was_read(run: Run, seeded: Store) -> None:
+    assert run("watch", "add", "unread-putin", "putin", "is:unread").code == 0
+    listed = json.loads(run("watch", "show", "--all", "--format", "json", "unread-putin").out)
+    assert {hit["id"] for hit in listed["hits"]} == {PUTIN, PLAN}
+    run("show", PUTIN)
+    listed = json.loads(run("watch", "show", "--all", "--format", "json", "unread-putin").out)
+    assert {hit["id"] for hit in listed["hits"]} == {PLAN}
+
+
+def test_pasted_prose_with_is_colon_is_still_prose(run: Run, seeded: Store) -> None:
+    done = run("search", "--any", "what", "Putin's", "position", "is:", "withdrawal")
+    assert done.code == 0 and "2 hits" in done.out

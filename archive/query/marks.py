@@ -126,7 +126,7 @@ class MarkPlugin(TaggingPlugin):
     """Tags ``tag:NAME`` and ``is:STATE`` before Whoosh's field plugin sees them."""
 
     priority = -10
-    expr = r"(?i)(?<![\w:])(?P<field>tag|is):(?P<value>[^\s()]*)"
+    expr = r"(?i)(?<![\w:])(?P<field>tag|is):(?P<value>[^\s()]+)"
     nodetype = MarkNode
 
     def create(self, parser: Any, match: Any) -> MarkNode:
