@@ -110,6 +110,11 @@ def every_command(index: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
         (["timeline", "oil"], ""),
         (["timeline", "--csv", "oil"], ""),
         (["stats"], ""),
+        (["sources"], ""),
+        (["tag", "+cafe-story", "cafe"], ""),
+        (["mark", "flagged", "cafe"], ""),
+        (["tags"], ""),
+        (["tags", "--export", "-"], ""),
         (["check"], ""),
         (["eval", "--id-field", "id", "--per-query", str(topics), str(qrels)], ""),
         (["watch", "add", "cafes", "cafe"], ""),
@@ -124,8 +129,9 @@ def every_command(index: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
 
 
 COMMANDS = [
-    "check", "eval", "follow", "index", "rebuild", "search", "serve", "shell",
-    "show", "similar", "stats", "timeline", "unfollow", "update", "watch",
+    "check", "eval", "follow", "index", "mark", "rebuild", "search", "serve", "shell",
+    "show", "similar", "sources", "stats", "tag", "tags", "timeline", "unfollow", "update",
+    "watch",
 ]  # fmt: skip
 
 

@@ -156,7 +156,10 @@ def _export(env: Env, to: Path) -> int:
             title = _title(reader, row["id"])
             if title is not None:
                 row["title"] = title
-    lines = "".join(json.dumps(_ordered(row), ensure_ascii=False) + "\n" for row in rows)
+    from archive.escape import holds_all
+
+    ascii_only = str(to) == "-" and not holds_all(sys.stdout)  # JSON escapes what it cannot hold
+    lines = "".join(json.dumps(_ordered(row), ensure_ascii=ascii_only) + "\n" for row in rows)
     if str(to) == "-":
         sys.stdout.write(lines)
     else:
