@@ -221,3 +221,52 @@ def search(store: Store, request: SearchRequest | str, **fields: Any) -> Results
     wanted = SearchRequest(request) if isinstance(request, str) else request
     with Reader(store) as reader:
         return reader.search(reader.prepare(replace(wanted, **fields)))
+
+
+# -- plain Whoosh over the same articles: the oracle of the arrays ---------------
+
+
+def reference_index(store: Store, folder: Path) -> Any:
+    """A plain Whoosh index of the store's live articles, with positions and
+    dates indexed as Whoosh indexes them: what the archive's arrays (its
+    positions, dates and words) must find the same articles as."""
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+
+    from archive.index.schema import name_analyzer, text_analyzer
+
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=text_analyzer()),
+        body=fields.TEXT(analyzer=text_analyzer()),
+        date=fields.DATETIME(),
+        outlet=fields.TEXT(analyzer=name_analyzer()),
+        authors=fields.TEXT(analyzer=name_analyzer()),
+        tags=fields.TEXT(analyzer=name_analyzer()),
+        language=fields.ID(),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), schema)
+    with store.searcher() as searcher, ix.writer() as writer:
+        for stored in searcher.all_stored_fields():
+            title = "" if stored.get("title_derived") else stored.get("title", "")
+            doc = {"id": stored["id"], "title": title, "body": stored.get("body") or ""}
+            extra = {"date": stored.get("date"), "outlet": stored.get("source")}
+            for name in ("authors", "tags", "language"):
+                extra[name] = stored.get(name)
+            writer.add_document(**doc, **{k: v for k, v in extra.items() if v})
+    return ix
+
+
+def reference_ids(ix: Any, query: Any) -> set[str]:
+    """The IDs of the articles plain Whoosh finds for a query."""
+    with ix.searcher() as searcher:
+        return {searcher.stored_fields(n)["id"] for n in searcher.docs_for_query(query)}
+
+
+def words_of(store: Store) -> set[str]:
+    """Every word of the index as written (what completion and spelling offer)."""
+    from archive.index.vocabulary import Vocabulary
+
+    with store.searcher() as searcher:
+        return set(Vocabulary.of(searcher.reader()).starting(""))

@@ -472,18 +472,18 @@ def test_a_worker_that_cannot_write_fails_the_run_and_loses_nothing(
     import resource
 
     from archive import cli
-    from archive.whoosh_ext import multiproc as writer
+    from archive.index import writer
 
     index = tmp_path / "index"
     assert cli.main(["--index-dir", str(index), "index"]) == 0
-    run = writer._Worker.run
+    work = writer._work
 
-    def small_files(self: writer._Worker) -> None:  # in the worker process only
+    def small_files(*args: object) -> None:  # in the worker process only
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
-        run(self)
+        work(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer._Worker, "run", small_files)
+    monkeypatch.setattr(writer, "_work", small_files)
     capfd.readouterr()
     code = cli.main(["--index-dir", str(index), "index", str(wire)])
     err = capfd.readouterr().err

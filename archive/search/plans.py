@@ -32,12 +32,11 @@ from whoosh.query import (
 from archive.index.derived import TEXT_FIELDS
 from archive.search.engine import Engine, Matches
 from archive.whoosh_ext.columns import NO_DATE
-from archive.whoosh_ext.positions import SHIFT
-from archive.whoosh_ext.positions import positions as word_positions
 from archive.whoosh_ext.postings import matching
 from archive.whoosh_ext.terms import pattern_words
 
 Plan = Callable[[Engine, dict[str, float]], Matches]
+SHIFT = 32  # a position's key is the article number << SHIFT | the position
 
 
 def evaluate(engine: Engine, query: Query, weights: dict[str, float] | None = None) -> Matches:
@@ -244,7 +243,10 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
             if not len(candidates):
                 continue
             score[candidates] = scores[start:stop]  # as an OR of phrases adds them up
-            keys = [word_positions(part.reader, field, _text(w), candidates) for w in query.words]
+            keys = [
+                part.arrays.positions(field, _text(w).encode("utf-8"), candidates)
+                for w in query.words
+            ]
             mask[_in_order(keys, query.slop)] = True
         return phrased
 
@@ -254,7 +256,7 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
 def _in_order(keys: list[np.ndarray], slop: int) -> np.ndarray:
     """The articles in which the words stand in this order, each within
     ``slop`` of the one before; ``keys`` are each word's positions (see
-    archive.whoosh_ext.positions)."""
+    archive.index.derived.SegmentArrays.positions)."""
     if slop == 1:  # side by side: keep the starts from which each next word follows
         starts = keys[0]
         for offset, later in enumerate(keys[1:], start=1):

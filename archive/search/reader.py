@@ -98,7 +98,7 @@ class Reader:
         request = SearchRequest(request) if isinstance(request, str) else request
         with self.engine() as engine:
             version = (str(self.path), engine.searcher.reader().generation())
-            return prepare(request, engine.searcher, self.known, version)
+            return prepare(request, engine.searcher, engine.lexicon(), self.known, version)
 
     def search(self, prepared: Prepared, suggestions: bool = True) -> Results:
         """A page of ranked hits with snippets (and a spelling suggestion)."""
@@ -164,7 +164,7 @@ class Reader:
         """Words of the index that start with ``prefix``, most frequent first,
         with how many articles hold each."""
         with self.engine() as engine:
-            return spelling.completions(engine.searcher.reader(), prefix, limit)
+            return spelling.completions(engine.lexicon(), prefix, limit)
 
     @property
     def articles(self) -> int:
