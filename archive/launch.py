@@ -23,6 +23,7 @@ import os
 import stat
 import sys
 
+from archive.escape import fall_back
 from archive.wire import (
     ENV_NO_SERVER,
     code_stamp,
@@ -103,8 +104,25 @@ def forwarded(argv: list[str]) -> int | None:
     return code
 
 
+def standard_streams() -> None:
+    """A closed standard stream (``archive search x >&-``) reads and writes
+    nothing, as /dev/null does: no file the command opens takes its place,
+    and nothing fails for want of it. Each output stream writes any text, in
+    ASCII where its encoding falls short (archive.escape.fall_back)."""
+    for number, name in enumerate(("stdin", "stdout", "stderr")):
+        if getattr(sys, name) is None:
+            null = os.open(os.devnull, os.O_RDONLY if number == 0 else os.O_WRONLY)
+            if null != number:
+                os.dup2(null, number)
+                os.close(null)
+            stream = open(number, "w" if number else "r", closefd=False)  # noqa: SIM115
+            setattr(sys, name, stream)  # for the life of the process
+    fall_back(sys.stdout, sys.stderr)
+
+
 def main() -> None:
     """The console script's entry point."""
+    standard_streams()
     try:
         code = forwarded(sys.argv[1:])
     except BrokenPipeError:  # the reader went away (`archive search x | head`): no error

@@ -259,3 +259,27 @@ class Evaluation:
     def mean(self, name: str) -> float:
         values = [getattr(scores, name) for scores in self.per_query.values()]
         return sum(values) / len(values) if values else 0.0
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One metric of two runs, compared topic by topic."""
+
+    ours: float  # the mean over the topics
+    theirs: float
+    p_value: float  # of a paired randomisation test, two-sided
+    better: int  # topics on which ours scores higher
+    worse: int
+
+    @property
+    def change(self) -> float:
+        return self.ours - self.theirs
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two runs over the same judged topics (a topic one of them lacks scores 0 there)."""
+
+    topics: int
+    metrics: dict[str, Difference]
+    trials: int  # random relabellings; 0: every one was counted (exact)

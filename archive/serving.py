@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError, ExitCode
+from archive.escape import fall_back
 from archive.wire import (
     MAX_REQUEST_BYTES,
     code_stamp,
@@ -234,7 +235,9 @@ def run(request: dict[str, Any], main: Main, readers: Any = None) -> dict[str, o
 
 
 def _capture(encoding: str, errors: str) -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors=errors, write_through=True)
+    stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors=errors, write_through=True)
+    fall_back(stream)  # as the sender's streams do
+    return stream
 
 
 def _written(stream: io.TextIOWrapper) -> bytes:

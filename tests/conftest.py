@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,9 +31,20 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ARCHIVE_CONFIG", str(tmp_path / "config" / "config.toml"))
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    for var in ("COLUMNS", "ARCHIVE_PAGER", "PAGER", "LESS"):
+    for var in (*TERMINAL_ENV, "ARCHIVE_PAGER", "PAGER", "LESS"):
         monkeypatch.delenv(var, raising=False)
+        os.unsetenv(var)  # readline sets LINES and COLUMNS where os.environ never sees
     return tmp_path
+
+
+# What the terminal pytest was started from would tell a test (and the shells
+# and pagers it starts): its size (readline exports LINES and COLUMNS), and
+# whether to colour or treat any output as a terminal.
+TERMINAL_ENV = (
+    "LINES", "COLUMNS", "JUPYTER_LINES", "JUPYTER_COLUMNS",
+    "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "CLICOLOR_FORCE",
+    "PROMPT_TOOLKIT_COLOR_DEPTH", "PROMPT_TOOLKIT_NO_CPR",
+)  # fmt: skip
 
 
 @pytest.fixture

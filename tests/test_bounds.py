@@ -85,9 +85,9 @@ def test_snippets_scan_a_bounded_window_of_a_long_text(monkeypatch: pytest.Monke
     scanned: list[int] = []
     tokens = snippets.tokens
 
-    def counted(text: str, terms: frozenset[str]) -> list[snippets.Token]:
+    def counted(text: str, terms: frozenset[str], *written: frozenset[str]) -> list[snippets.Token]:
         scanned.append(len(text))
-        return tokens(text, terms)
+        return tokens(text, terms, *written)
 
     monkeypatch.setattr(snippets, "tokens", counted)
     text = "filler words here " * 40_000 + "the oil price rose today " + "and more " * 1_000

@@ -7,11 +7,21 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import Ran
 
 from archive.errors import ArchiveError
-from archive.search.evaluation import evaluate, read_qrels, read_topics, score, trec_run
+from archive.search.evaluation import (
+    compare,
+    evaluate,
+    randomisation_p,
+    read_qrels,
+    read_run,
+    read_topics,
+    score,
+    trec_run,
+)
 
 Run = Callable[..., Ran]
 
@@ -73,6 +83,63 @@ def test_trec_run_format() -> None:
     )
 
 
+def test_randomisation_p_values_known_by_hand() -> None:
+    # Three topics, each 0.1 better: of the 8 equally likely sign patterns,
+    # only all-plus and all-minus are as far from 0. p = 2/8.
+    assert randomisation_p(np.array([0.1, 0.1, 0.1])) == pytest.approx(0.25)
+    # Five topics all better: 2/32.
+    assert randomisation_p(np.full(5, 0.2)) == pytest.approx(0.0625)
+    # +0.3, -0.1, +0.1, -0.1 (a sum of 0.2): a relabelled sum is as far from
+    # 0 unless all three 0.1s stand against the 0.3 (2 of the 16 patterns).
+    assert randomisation_p(np.array([0.3, -0.1, 0.1, -0.1])) == pytest.approx(14 / 16)
+    assert randomisation_p(np.zeros(4)) == 1.0
+    # Many topics: sampled, the observed relabelling counted among them.
+    assert randomisation_p(np.full(40, 0.05)) == pytest.approx(1 / 20_001)
+
+
+def test_two_runs_compared_topic_by_topic(tmp_path: Path) -> None:
+    qrels = {"1": {"a": 1}, "2": {"b": 1}, "3": {"c": 1}, "4": {"d": 1}}
+    ours = {"1": [("a", 2.0)], "2": [("b", 2.0)], "3": [("x", 2.0), ("c", 1.0)], "4": []}
+    path = tmp_path / "theirs.run"
+    path.write_text(
+        "1 Q0 x 1 2.0 old\n1 Q0 a 2 1.0 old\n2 Q0 b 1 1.0 old\n3 Q0 c 1 1.0 old\n", "utf-8"
+    )
+    theirs = read_run(path)
+    assert theirs["1"] == [("x", 2.0), ("a", 1.0)]
+    found = compare(evaluate(ours, qrels), evaluate(theirs, qrels))
+    ap = found.metrics["ap"]
+    # AP per topic: ours 1, 1, 0.5, 0; theirs 0.5, 1, 1 and 0 (topic 4 is in neither run).
+    assert (ap.ours, ap.theirs) == (pytest.approx(2.5 / 4), pytest.approx(2.5 / 4))
+    assert (ap.better, ap.worse, found.topics, found.trials) == (1, 1, 4, 0)
+    # Differences +0.5, 0, -0.5, 0: a mean of 0, so every relabelling is as far.
+    assert ap.p_value == 1.0
+    with pytest.raises(ArchiveError, match="expected 'topic Q0 document rank score name'"):
+        path.write_text("1 Q0 x 1\n", "utf-8")
+        read_run(path)
+
+
+def test_nearness_counts_words_within_the_window() -> None:
+    from archive.search.proximity import SHIFT, _nearness
+
+    # Article 0: the first word at 1 and 10, the second at 3 (2 away from
+    # the first place: 1/4; 7 from the second: too far). Article 1: side by side.
+    first = np.array([1, 10, (1 << SHIFT) | 5])
+    second = np.array([3, (1 << SHIFT) | 6])
+    assert _nearness(first, second, np.array([0, 1])).tolist() == [0.25, 1.0]
+
+
+def test_plain_words_weigh_little_unless_all_are_plain() -> None:
+    from types import SimpleNamespace
+
+    from archive.search.anywords import typed_weights
+    from archive.search.engine import DEFAULT
+
+    engine = SimpleNamespace(settings=DEFAULT)
+    lowered = typed_weights(engine, {"what": 1.0, "known": 1.0, "sun": 2.0})  # type: ignore[arg-type]
+    assert lowered == {"what": DEFAULT.plain_weight, "known": 1.0, "sun": 2.0}
+    assert typed_weights(engine, {"what": 1.0}) == {"what": 1.0}  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> tuple[Path, Path, Path]:
     """Six documents, two topics; the MAP is worked out by hand below."""
@@ -120,6 +187,24 @@ def test_a_tiny_collection_scored_by_hand(
     assert "MAP" in table and f"{data['map']:.4f}" in table
 
 
+def test_eval_compares_with_an_earlier_run(
+    run: Run, tiny: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    collection, topics, qrels = tiny
+    run("index", str(collection))
+    earlier = tmp_path / "earlier.run"
+    earlier.write_text("1 Q0 B 1 2.0 old\n1 Q0 A 2 1.0 old\n2 Q0 H 1 1.0 old\n", "utf-8")
+    ran = run("eval", str(topics), str(qrels), "--compare", str(earlier), "--json")
+    assert ran.code == 0, ran.err
+    data = json.loads(ran.out)
+    ap = data["compared"]["metrics"]["map"]
+    assert ap["this"] == pytest.approx(data["map"]) and ap["other"] == pytest.approx(0.25)
+    assert (ap["better"], ap["worse"], data["compared"]["topics"]) == (2, 0, 2)
+    assert ap["p"] == pytest.approx(0.5)  # two topics, both better: 2 of 4 patterns
+    table = run("eval", str(topics), str(qrels), "--compare", str(earlier)).out
+    assert "earlier.run" in table and "randomisation" in table and "0.500" in table
+
+
 def test_id_field_uses_the_archive_ids(run: Run, tiny: tuple[Path, Path, Path]) -> None:
     collection, topics, qrels = tiny
     run("index", str(collection))
@@ -133,26 +218,31 @@ ROOT = Path(__file__).resolve().parents[1]
 MEASURED = json.loads((ROOT / "bench" / "EVAL.json").read_text("utf-8"))
 
 
-@pytest.mark.parametrize("name", ["cacm", "cisi"])
+@pytest.mark.parametrize("name", ["cacm", "cisi", "cranfield"])
 def test_the_ranking_holds_its_measured_quality(run: Run, isolated: Path, name: str) -> None:
-    """``archive eval`` with no options on CACM and CISI: at least what
-    bench/EVAL.json records, and at least 1.05x SQLite FTS5 there."""
+    """``archive eval`` with no options on each test collection: at least what
+    bench/EVAL.json records, and above the stronger form of SQLite FTS5 there."""
     from conftest import SHARED
 
     folder = SHARED / "corpora" / name
     if not folder.exists():
         pytest.skip("needs ../shared/corpora")
     index = str(isolated / name)
-    assert run("--index-dir", index, "index", str(folder / f"{name}_docs.jsonl")).code == 0
+    indexed = run("--index-dir", index, "index", str(folder / f"{name}_docs.jsonl"))
+    # Two of Cranfield's documents are empty in every distribution: skipped, and said so.
+    assert indexed.code == 0 or (name == "cranfield" and indexed.err.count("no title or text") == 2)
     ran = run(
         "--index-dir", index, "eval", "--json",
         str(folder / f"{name}_queries.tsv"), str(folder / f"{name}_qrels.trec"),
     )  # fmt: skip
     found = json.loads(ran.out)
-    ours, fts5 = MEASURED[name.upper()]["news-archive"], MEASURED[name.upper()]["SQLite FTS5"]
+    measured = MEASURED[name.upper()]
+    ours = measured["news-archive"]
     assert found["map"] >= ours["ap"] - 0.0005
     assert found["ndcg10"] >= ours["ndcg10"] - 0.0005
-    assert found["map"] >= 1.05 * fts5["ap"] and found["ndcg10"] >= 1.05 * fts5["ndcg10"]
+    for key, metric in (("map", "ap"), ("ndcg10", "ndcg10")):
+        fts5 = max(measured["SQLite FTS5"][metric], measured["SQLite FTS5, one column"][metric])
+        assert found[key] > fts5
 
 
 def test_the_readme_ranking_table_is_the_measured_one() -> None:

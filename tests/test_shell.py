@@ -227,20 +227,34 @@ def test_article_text_cannot_reach_the_terminal_raw(seeded: Store, tmp_path: Pat
     assert "\\x1b[31mred\\x1b[0m" in paged(out)
 
 
-def test_tab_completes_even_when_typed_in_one_burst(seeded: Store) -> None:
+def test_tab_completes_even_when_typed_in_one_burst(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
-    import time
 
+    from archive.shell import app
+
+    completed = threading.Event()
+    built = app.build_session
+
+    def watched(*args: object, **kwargs: object) -> object:
+        session = built(*args, **kwargs)
+        session.default_buffer.on_text_changed += lambda buffer: (
+            completed.set() if buffer.text == "kyrgyzstan" else None
+        )
+        return session
+
+    monkeypatch.setattr(app, "build_session", watched)
     out = io.StringIO()
     console = Console(file=out, width=100, highlight=False)
     with create_pipe_input() as pipe:
         pipe.send_text("kyrgyz\t")  # word and Tab arrive together, as from a fast typist
 
-        def enter_later() -> None:
-            time.sleep(0.5)
+        def enter_once_completed() -> None:
+            completed.wait(timeout=60)  # the line reads kyrgyzstan: Tab did its work
             pipe.send_text("\r:q\r")
 
-        threading.Thread(target=enter_later, daemon=True).start()
+        threading.Thread(target=enter_once_completed, daemon=True).start()
         shell.main(
             IndexLocation(seeded.path, "test"),
             input=pipe,
@@ -401,3 +415,72 @@ def test_without_a_terminal_the_shell_runs_each_line_and_prints_only_results(
     assert "unknown command :frobnicate" in done.stderr and done.stderr.count("\n") == 1
     assert "never run" not in done.stdout
     assert all(line == line.rstrip() for line in done.stdout.splitlines())
+
+
+def test_a_quote_never_closed_is_refused_with_a_hint(seeded: Store) -> None:
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "archive",
+            "--index-dir",
+            str(seeded.path),
+            "search",
+            '"peace talks',
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 2 and ran.stdout == ""
+    assert ran.stderr.count("\n") == 1
+    assert "a quote that is never closed" in ran.stderr and 'close it: "peace talks"' in ran.stderr
+    _, out = session('"peace talks\nputin "withdraw\n"peace talks"\n:q\n', seeded.path)
+    assert flat(out).count("a quote that is never closed") == 2
+    assert 'close it: "peace talks"' in flat(out) and 'close it: "withdraw"' in flat(out)
+    assert re.findall(r"^\d+ hits? for (.*?) in ", out, flags=re.M) == ['"peace talks"']
+    _, out = session(':any on\nwhat did "putin say\n:q\n', seeded.path)  # prose, pasted
+    assert "never closed" not in out and 'hits for what did "putin say' in out
+
+
+def test_errors_of_lines_read_without_a_terminal_name_their_line(seeded: Store) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(seeded.path), "shell"],
+        input='putin\n\n:frobnicate\nthe\n:sort newest\n"peace\n',
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    said = done.stderr.splitlines()
+    assert [line.split(": ", 1)[0] for line in said] == ["line 3", "line 4", "line 6"]
+    assert "unknown command :frobnicate" in said[0] and "has no words" in said[1]
+    assert "a quote that is never closed" in said[2]
+
+
+TERMINAL_SIZE = ("LINES", "COLUMNS")  # readline exports them on a terminal
+
+
+def test_no_test_sees_the_size_of_the_terminal_pytest_was_started_from() -> None:
+    import os
+
+    assert not set(TERMINAL_SIZE) & os.environ.keys()
+    started = subprocess.run(
+        [sys.executable, "-c", "import os; print(' '.join(sorted(os.environ)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not set(TERMINAL_SIZE) & set(started.stdout.split())
+
+
+def test_a_terminal_size_around_pytest_is_taken_from_every_test() -> None:
+    import os
+
+    inner = f"{__file__}::test_no_test_sees_the_size_of_the_terminal_pytest_was_started_from"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", inner],
+        env={**os.environ, "LINES": "200", "COLUMNS": "300"},
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]

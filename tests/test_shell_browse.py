@@ -14,7 +14,7 @@ from conftest import search
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
-from test_shell import pager, session
+from test_shell import flat, pager, session
 
 from archive import shell
 from archive.cli import main as cli_main
@@ -216,3 +216,67 @@ def test_without_a_terminal_each_message_is_one_line(grown: Path) -> None:
     [line] = done.stderr.strip().splitlines()  # not wrapped at 80 columns
     assert long_date in line
     assert "press →" not in done.stdout + done.stderr  # no keys to press in a pipe
+
+
+def test_a_failed_save_leaves_the_file_it_was_to_replace(grown: Path, here: Path) -> None:
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    notes = here / "notes.md"
+    notes.write_text("my notes\n", "utf-8")
+    notes.chmod(0o640)
+
+    def small_files() -> None:  # a disk that fills after 4 KB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "--index-dir", str(grown), "shell"],
+        input="said\n:save! notes.md\n",
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 2
+    assert "cannot write notes.md: File too large" in done.stderr
+    assert notes.read_text("utf-8") == "my notes\n"
+    assert [path.name for path in here.iterdir() if path.is_file()] == ["notes.md"]  # no leftovers
+    code, _ = session("said\n:save! notes.md\n:q\n", grown)
+    assert code == 0 and notes.read_text("utf-8").startswith("Search: `said`")
+    assert notes.stat().st_mode & 0o777 == 0o640  # replaced, its permissions kept
+
+
+def test_save_never_follows_a_link_to_a_file_that_is_not_there(grown: Path, here: Path) -> None:
+    (here / "link.md").symlink_to("elsewhere.md")
+    _, out = session("oil\n:save link.md\n:save! link.md\n:q\n", grown)
+    assert "link.md exists: :save! link.md replaces it" in flat(out)
+    assert "link.md is a link to elsewhere.md, which does not exist" in flat(out)
+    assert not (here / "elsewhere.md").exists()
+    (here / "elsewhere.md").write_text("old\n", "utf-8")
+    _, out = session("oil\n:save! link.md\n:q\n", grown)
+    assert (here / "link.md").is_symlink()  # the link stays; the file it names is replaced
+    assert (here / "elsewhere.md").read_text("utf-8").startswith("Search: `oil`")
+
+
+def test_filters_names_every_filter_and_option_as_the_toolbar_does(grown: Path) -> None:
+    from archive.config import Settings
+    from archive.shell.commands import ShellState
+    from archive.shell.toolbar import toolbar
+
+    keys = ":filters\n:sort newest\n:limit 3\n:exact on\n:since 1987-01-01\n:filters\n:q\n"
+    _, out = session(keys, grown)
+    assert "no filters: every article\nsort: relevance · 10 per page\n" in out
+    assert "filters: :since 1987-01-01 · :exact on\nsort: newest · 3 per page\n" in out
+    state = ShellState(
+        Reader(Store.open(grown)),
+        IndexLocation(grown, "test"),
+        Console(file=io.StringIO()),
+        Settings(),
+    )
+    for line in (":sort newest", ":limit 3", ":exact on", ":since 1987-01-01"):
+        shell.commands.dispatch(state, line)
+    shown = "".join(text for _, text, *_ in toolbar(state, None, "", 300))
+    assert "filters: :since 1987-01-01 · :exact on\n" in shown
+    assert shown.endswith("sort: newest · 3 per page")

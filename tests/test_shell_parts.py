@@ -185,7 +185,7 @@ def test_toolbar_shows_preview_and_status(seeded: Store, index_dir: Path) -> Non
     text = "".join(piece[1] for piece in toolbar(state, previewer, "bishkek", 200))
     first, second = text.split("\n")
     assert first.startswith(" 1 hit  1. Russian President Vladimir Putin")
-    assert second == (f" {index_dir} · 2 articles · sort: relevance · no results yet · 10 per page")
+    assert second == (f" {index_dir} · 2 articles · no results yet · sort: relevance · 10 per page")
     narrow = "".join(piece[1] for piece in toolbar(state, previewer, "bishkek", 40))
     assert all(len(line) <= 40 for line in narrow.split("\n"))
 
@@ -256,3 +256,47 @@ def test_mid_word_the_toolbar_shows_what_the_word_can_become(shell_state: ShellS
     assert done[0].startswith(f" {search(shell_state.reader.store, 'yukos').total} hits  1. ")
     none = toolbar_text(shell_state, previewer, "qqx", "qqx")
     assert none[1] == " no word in the index starts with 'qqx'"
+
+
+def test_a_preview_ready_as_the_prompt_ends_never_fails_in_its_thread() -> None:
+    import asyncio
+    import threading
+
+    from archive.shell.app import redraw_from_worker
+
+    class Prompt:  # what the preview thread sees of prompt_toolkit's Application
+        def __init__(self) -> None:
+            self.loop: asyncio.AbstractEventLoop | None = None
+            self.drawn_in: list[threading.Thread] = []
+
+        def invalidate(self) -> None:
+            self.drawn_in.append(threading.current_thread())
+
+    prompt = Prompt()
+    failures: list[BaseException] = []
+
+    def from_worker() -> None:
+        try:
+            redraw_from_worker(prompt)()  # type: ignore[arg-type]
+        except BaseException as err:
+            failures.append(err)
+
+    def in_worker() -> None:
+        worker = threading.Thread(target=from_worker)
+        worker.start()
+        worker.join()
+
+    in_worker()  # between prompts: no loop
+    closed = asyncio.new_event_loop()
+    closed.close()
+    prompt.loop = closed
+    in_worker()  # the prompt ended as the result came
+    assert failures == [] and prompt.drawn_in == []
+
+    async def running() -> None:
+        prompt.loop = asyncio.get_running_loop()
+        await asyncio.to_thread(in_worker)
+        await asyncio.sleep(0)
+
+    asyncio.run(running())
+    assert prompt.drawn_in == [threading.main_thread()]  # drawn by the prompt's own thread

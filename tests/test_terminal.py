@@ -125,11 +125,11 @@ def test_filter_page_walk_open_and_save_in_a_real_terminal(
     term.wait_for(lambda s: "filters: :since 1987-01-01" in s)
 
     # Ten hits with snippets are taller than 40 rows: they open in less...
-    term.send("oil", "Enter")
-    term.wait_for(lambda s: "hits for oil" in s and "search>" not in s)
+    term.send("said", "Enter")
+    term.wait_for(lambda s: "hits for said" in s and "search>" not in s)
     term.send("q")
     # ...and after it the header is printed again above the prompt.
-    term.wait_for(lambda s: "search>" in s and "hits for oil" in s)
+    term.wait_for(lambda s: "search>" in s and "hits for said" in s)
 
     # Alt-Down twice marks the second hit; Enter opens it in less at its first match.
     term.send("M-Down")
@@ -145,10 +145,10 @@ def test_filter_page_walk_open_and_save_in_a_real_terminal(
     # :save writes every hit, not just the page shown.
     term.send(":limit 2", "Enter")
     term.wait_for(lambda s: "page 1 of " in s)
-    term.send(":save oil.md", "Enter")
+    term.send(":save said.md", "Enter")
     saved = term.wait_for(lambda s: "saved " in s and " results to " in s)
     count = int(re.search(r"saved (\d+) results to", saved).group(1))
-    written = (isolated / "oil.md").read_text("utf-8")
+    written = (isolated / "said.md").read_text("utf-8")
     assert len(re.findall(r"^\d+\. \*\*", written, flags=re.M)) == count > 2
 
     term.send("C-d")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from conftest import SEED_001, Ran, search, seed_id
+from test_shell import session
 
 from archive.index.store import Store
 from archive.model import Article
@@ -118,3 +119,44 @@ def test_explain_and_json_show_the_variants(run: Run, seeded: Store) -> None:
     assert data["variants"] == {"zaporizhzhia": ["zaporizhia"]}
     exact = json.loads(run("search", "--json", "--exact", "zaporizhzhia").out)
     assert exact["total"] == 1 and exact["variants"] == {}
+
+
+@pytest.fixture
+def kieves(seeded: Store) -> Store:
+    """The seeds and three articles: Kiev, the Kieves family (whose stem is
+    kiev too), and both."""
+
+    def article(key: str, title: str, body: str) -> Article:
+        return Article(id=key, title=title, body=body, origin=key, date=datetime(2022, 1, 1))
+
+    seeded.sync(
+        [
+            article("k1", "Notes from Kiev", "Delegates met in Kiev on Monday."),
+            article("k2", "The Kieves bakery", "The Kieves family opened a bakery in Odesa."),
+            article(
+                "k3", "A bakery in KIEV", "Bread from the Kieves family, sold at the Café Kiev."
+            ),
+        ]
+    )
+    return seeded
+
+
+def test_exact_matches_only_the_word_as_typed_never_another_form(run: Run, kieves: Store) -> None:
+    def found(*args: str) -> dict[str, list[str]]:
+        data = json.loads(run("search", "--json", "--all", *args).out)
+        return {
+            hit["id"]: [s["text"][a:b] for s in hit["snippets"] for a, b in s["matches"]]
+            for hit in data["hits"]
+        }
+
+    assert set(found("kiev")) >= {"k1", "k2", "k3"}  # stems and spellings, by default
+    exact = found("--exact", "kiev")
+    assert set(exact) == {"k1", "k3"}  # not Kieves, not Kyiv
+    assert set(exact["k3"]) == {"Kiev"}  # and only the word as typed is highlighted
+    assert set(found("--exact", "Kieves")) == {"k2", "k3"}
+    assert set(found("--exact", "cafe")) == {"k3"}  # case and accents still fold
+    assert set(found("--exact", "bakery NOT kiev")) == {"k2"}
+    assert set(found("--exact", "title:kiev")) == {"k1", "k3"}
+    assert set(found("--exact", '"kieves family"')) == {"k2", "k3"}
+    _, out = session(":exact on\nkieves\n:q\n", kieves.path)
+    assert "2 hits for kieves" in out

@@ -110,7 +110,8 @@ def request_options(func: Any) -> Any:
             click.option(
                 "--exact",
                 is_flag=True,
-                help="Only the spellings typed: no Kiev/Kyiv, colour/color variants.",
+                help="Only the words as typed (case and accents aside): no spelling "
+                "variants (Kiev/Kyiv), no other forms (kiev/Kieves, talks/talk).",
             ),
             click.option(
                 "--since",

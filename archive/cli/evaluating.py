@@ -1,4 +1,4 @@
-"""archive eval: ranking quality on a test collection."""
+"""archive eval: ranking quality on a test collection, alone or against another run."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ from archive.errors import ExitCode
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the run in TREC format (topic Q0 doc rank score name).",
 )
+@click.option(
+    "--compare",
+    "other_run",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Compare with a run written earlier (by --run-out, or any TREC run) on the "
+    "same judgements: per metric, both means, the change, its p-value (a paired "
+    "randomisation test over topics) and how many topics did better and worse.",
+)
 @click.option("--per-query", is_flag=True, help="Also show each topic's scores.")
 @click.option("--json", "as_json", is_flag=True, help="The scores as one JSON object.")
 @pass_env
@@ -34,6 +42,7 @@ def evaluate(
     qrels: Path,
     id_field: str,
     run_out: Path | None,
+    other_run: Path | None,
     per_query: bool,
     as_json: bool,
 ) -> int:
@@ -46,19 +55,32 @@ def evaluate(
     \b
     Example:
       archive --index-dir /tmp/cacm index cacm_docs.jsonl
-      archive --index-dir /tmp/cacm eval cacm_queries.tsv cacm_qrels.trec --run-out run.txt
+      archive --index-dir /tmp/cacm eval cacm_queries.tsv cacm_qrels.trec --run-out before.run
+      archive --index-dir /tmp/cacm eval cacm_queries.tsv cacm_qrels.trec --compare before.run
     """
     from archive.search import evaluation
 
     wanted, judged = evaluation.read_topics(topics), evaluation.read_qrels(qrels)
+    other = evaluation.read_run(other_run) if other_run is not None else None
     with env.reader() as reader:
         found = evaluation.evaluate(evaluation.run_topics(reader, wanted, id_field), judged)
     if run_out is not None:
         run_out.write_text(evaluation.trec_run(found.runs), encoding="utf-8")
+    compared = None
+    if other is not None and other_run is not None:
+        theirs = evaluation.evaluate(other, judged)
+        compared = (evaluation.compare(found, theirs), other_run.name)
     if as_json:
-        from archive.present import formats
+        from archive.present import comparing, formats
 
-        click.echo(formats.dumps(formats.evaluation_json(found)))
+        data = formats.evaluation_json(found)
+        if compared is not None:
+            data["compared"] = comparing.comparison_json(*compared)
+        click.echo(formats.dumps(data))
+    elif compared is not None:
+        from archive.present.comparing import comparison_view
+
+        env.emit(comparison_view(*compared))
     else:
         from archive.present.render import evaluation_view
 

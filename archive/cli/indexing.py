@@ -63,9 +63,10 @@ def index(
     """Index articles: the bundled seed articles, or the files and folders given.
 
     Reads .txt, .md (with YAML or TOML front matter), saved .html pages, RSS and
-    Atom feeds, JSON, JSON Lines and CSV exports (also gzipped); '-' reads
-    standard input. Formats are told by file name, else by content. Re-running
-    is cheap: unchanged files are skipped and changed ones updated in place.
+    Atom feeds, JSON, JSON Lines and CSV exports (also gzipped), and the pages
+    in web archives (.warc, .arc, .wacz); '-' reads standard input. Formats
+    are told by file name, else by content. Re-running is cheap: unchanged
+    files are skipped and changed ones updated in place.
     Unreadable inputs are reported (exit status 3) and the rest is indexed; a
     file unchanged since its problems were reported is not reported again.
 
@@ -74,6 +75,7 @@ def index(
       archive index                          # (re)index the bundled seed articles
       archive index ~/news                   # every article file under ~/news
       archive index feed.xml export.jsonl.gz
+      archive index crawl.warc.gz            # the pages a crawler captured
       archive index --field body=story data.csv
       curl -s https://example.org/rss | archive index -
       archive index --prune ~/news           # also drop articles whose file is gone

@@ -113,6 +113,15 @@ def _explain(results: Results) -> None:
     click.echo(f"archive: query: {results.parsed}", err=True)
 
 
+def _escaped() -> bool:
+    """Whether JSON is best written in ASCII: standard output holds no more."""
+    import sys
+
+    from archive.escape import holds_all
+
+    return not holds_all(sys.stdout)
+
+
 def _print_results(env: Env, results: Results, output: str, found_facets: Any = None) -> None:
     if output == "text":
         from archive.present.render import facets_view, results_view
@@ -127,10 +136,10 @@ def _print_results(env: Env, results: Results, output: str, found_facets: Any = 
         data = formats.results_json(results)
         if found_facets is not None:
             data["facets"] = formats.facets_json(found_facets)
-        click.echo(formats.dumps(data))
+        click.echo(formats.dumps(data, escaped=_escaped()))
     else:
         writer = {
-            "jsonl": formats.results_jsonl,
+            "jsonl": lambda found: formats.results_jsonl(found, escaped=_escaped()),
             "csv": formats.results_csv,
             "md": formats.results_markdown,
         }[output]
@@ -184,7 +193,7 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
     if as_json:
         from archive.present.formats import article_json, dumps
 
-        click.echo(dumps(article_json(shown.article)))
+        click.echo(dumps(article_json(shown.article), escaped=_escaped()))
     else:
         from archive.present.render import article_view
 
@@ -238,7 +247,9 @@ def timeline(
         from archive.present import formats
 
         click.echo(
-            formats.dumps(formats.timeline_json(found)) if as_json else formats.timeline_csv(found)
+            formats.dumps(formats.timeline_json(found), escaped=_escaped())
+            if as_json
+            else formats.timeline_csv(found)
         )
     else:
         from archive.present.render import timeline_view

@@ -42,6 +42,7 @@ class Analysed:
         self.docs = array("i")
         self.positions = array("i")
         self.words: Counter[str] = Counter()
+        self.written: dict[str, array[int]] = defaultdict(lambda: array("i"))  # word -> articles
         self.lengths = array("i")
 
     def add(self, docnum: int, text: str) -> int:
@@ -51,7 +52,10 @@ class Analysed:
         self.terms.extend([numbers.setdefault(stem, len(numbers)) for stem in stems])
         self.docs.extend([docnum] * len(stems))
         self.positions.extend(range(len(stems)))
-        self.words.update(set(words))
+        distinct = set(words)
+        self.words.update(distinct)
+        for word in distinct:
+            self.written[word].append(docnum)
         while len(self.lengths) < docnum:
             self.lengths.append(0)
         self.lengths.append(len(stems))
@@ -195,11 +199,21 @@ class SegmentBuilder:
         return segment
 
     def _vocabulary(self, name: str, field: Analysed) -> dict[str, np.ndarray]:
+        """The field's words as written, with the articles holding each (an
+        exact search reads these), and how many."""
         words = sorted(field.words, key=lambda w: w.encode("utf-8"))
         spelled = VOCABULARY_FIELDS[ANALYSED_FIELDS.index(name)]
+        counts = np.array([field.words[w] for w in words], dtype=np.int64)
+        holding = [field.written[w] for w in words]
         return {
             **derived.strings(f"{spelled}.terms", [w.encode("utf-8") for w in words]),
-            f"{spelled}.df": np.array([field.words[w] for w in words], dtype=np.int32),
+            f"{spelled}.df": counts.astype(np.int32),
+            f"{spelled}.postings": np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+            f"{spelled}.docs": (
+                np.concatenate([np.frombuffer(d, dtype=np.int32) for d in holding])
+                if holding
+                else np.zeros(0, np.int32)
+            ),
         }
 
     def _columns(self) -> dict[str, np.ndarray]:

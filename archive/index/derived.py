@@ -268,9 +268,6 @@ class SegmentArrays:
         """A value field's postings: where each value's articles start, and the articles."""
         return self[f"{field}.postings"], self[f"{field}.docs"]
 
-    def value(self, field: str, at: int) -> str:
-        return self.string(f"{field}.terms", at).decode("utf-8")
-
     def positions(self, field: str, term: bytes, docnums: np.ndarray) -> np.ndarray:
         """Where a term stands in each of ``docnums`` (ascending) that holds
         it, as keys: the article number << 32 | the position, sorted."""
@@ -289,6 +286,16 @@ class SegmentArrays:
         flat = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         places = self[f"{field}.positions"][flat].astype(np.int64)
         return np.repeat(docnums[held].astype(np.int64), counts) << 32 | places
+
+    def written(self, field: str, word: str) -> np.ndarray:
+        """The articles of the segment holding ``word`` as written (folded) in
+        a field (title or body)."""
+        name = VOCABULARY_FIELDS[TEXT_FIELDS.index(field)]
+        at = self.find(f"{name}.terms", word.encode("utf-8"))
+        if at < 0:
+            return _NO_DOCS
+        bounds = self[f"{name}.postings"]
+        return self[f"{name}.docs"][int(bounds[at]) : int(bounds[at + 1])]
 
     def holding(self, text_hash: str) -> np.ndarray:
         """The articles of the segment whose exact text hashes to ``text_hash``."""

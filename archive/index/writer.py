@@ -211,6 +211,10 @@ class _Worker:
         if self.process.is_alive():
             self.process.terminate()
         self.process.join(timeout=5)
+        # Batches still queued for a process that is gone must not hold the exit.
+        for channel in (self.jobs, self.results):
+            channel.cancel_join_thread()
+            channel.close()
 
 
 def _work(folder: str, jobs: Any, results: Any, parent: int) -> None:

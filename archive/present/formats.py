@@ -95,15 +95,17 @@ def stats_json(stats: IndexStats, location: IndexLocation) -> dict[str, Any]:
     }
 
 
-def dumps(value: Any) -> str:
-    """JSON that any strict parser reads: NaN and Infinity are refused, never written."""
-    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+def dumps(value: Any, escaped: bool = False) -> str:
+    """JSON that any strict parser reads: NaN and Infinity are refused, never
+    written; ``escaped``, in ASCII (\\u escapes, for an output that has no
+    other characters)."""
+    return json.dumps(value, ensure_ascii=escaped, indent=2, allow_nan=False)
 
 
-def results_jsonl(results: Results) -> str:
+def results_jsonl(results: Results, escaped: bool = False) -> str:
     """One JSON object per hit, one per line (the hit's keys, as in JSON)."""
     return "\n".join(
-        json.dumps(hit_json(hit), ensure_ascii=False, allow_nan=False) for hit in results.hits
+        json.dumps(hit_json(hit), ensure_ascii=escaped, allow_nan=False) for hit in results.hits
     )
 
 

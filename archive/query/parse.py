@@ -38,6 +38,7 @@ from archive.index.derived import words_starting
 from archive.index.schema import DEFAULT_FIELDS, FIELD_BOOSTS
 from archive.query import tokens
 from archive.query.dates import DatePlugin
+from archive.query.exact import as_typed
 from archive.query.tokens import shown
 from archive.whoosh_ext.fuzzy import OnceFuzzyTerm, TypedFuzzyTermPlugin
 from archive.whoosh_ext.terms import pattern_words
@@ -61,7 +62,7 @@ _NUMBERISH = re.compile(r"[\d.,\-/]+")
 @dataclass(frozen=True)
 class Options:
     any_words: bool = False  # match any of the words instead of all of them
-    exact: bool = False  # no spelling variants: only the words as typed (and their stems)
+    exact: bool = False  # only the words as typed: no spelling variants, no other forms
 
 
 ALL_WORDS = Options()
@@ -94,6 +95,8 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
             hint=f"at most {MAX_QUERY_CHARS:,} characters and {MAX_QUERY_WORDS:,} words",
         )
     check_nesting(text)
+    if not options.any_words:  # pasted prose may quote a title it never closes
+        check_quotes(text)
     query = None if options.any_words else plain_words(schema, text)
     if query is None:
         query = parsed_by_whoosh(schema, text, options)
@@ -102,7 +105,7 @@ def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
             f"the query {shown(text)} has no words to search for",
             hint="common words such as 'the' and lone operators are not searched",
         )
-    return query
+    return as_typed(query, schema, text) if options.exact else query
 
 
 def parsed_by_whoosh(schema: Any, text: str, options: Options) -> Query:
@@ -162,6 +165,20 @@ def check_nesting(text: str) -> None:
 
 
 _BRACKETS = re.compile(r'"[^"]*"|([()])')
+
+
+def check_quotes(text: str) -> None:
+    """Refuse a quote never closed: Whoosh would search its words one by one,
+    not as the phrase the user was typing."""
+    for token in tokens.tokenize(text):
+        if token.kind == tokens.OPEN_QUOTE:
+            phrase = token.text.rstrip()
+            cut = len(phrase) > tokens.SHOWN_CHARS
+            closed = phrase[: tokens.SHOWN_CHARS] + ("…" if cut else "") + '"'
+            raise QueryError(
+                f"the query {shown(text)} has a quote that is never closed",
+                hint=f"close it: {closed} (or drop the quote)",
+            )
 
 
 def check_fields(text: str) -> None:

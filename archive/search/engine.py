@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,30 @@ from archive.index.derived import SegmentArrays, missing_arrays, open_arrays, pa
 from archive.index.vocabulary import Vocabulary
 from archive.whoosh_ext.columns import leaf_readers
 
-K1 = 1.2  # BM25's term-frequency saturation
-B = {"title": 0.75, "body": 0.75}  # length normalisation, per field
 FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}  # a title match counts double
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ranking's parameters. ``DEFAULT`` is what every search uses;
+    bench/tune.py measures others, a collection left out at a time."""
+
+    k1: float = 1.2  # BM25's term-frequency saturation
+    b: dict[str, float] = field(default_factory=lambda: {"title": 0.75, "body": 0.75})
+    feedback: str = "bo1"  # pseudo-relevance feedback: "bo1", "rm3" or "" (none)
+    feedback_articles: int = 10  # top articles whose words expand an any-word query
+    feedback_words: int = 10  # words added
+    feedback_weight: float = 0.3  # Bo1: the strongest added word, against the strongest typed
+    feedback_keep: float = 0.5  # RM3: the typed words' share of the expanded query
+    feedback_in: int = 1  # an added word is in at least this many of the top articles
+    proximity: float = 0.0  # weight of the bonus for typed words near each other
+    proximity_pairs: str = "all"  # which: "all" (of the rarest) or "adjacent" (as typed)
+    plain_weight: float = 0.1  # of a plain word ("what", "about") in an any-word query
+    strong_stems: int = 0  # feedback adds the words sharing a typed word's first letters
+    strong_weight: float = 0.3  # ... at this share of its weight
+
+
+DEFAULT = Settings()
 
 
 @dataclass
@@ -106,19 +127,22 @@ def _part(index: Path, leaf: Any, base: int) -> Part:
 
 
 def _weighted_frequency(
-    part: Part, text: str, fields: dict[str, float], average: Callable[[str], float]
+    part: Part,
+    text: str,
+    fields: dict[str, float],
+    average: Callable[[str], float],
+    b: dict[str, float],
 ) -> tuple[np.ndarray, np.ndarray]:
     """The articles holding the word and its frequency in each field of
     each, normalised by the field's length (against its ``average``) and
     weighed by the field's boost, summed over fields."""
     key = text.encode("utf-8")
     weighted_fields = []
-    for field, boost in fields.items():
-        docs, tfs = part.arrays.postings(field, key)
+    for name, boost in fields.items():
+        docs, tfs = part.arrays.postings(name, key)
         if len(docs):
-            lengths = part.arrays[f"{field}.lengths"][docs]
-            b = B[field]
-            norm = 1 - b + b * lengths / average(field)
+            lengths = part.arrays[f"{name}.lengths"][docs]
+            norm = 1 - b[name] + b[name] * lengths / average(name)
             weighted_fields.append((docs, (boost * tfs / norm).astype(np.float32)))
     if len(weighted_fields) != 2:
         return _summed(weighted_fields)
@@ -136,6 +160,7 @@ class Engine:
 
     def __init__(self, index: Path, searcher: Any) -> None:
         self.searcher = searcher
+        self.settings = DEFAULT
         self.parts = [_part(index, leaf, base) for leaf, base in leaf_readers(searcher.reader())]
         self.total = max(sum(part.size for part in self.parts), 1)
         self._average: dict[str, float] = {}
@@ -195,19 +220,22 @@ class Engine:
         for part in self.parts:
             row = []
             for text, fields in terms.items():
-                docs, weighted = _weighted_frequency(part, text, fields, self.average_length)
+                docs, weighted = _weighted_frequency(
+                    part, text, fields, self.average_length, self.settings.b
+                )
                 present[text] += len(docs)
                 row.append((docs, weighted))
             held.append(row)
+        k1 = self.settings.k1
         factors = {
-            text: weights.get(text, 1.0) * self.idf(count) * (K1 + 1)
+            text: weights.get(text, 1.0) * self.idf(count) * (k1 + 1)
             for text, count in present.items()
             if count
         }
         scored = []
         for row in held:
             pieces = [
-                (docs, factors[text] * weighted / (weighted + K1))
+                (docs, factors[text] * weighted / (weighted + k1))
                 for (docs, weighted), text in zip(row, terms, strict=True)
                 if len(docs)
             ]

@@ -17,8 +17,8 @@ from archive.model import SORTS, Hit, Preview, Results
 from archive.query import parse as query_language
 from archive.query import spelling
 from archive.search import snippets
+from archive.search.anywords import refined, typed_weights
 from archive.search.engine import Engine
-from archive.search.feedback import feedback
 from archive.search.plans import evaluate, word_groups
 from archive.search.prepared import Prepared, options
 from archive.whoosh_ext.columns import NO_DATE
@@ -80,9 +80,9 @@ def suggest(engine: Engine, prepared: Prepared) -> tuple[str, int] | None:
         return None
     try:
         query = query_language.parse(engine.searcher.schema, corrected, options(prepared.request))
-    except QueryError:
+        return corrected, len(evaluate(engine, query).docnums(engine.parts))
+    except QueryError:  # a suggestion that could not be run is no suggestion
         return None
-    return corrected, len(evaluate(engine, query).docnums(engine.parts))
 
 
 def matches(engine: Engine, prepared: Prepared) -> Matched:
@@ -90,17 +90,20 @@ def matches(engine: Engine, prepared: Prepared) -> Matched:
     number as the searcher numbers them, ascending, and its score.
 
     Any-word queries are ranked as a bag of words: a word typed twice counts
-    twice, and the top articles' words refine the order (archive.search.feedback).
+    twice, plain words little, and the top articles' words refine the order
+    (archive.search.anywords).
     """
     request, query, kept = prepared.request, prepared.query, prepared.kept
     weights = dict(prepared.weights)
     feedback_wanted = request.any_words and not request.by_date
+    if feedback_wanted:
+        weights = typed_weights(engine, weights)
     groups = word_groups(query, engine) if kept is None and not feedback_wanted else None
     if groups is not None:  # words alone: scored without arrays the size of the archive
         return engine.scored_words(groups, weights)
     matched = evaluate(engine, And([query, kept]) if kept is not None else query, weights)
     if feedback_wanted:
-        matched = feedback(engine, query, matched, weights)
+        matched = refined(engine, query, matched, weights)
     return matched.docnums(engine.parts), matched.score_array()
 
 
@@ -170,7 +173,7 @@ def ranking(
     def first(n: int) -> np.ndarray:
         if n < len(key) // 4:  # a partial sort, then the few in order
             some = np.argpartition(key, n)[: n + 1]
-            edge = key[some].max()
+            edge = np.max(key[some])
             some = np.flatnonzero(key <= edge)  # every tie at the edge, so ties stay in order
             return some[np.lexsort((docnums[some], key[some]))][:n]
         return np.lexsort((docnums, key))[:n]

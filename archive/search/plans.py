@@ -9,7 +9,9 @@ matched by Whoosh and used as a filter, unscored.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ from whoosh.query import (
 )
 
 from archive.index.derived import TEXT_FIELDS
+from archive.query import exact
 from archive.search.engine import Engine, Matches
 from archive.whoosh_ext.columns import NO_DATE
 from archive.whoosh_ext.postings import matching
@@ -87,10 +90,13 @@ def compile_query(query: Query, engine: Engine) -> Plan:
     if isinstance(query, Or | DisjunctionMax) and getattr(query, "minmatch", 0) <= 1:
         return _any([compile_query(child, engine) for child in _merged(query.subqueries, engine)])
     if isinstance(query, And):
-        wanted = [compile_query(q, engine) for q in query.subqueries if not isinstance(q, Not)]
-        unwanted = [compile_query(q.query, engine) for q in query.subqueries if isinstance(q, Not)]
+        checks = [q for q in query.subqueries if isinstance(q, exact.WrittenAs)]
+        rest = [q for q in query.subqueries if not isinstance(q, exact.WrittenAs)]
+        wanted = [compile_query(q, engine) for q in rest if not isinstance(q, Not)]
+        unwanted = [compile_query(q.query, engine) for q in rest if isinstance(q, Not)]
         plan = _all(wanted) if wanted else (lambda e, w: e.everything())
-        return _without(plan, _any(unwanted)) if unwanted else plan
+        plan = _without(plan, _any(unwanted)) if unwanted else plan
+        return _written(plan, checks) if checks else plan
     if isinstance(query, AndNot):
         return _without(compile_query(query.a, engine), compile_query(query.b, engine))
     if isinstance(query, Not):
@@ -176,7 +182,7 @@ def _any(plans: list[Plan]) -> Plan:
         each = [plan(engine, weights) for plan in plans]
         if not each:
             return engine.nothing()
-        masks = [np.logical_or.reduce([f.masks[i] for f in each]) for i in range(len(engine.parts))]
+        masks = [reduce(operator.or_, [f.masks[i] for f in each]) for i in range(len(engine.parts))]
         scores = [np.sum([f.scores[i] for f in each], axis=0) for i in range(len(engine.parts))]
         return Matches(masks, scores)
 
@@ -187,7 +193,7 @@ def _all(plans: list[Plan]) -> Plan:
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
         each = [plan(engine, weights) for plan in plans]
         masks = [
-            np.logical_and.reduce([f.masks[i] for f in each]) for i in range(len(engine.parts))
+            reduce(operator.and_, [f.masks[i] for f in each]) for i in range(len(engine.parts))
         ]
         scores = [
             np.where(masks[i], np.sum([f.scores[i] for f in each], axis=0), 0).astype(np.float32)
@@ -215,6 +221,22 @@ def _maybe(required: Plan, optional: Plan) -> Plan:
             for s, m, e in zip(needed.scores, extra.masks, extra.scores, strict=True)
         ]
         return Matches(needed.masks, [s.astype(np.float32) for s in scores])
+
+    return run
+
+
+def _written(plan: Plan, checks: list[exact.WrittenAs]) -> Plan:
+    """Of what ``plan`` matches, the articles holding each exact word as
+    written (archive.query.exact), from the segments' arrays."""
+
+    def run(engine: Engine, weights: dict[str, float]) -> Matches:
+        found = plan(engine, weights)
+        for check in checks:
+            for mask, part in zip(found.masks, engine.parts, strict=True):
+                held = np.zeros(part.size, dtype=bool)
+                held[np.fromiter(check.holding(part.reader), dtype=np.int64)] = True
+                mask &= held
+        return found
 
     return run
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archive.model import Article, Highlighted
 from archive.search.prepared import Prepared
-from archive.search.snippets import marks
+from archive.search.snippets import marks, written
 
 
 def highlighted(article: Article, prepared: Prepared | None = None) -> Highlighted:
@@ -15,6 +15,8 @@ def highlighted(article: Article, prepared: Prepared | None = None) -> Highlight
     words = prepared.words
     return Highlighted(
         article,
-        title_matches=marks(article.title, words.get("title", frozenset())),
-        body_matches=marks(article.body, words.get("body", frozenset())),
+        title_matches=marks(
+            article.title, words.get("title", frozenset()), written(words, "title")
+        ),
+        body_matches=marks(article.body, words.get("body", frozenset()), written(words, "body")),
     )

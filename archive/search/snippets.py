@@ -21,6 +21,7 @@ from whoosh.query import AndNot, DateRange, Not, NullQuery, Query
 from archive.index.analysis import WORD, fold, indexed, stemmer
 from archive.index.documents import split_list
 from archive.model import Hit, Snippet, Span
+from archive.query.exact import SPELLED
 
 SNIPPET_CHARS = 220  # longest fragment shown for a hit
 # Snippets are cut from a window of the text at most this long: its start, or,
@@ -54,8 +55,9 @@ def _positive(query: Query) -> Query:
     return query.apply(_positive)
 
 
-def tokens(text: str, terms: frozenset[str]) -> list[Token]:
-    """Every word of ``text``, each with the term it matched, if any.
+def tokens(text: str, terms: frozenset[str], written: frozenset[str] = frozenset()) -> list[Token]:
+    """Every word of ``text``, each with the term it matched, if any; a term
+    that words were asked for as ``written`` (an exact search) only by them.
 
     Only words that can stem to a query term are stemmed: English stems keep
     a word's first two letters, so the others are passed over.
@@ -68,12 +70,26 @@ def tokens(text: str, terms: frozenset[str]) -> list[Token]:
     every = any(len(term) < 2 for term in terms)
     picked = [i for i, word in enumerate(words) if every or word[:2] in starts]
     stems = stemmer().stemWords([words[i] for i in picked]) if picked else []
+    only = _as_written(written)
     matched = {
         i: stem
         for i, stem in zip(picked, stems, strict=True)
-        if stem in terms and indexed(words[i])
+        if stem in terms and indexed(words[i]) and words[i] in only.get(stem, (words[i],))
     }
     return [(start, end, matched.get(i)) for i, ((start, end), _) in enumerate(found)]
+
+
+def _as_written(written: frozenset[str]) -> dict[str, set[str]]:
+    """Each stem of the words asked for as written -> those words."""
+    found: dict[str, set[str]] = {}
+    for word, stem in zip(written, stemmer().stemWords(list(written)), strict=True):
+        found.setdefault(stem, set()).add(word)
+    return found
+
+
+def written(words: dict[str, frozenset[str]], field: str) -> frozenset[str]:
+    """The words an exact search asked for as written in ``field``."""
+    return words.get(SPELLED[field], frozenset())
 
 
 def _may_match(text: str, terms: frozenset[str]) -> bool:
@@ -87,21 +103,26 @@ def _may_match(text: str, terms: frozenset[str]) -> bool:
     return any(term[:2] in folded for term in terms)
 
 
-def marks(text: str, terms: frozenset[str]) -> tuple[Span, ...]:
+def marks(
+    text: str, terms: frozenset[str], written: frozenset[str] = frozenset()
+) -> tuple[Span, ...]:
     """Every span of ``text`` that matched (a title, or an article shown whole)."""
     if not terms or not _may_match(text, terms):
         return ()
-    return tuple((start, end) for start, end, term in tokens(text, terms) if term is not None)
+    found = tokens(text, terms, written)
+    return tuple((start, end) for start, end, term in found if term is not None)
 
 
-def snippets(text: str, terms: frozenset[str], top: int = 3) -> list[Snippet]:
+def snippets(
+    text: str, terms: frozenset[str], top: int = 3, written: frozenset[str] = frozenset()
+) -> list[Snippet]:
     """Up to ``top`` fragments of ``text`` around its matches, in text order
     (found in a window of at most SCAN_CHARS of it)."""
     if not terms or top <= 0 or not _may_match(text, terms):
         return []
     for start in _windows(text, terms):
         window = text[start : start + SCAN_CHARS]
-        fragments = [f for f in _fragments(tokens(window, terms)) if f[2]]
+        fragments = [f for f in _fragments(tokens(window, terms, written)) if f[2]]
         if fragments:
             best = sorted(heapq.nlargest(top, fragments, key=_score), key=lambda f: f[0])
             return distinct([_snippet(text, *_shifted(f, start)) for f in best])
@@ -208,7 +229,8 @@ def hit(
 ) -> Hit:
     """A hit from an article's stored fields, its snippets cut around the matches."""
     body = fields.get("body") or ""  # headline-only items index no body
-    found = snippets(body, words.get("body", frozenset()), top) if body else []
+    terms = words.get("body", frozenset())
+    found = snippets(body, terms, top, written(words, "body")) if body else []
     if not found and body and top:
         found = [lede(body)]  # matched in the title only: show the lede
     title = fields.get("title", "")
@@ -216,7 +238,7 @@ def hit(
         rank=rank,
         id=fields["id"],
         title=title,
-        title_matches=marks(title, words.get("title", frozenset())),
+        title_matches=marks(title, words.get("title", frozenset()), written(words, "title")),
         score=score,
         snippets=tuple(found),
         date=fields.get("date"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import get_app, get_app_or_none
+from prompt_toolkit.application import Application, get_app, get_app_or_none
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory, Suggestion
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import ThreadedCompleter
@@ -256,13 +257,29 @@ def main(
     )
     session = build_session(state, history_file(), input=input, output=output, previewer=previewer)
     if previewer is not None:
-        previewer.redraw = session.app.invalidate
+        previewer.redraw = redraw_from_worker(session.app)
     try:
         return loop(session, state)
     finally:
         if previewer is not None:
             previewer.close()
         state.reader.close()
+
+
+def redraw_from_worker(app: Application[str]) -> Callable[[], None]:
+    """What the preview thread calls when a result is ready: the prompt is
+    asked to redraw from its own event loop's thread. (Its ``invalidate``
+    called from another thread failed, in that thread, when the prompt
+    ended between its look at the loop and its use of it.)"""
+
+    def redraw() -> None:
+        loop = app.loop  # read once: the prompt may end meanwhile
+        if loop is None:
+            return  # between prompts: the next one draws itself
+        with contextlib.suppress(RuntimeError):  # the prompt's loop closed meanwhile
+            loop.call_soon_threadsafe(app.invalidate)
+
+    return redraw
 
 
 def run_lines(
@@ -290,7 +307,8 @@ def run_lines(
 
     state = _start(location, config_file, console, errors, no_pager, traceback)
     try:
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
+            state.line = number
             dispatch(state, line.rstrip("\n"))
             if state.done:
                 break

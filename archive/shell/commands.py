@@ -61,6 +61,7 @@ class ShellState:
     articles: int = 0  # articles in the index when it was last searched
     facets: tuple[str, ...] = ()  # counted beside each page of hits
     marker: int | None = None  # the result marked from the keyboard (its rank)
+    line: int | None = None  # the line of a file being run (named in its errors)
 
     def __post_init__(self) -> None:
         self.request = replace(
@@ -169,15 +170,19 @@ class ShellState:
     def hint(self, message: str) -> None:
         (self.errors or self.console).print(Text(safe(message), style=WARNING))
 
+    def error(self, message: str) -> None:
+        """A line failed: say why (and, in a file of lines, which line)."""
+        self.failures += 1
+        self.hint(message if self.line is None else f"line {self.line}: {message}")
+
     def fail(self, err: Exception) -> None:
         """An unexpected error: one line, the traceback only when asked for."""
-        self.failures += 1
         if self.traceback:
             (self.errors or self.console).print_exception()
         message = f"error: {type(err).__name__}: {err}"
         if not self.traceback:
             message += " (start the shell with 'archive --traceback' for details)"
-        self.hint(message)
+        self.error(message)
 
 
 @dataclass(frozen=True)
@@ -235,8 +240,7 @@ def dispatch(state: ShellState, line: str) -> None:
         else:
             state.run_query(line)
     except ArchiveError as err:
-        state.failures += 1
-        state.hint(str(err))
+        state.error(str(err))
     except KeyboardInterrupt:
         raise
     except Exception as err:
@@ -350,12 +354,12 @@ def _any(state: ShellState, arg: str) -> None:
 
 @command(
     "exact",
-    "only the spellings typed (on), or also variants such as Kiev/Kyiv (off)",
+    "only the words as typed (on), or variants and other forms too (off)",
     ":exact on",
     arguments=("on", "off"),
 )
 def _exact(state: ShellState, arg: str) -> None:
-    _toggle(state, arg, "exact", "only the spellings typed", "spelling variants too")
+    _toggle(state, arg, "exact", "only the words as typed", "spelling variants and other forms too")
 
 
 @command(

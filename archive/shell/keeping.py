@@ -3,6 +3,8 @@ facets beside the hits, and saving the whole result set to a file."""
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,11 +63,14 @@ def _facet(state: ShellState, arg: str) -> None:
 
 @command("filters", "the filters and options in use", ":filters")
 def _filters(state: ShellState, arg: str) -> None:
-    state.console.print(Text(filters_line(state) or "no filters: every article", style=META))
+    filters = filters_line(state)
+    said = f"filters: {filters}" if filters else "no filters: every article"
+    state.console.print(Text(safe(said) + "\n" + showing_line(state), style=META))
 
 
 def filters_line(state: ShellState) -> str:
-    """The active filters and options, in the words of their commands."""
+    """The filters and options set (any not at their default), in the words
+    of their commands: the toolbar's line, and :filters'."""
     request = state.request
     parts = [
         f":since {request.since}" if request.since else "",
@@ -75,9 +80,13 @@ def filters_line(state: ShellState) -> str:
         ":any on" if request.any_words else "",
         ":exact on" if request.exact else "",
         ":all on" if request.all_copies else "",
-        f":sort {request.sort}" if request.sort != "relevance" else "",
     ]
     return " · ".join(part for part in parts if part)
+
+
+def showing_line(state: ShellState) -> str:
+    """How results are shown, whatever it is: the toolbar's words, and :filters'."""
+    return f"sort: {state.request.sort} · {state.request.limit} per page"
 
 
 @command("clear", "drop the date and source filters and the facets", ":clear")
@@ -117,8 +126,7 @@ def save(state: ShellState, arg: str, replacing: bool) -> None:
         raise CommandError(
             f"cannot tell a format from {arg!r}: end it in .md, .csv, .json or .jsonl"
         )
-    if path.exists() and not replacing:
-        raise CommandError(f"{arg} exists: :save! {arg} replaces it")
+    target = _target(path, arg, replacing)
     whole = every_result(state)
     text = {
         "md": formats.results_markdown,
@@ -127,11 +135,45 @@ def save(state: ShellState, arg: str, replacing: bool) -> None:
         "json": lambda found: formats.dumps(formats.results_json(found)),
     }[kind](whole)
     try:
-        path.write_text(text if text.endswith("\n") or not text else text + "\n", "utf-8")
+        replace_file(target, text if text.endswith("\n") or not text else text + "\n")
     except OSError as err:
         raise CommandError(f"cannot write {arg}: {err.strerror or err}") from None
     said = f"{len(whole.hits):,} {'result' if len(whole.hits) == 1 else 'results'}"
     state.console.print(Text(f"saved {said} to {safe(str(path))}", style=META))
+
+
+def _target(path: Path, arg: str, replacing: bool) -> Path:
+    """The file a save writes: ``path``, or the file it links to. Never a
+    file a link names but that is not there (the link may have been left to
+    point somewhere unexpected)."""
+    if path.is_symlink() or path.exists():
+        if not replacing:
+            raise CommandError(f"{arg} exists: :save! {arg} replaces it")
+        if not path.exists():
+            raise CommandError(
+                f"{arg} is a link to {os.readlink(path)}, which does not exist: "
+                "save to that file by its own name"
+            )
+    return Path(os.path.realpath(path))
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: into a new file beside it,
+    then renamed over it (a file replaced keeps its permissions)."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    made = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # as umask says
+    try:
+        with open(made, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def every_result(state: ShellState) -> Results:

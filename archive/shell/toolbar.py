@@ -6,7 +6,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from archive.present.render import safe
 from archive.shell.commands import ShellState
-from archive.shell.keeping import filters_line
+from archive.shell.keeping import filters_line, showing_line
 from archive.shell.preview import Previewer, wanted
 
 
@@ -76,10 +76,8 @@ def _preview_line(previewer: Previewer, text: str, word: str = "") -> StyleAndTe
 def _status_line(state: ShellState) -> StyleAndTextTuples:
     results = state.results
     paging = f"page {results.page}/{results.pagecount}" if results else "no results yet"
-    status = (
-        f" {state.location.path} · {state.articles:,} articles · "
-        f"sort: {state.request.sort} · {paging} · {state.request.limit} per page"
-    )
+    where = f" {state.location.path} · {state.articles:,} articles"
+    status = f"{where} · {paging} · {showing_line(state)}"
     line: StyleAndTextTuples = []
     marked = state.marked()
     if marked is not None:

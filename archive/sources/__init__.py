@@ -161,7 +161,11 @@ def read_stream(
     fields: FieldMap | None = None,
 ) -> Iterator[Article | Problem]:
     """The articles in an open binary stream (a file, or standard input)."""
-    head = stream.peek(2) if hasattr(stream, "peek") else b""
+    head = stream.peek(_SNIFF_BYTES) if hasattr(stream, "peek") else b""
+    archive = detect.web_archive(name, head[:_SNIFF_BYTES])
+    if archive is not None:  # read record by record, each gzip member on its own
+        yield from _read_web_archive(stream, archive, name)
+        return
     if head[:2] == detect.GZIP_MAGIC:
         stream = cast(IO[bytes], _Inflated(stream))
     try:
@@ -170,6 +174,13 @@ def read_stream(
         yield Problem(name, f"truncated or corrupt gzip data ({err}); what came before was read")
     except InflatedTooFar as err:
         yield Problem(name, f"{err}; refused as a likely gzip bomb (what came before was read)")
+
+
+def _read_web_archive(stream: IO[bytes], kind: str, name: str) -> Iterator[Article | Problem]:
+    from archive.sources.webarchive import read_wacz, read_web_archive
+
+    reader = read_wacz if kind == detect.WACZ else read_web_archive
+    yield from reader(stream, path=name)
 
 
 def read_data(data: bytes, kind: str, *, name: str, origin: str) -> Iterator[Article | Problem]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-TEXT, MARKDOWN, HTML, FEED, JSONFEED, JSON, JSONL, CSV = (
+TEXT, MARKDOWN, HTML, FEED, JSONFEED, JSON, JSONL, CSV, WARC, WACZ = (
     "text",
     "markdown",
     "html",
@@ -13,6 +13,8 @@ TEXT, MARKDOWN, HTML, FEED, JSONFEED, JSON, JSONL, CSV = (
     "json",
     "jsonl",
     "csv",
+    "warc",  # a web archive: WARC or ARC records (each gzipped, or not)
+    "wacz",  # a web archive package: WARC files in a zip
 )
 BY_SUFFIX = {
     ".txt": TEXT,
@@ -31,8 +33,13 @@ BY_SUFFIX = {
     ".ndjson": JSONL,
     ".csv": CSV,
     ".tsv": CSV,
+    ".warc": WARC,
+    ".arc": WARC,
+    ".wacz": WACZ,
 }
 GZIP_MAGIC = b"\x1f\x8b"
+# A WARC record starts with its version line, an ARC file with its description.
+_WEB_ARCHIVE_START = (b"WARC/", b"filedesc://")
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 # Every JSON Feed names its version by a jsonfeed.org URL, at the top by the
@@ -78,3 +85,24 @@ def by_content(head: bytes, content_type: str = "") -> str:
             return HTML
     lower = content_type.lower()
     return next((kind for word, kind in _BY_TYPE if word in lower), TEXT)
+
+
+def web_archive(name: str, head: bytes) -> str | None:
+    """WARC or WACZ when the name says so; for a name that does not tell,
+    WARC when the first bytes (inflated, if gzipped) are a WARC record or an
+    ARC file's description."""
+    named = by_name(name)
+    if named is not None:
+        return named if named in (WARC, WACZ) else None
+    if head.startswith(GZIP_MAGIC):
+        head = _inflated_head(head)
+    return WARC if head.startswith(_WEB_ARCHIVE_START) else None
+
+
+def _inflated_head(head: bytes) -> bytes:
+    import zlib
+
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)
+    except zlib.error:
+        return b""

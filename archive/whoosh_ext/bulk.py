@@ -136,7 +136,7 @@ def _per_document_writer(codec: Any, storage: Any, segment: Any, temporary: Any)
     from whoosh.codec.whoosh3 import STORED_COLUMN, W3PerDocWriter
     from whoosh.filedb import compound
 
-    class PerDocWriter(W3PerDocWriter):  # type: ignore[misc]
+    class PerDocWriter(W3PerDocWriter):
         def __init__(self) -> None:  # as Whoosh's, but for the temporary folder
             self._codec, self._storage, self._segment = codec, storage, segment
             self._cols = compound.CompoundWriter(temporary)
