@@ -245,6 +245,7 @@ def reference_index(store: Store, folder: Path) -> Any:
     from whoosh import fields
     from whoosh import index as whoosh_index
 
+    from archive.index.analysis import analysed
     from archive.index.schema import name_analyzer, text_analyzer
 
     schema = fields.Schema(
@@ -256,6 +257,8 @@ def reference_index(store: Store, folder: Path) -> Any:
         authors=fields.TEXT(analyzer=name_analyzer()),
         tags=fields.TEXT(analyzer=name_analyzer()),
         language=fields.ID(),
+        spell_title=fields.KEYWORD(),  # the words as written, for exact queries
+        spell_body=fields.KEYWORD(),
     )
     folder.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(folder), schema)
@@ -263,6 +266,8 @@ def reference_index(store: Store, folder: Path) -> Any:
         for stored in searcher.all_stored_fields():
             title = "" if stored.get("title_derived") else stored.get("title", "")
             doc = {"id": stored["id"], "title": title, "body": stored.get("body") or ""}
+            for field in ("title", "body"):
+                doc[f"spell_{field}"] = " ".join(analysed(doc[field])[0])
             extra = {"date": stored.get("date"), "outlet": stored.get("source")}
             for name in ("authors", "tags", "language"):
                 extra[name] = stored.get(name)
@@ -271,9 +276,20 @@ def reference_index(store: Store, folder: Path) -> Any:
 
 
 def reference_ids(ix: Any, query: Any) -> set[str]:
-    """The IDs of the articles plain Whoosh finds for a query."""
+    """The IDs of the articles plain Whoosh finds for a query (a condition on
+    words as written asked of the reference's own fields of them)."""
+    from whoosh.query import Or, Term
+
+    from archive.query.exact import SPELLED, WrittenAs
+
+    def plain(child: Any) -> Any:
+        if isinstance(child, WrittenAs):
+            return Or([Term(SPELLED[f], form) for f in child.fields for form in child.forms])
+        return child.apply(plain)
+
     with ix.searcher() as searcher:
-        return {searcher.stored_fields(n)["id"] for n in searcher.docs_for_query(query)}
+        found = searcher.docs_for_query(plain(query))
+        return {searcher.stored_fields(n)["id"] for n in found}
 
 
 def words_of(store: Store) -> set[str]:
