@@ -233,3 +233,68 @@ def search(store: Store, request: SearchRequest | str, **fields: Any) -> Results
     wanted = SearchRequest(request) if isinstance(request, str) else request
     with Reader(store) as reader:
         return reader.search(reader.prepare(replace(wanted, **fields)))
+
+
+# -- plain Whoosh over the same articles: the oracle of the arrays ---------------
+
+
+def reference_index(store: Store, folder: Path) -> Any:
+    """A plain Whoosh index of the store's live articles, with positions and
+    dates indexed as Whoosh indexes them: what the archive's arrays (its
+    positions, dates and words) must find the same articles as."""
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+
+    from archive.index.analysis import analysed
+    from archive.index.schema import name_analyzer, text_analyzer
+
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=text_analyzer()),
+        body=fields.TEXT(analyzer=text_analyzer()),
+        date=fields.DATETIME(),
+        outlet=fields.TEXT(analyzer=name_analyzer()),
+        authors=fields.TEXT(analyzer=name_analyzer()),
+        tags=fields.TEXT(analyzer=name_analyzer()),
+        language=fields.ID(),
+        spell_title=fields.KEYWORD(),  # the words as written, for exact queries
+        spell_body=fields.KEYWORD(),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), schema)
+    with store.searcher() as searcher, ix.writer() as writer:
+        for stored in searcher.all_stored_fields():
+            title = "" if stored.get("title_derived") else stored.get("title", "")
+            doc = {"id": stored["id"], "title": title, "body": stored.get("body") or ""}
+            for field in ("title", "body"):
+                doc[f"spell_{field}"] = " ".join(analysed(doc[field])[0])
+            extra = {"date": stored.get("date"), "outlet": stored.get("source")}
+            for name in ("authors", "tags", "language"):
+                extra[name] = stored.get(name)
+            writer.add_document(**doc, **{k: v for k, v in extra.items() if v})
+    return ix
+
+
+def reference_ids(ix: Any, query: Any) -> set[str]:
+    """The IDs of the articles plain Whoosh finds for a query (a condition on
+    words as written asked of the reference's own fields of them)."""
+    from whoosh.query import Or, Term
+
+    from archive.query.exact import SPELLED, WrittenAs
+
+    def plain(child: Any) -> Any:
+        if isinstance(child, WrittenAs):
+            return Or([Term(SPELLED[f], form) for f in child.fields for form in child.forms])
+        return child.apply(plain)
+
+    with ix.searcher() as searcher:
+        found = searcher.docs_for_query(plain(query))
+        return {searcher.stored_fields(n)["id"] for n in found}
+
+
+def words_of(store: Store) -> set[str]:
+    """Every word of the index as written (what completion and spelling offer)."""
+    from archive.index.vocabulary import Vocabulary
+
+    with store.searcher() as searcher:
+        return set(Vocabulary.of(searcher.reader()).starting(""))

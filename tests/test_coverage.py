@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import Ran, search
+from conftest import Ran, reference_ids, reference_index, search
 
 from archive.index.store import Store
 from archive.model import Facet, Timeline
@@ -101,7 +101,7 @@ def test_timeline_and_facets_on_the_command_line(run: Run, reuters: Store) -> No
     assert run(*base, "timeline", "zzzxqv").code == 1
 
 
-def test_counts_are_exact_with_dates_in_the_query(reuters: Store) -> None:
+def test_counts_are_exact_with_dates_in_the_query(reuters: Store, tmp_path: Path) -> None:
     # Whoosh's len() of a top-N search skips matches it need not score and
     # undercounts; totals must equal a full count however the dates are given.
     in_query = search(reuters, "oil date:[1987-03-01 to 1987-06-30]", limit=1)
@@ -109,6 +109,7 @@ def test_counts_are_exact_with_dates_in_the_query(reuters: Store) -> None:
     every = search(reuters, "oil date:[1987-03-01 to 1987-06-30]", limit=1, all_copies=True)
     assert in_query.articles == as_options.articles == every.total
     assert in_query.total <= in_query.articles
-    with Reader(reuters) as reader, reuters.searcher() as searcher:
+    plain = reference_index(reuters, tmp_path / "plain")  # dates indexed by Whoosh
+    with Reader(reuters) as reader:
         query = reader.prepare("oil date:[1987-03-01 to 1987-06-30]").query
-        assert every.total == len(list(searcher.search(query, limit=None)))
+    assert every.total == len(reference_ids(plain, query)) > 0

@@ -527,31 +527,38 @@ def test_rebuild_survives_any_damage_to_the_record_of_files(tmp_path: Path) -> N
         assert run_cli(index, "check").returncode == 0
 
 
+WORKER_CANNOT_WRITE = """
+import resource, signal, sys
+from archive import cli
+from archive.index import writer
+
+work = writer._work
+
+def small_files(*args):  # in the worker process only
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    work(*args)
+
+writer._work = small_files
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
 def test_a_worker_that_cannot_write_fails_the_run_and_loses_nothing(
-    wire: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    wire: Path, tmp_path: Path
 ) -> None:
-    import resource
-
-    from archive import cli
-    from archive.whoosh_ext import multiproc as writer
-
     index = tmp_path / "index"
-    assert cli.main(["--index-dir", str(index), "index"]) == 0
-    run = writer._Worker.run
-
-    def small_files(self: writer._Worker) -> None:  # in the worker process only
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
-        run(self)
-
-    monkeypatch.setattr(writer._Worker, "run", small_files)
-    capfd.readouterr()
-    code = cli.main(["--index-dir", str(index), "index", str(wire)])
-    err = capfd.readouterr().err
-    assert code == 2
+    assert run_cli(index, "index").returncode == 0
+    failed = subprocess.run(  # and the process ends: nothing waits on the lost worker
+        [sys.executable, "-c", WORKER_CANNOT_WRITE, "--index-dir", str(index), "index", str(wire)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    err = failed.stderr
+    assert failed.returncode == 2, err
     assert "writing the index failed: OSError: [Errno 27] File too large" in err
     assert err.count("\n") == 1 and "Traceback" not in err and "Process " not in err
-    monkeypatch.undo()
     assert Store.open(index).ix.doc_count() == 2  # the seeds, nothing half-written
     again = run_cli(index, "index", str(wire))  # the file was not recorded as read
     assert again.returncode == 0, again.stderr

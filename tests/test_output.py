@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Ran, search
+from conftest import Ran, search, words_of
 
 from archive import sources
 from archive.index.store import Store
@@ -23,7 +23,7 @@ def test_no_hits_suggests_words_the_index_holds(bbc: Store) -> None:
     found = search(bbc, "yukso oil")
     assert found.total == 0
     assert found.suggestion == ("yukos oil", search(bbc, "yukos oil").articles)
-    vocabulary = {w.decode() for w in bbc.ix.reader().lexicon("spell_body")}
+    vocabulary = words_of(bbc)
     assert all(word in vocabulary for word in found.suggestion[0].split())
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import search
+from conftest import search, words_of
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from rich.console import Console
@@ -44,8 +44,7 @@ def complete(store: Store, text: str, event: CompleteEvent = TAB) -> list[str]:
 def test_tab_completes_words_from_the_index_most_frequent_first(bbc: Store) -> None:
     words = complete(bbc, "oil pri")
     assert words[:2] == ["prices", "price"]
-    vocabulary = {w.decode() for w in bbc.ix.reader().lexicon("spell_body")}
-    vocabulary |= {w.decode() for w in bbc.ix.reader().lexicon("spell_title")}
+    vocabulary = words_of(bbc)
     assert set(words) <= vocabulary  # never a word the index does not hold
     assert all(word.startswith("pri") for word in words)
 

@@ -160,16 +160,3 @@ def test_exact_matches_only_the_word_as_typed_never_another_form(run: Run, kieve
     assert set(found("--exact", '"kieves family"')) == {"k2", "k3"}
     _, out = session(":exact on\nkieves\n:q\n", kieves.path)
     assert "2 hits for kieves" in out
-
-
-def test_an_exact_word_with_too_many_articles_to_read_is_refused(
-    run: Run, kieves: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("archive.query.exact.MAX_READ", 2)
-    ran = run("search", "--exact", "kiev")
-    assert ran.code == 2 and ran.err.count("\n") == 1
-    assert (
-        "'kiev' as typed must be told apart from other forms of the word in 3 articles; at most 2"
-        in ran.err
-    )
-    assert run("search", "--exact", "kiev", "delegates").code == 0  # the other word narrows it

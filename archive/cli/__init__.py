@@ -160,6 +160,13 @@ def main(argv: list[str] | None = None, readers: Any = None) -> int:
     except Exception as err:
         if "--traceback" in args:
             raise
+        if _disk_full(err):
+            click.echo(
+                "archive: error: No space left on device; free some space: what was not "
+                "committed is read again by the next run",
+                err=True,
+            )
+            return ExitCode.ERROR
         click.echo(
             safe_line(
                 f"archive: error: {type(err).__name__}: {err} (run with --traceback for details)"
@@ -168,6 +175,17 @@ def main(argv: list[str] | None = None, readers: Any = None) -> int:
         )
         return ExitCode.ERROR
     return result if isinstance(result, int) else ExitCode.OK
+
+
+def _disk_full(err: Exception) -> bool:
+    """Whether a failure is a full disk, however it was raised (a file's
+    write, or SQLite's)."""
+    import errno
+    import sqlite3
+
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        return True
+    return isinstance(err, sqlite3.OperationalError) and "disk is full" in str(err)
 
 
 def run() -> None:

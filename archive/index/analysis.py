@@ -41,3 +41,11 @@ def terms(text: str) -> list[str]:
     """The indexed terms of ``text``, in order."""
     kept = [word for word in (fold(m.group()) for m in WORD.finditer(text)) if indexed(word)]
     return stemmer().stemWords(kept) if kept else []
+
+
+def analysed(text: str) -> tuple[list[str], list[str]]:
+    """The indexed words of ``text`` as written (folded) and their stems, in
+    order: a word's position is its place in these lists, as Whoosh numbers
+    positions once stop words are out."""
+    words = [word for word in (fold(m.group()) for m in WORD.finditer(text)) if indexed(word)]
+    return words, (stemmer().stemWords(words) if words else [])

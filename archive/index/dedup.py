@@ -200,10 +200,7 @@ class ExactCopies:
         known = self._holders.get(text_hash)
         if known is not None and self._other(known, article, text_hash):
             return known
-        reader = self.before.reader()
-        if ("text_hash", text_hash) not in reader:
-            return None
-        for docnum in reader.postings("text_hash", text_hash).all_ids():
+        for docnum in holding(self.before.reader(), text_hash):
             found = str(self.before.stored_fields(docnum)["id"])
             if self._other(found, article, text_hash):
                 self._holders[text_hash] = found
@@ -216,6 +213,21 @@ class ExactCopies:
             and found not in self.removed
             and self.dropped.get(found) != text_hash
         )
+
+
+def holding(reader: Any, text_hash: str) -> list[int]:
+    """The live articles of the index whose exact text hashes so (from the
+    segments' arrays), as the reader numbers them."""
+    from archive.index.derived import for_segment, missing_arrays
+    from archive.whoosh_ext.columns import leaf_readers
+
+    found = []
+    for leaf, base in leaf_readers(reader):
+        arrays = for_segment(leaf)
+        if arrays is None:
+            raise missing_arrays(leaf)
+        found += [base + d for d in arrays.holding(text_hash).tolist() if not leaf.is_deleted(d)]
+    return found
 
 
 # Near-duplicate candidates checked per article, at most.

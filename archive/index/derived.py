@@ -1,20 +1,22 @@
-"""A copy of each segment's posting lists as arrays, made when it is committed.
+"""Each segment's posting lists as arrays, written with the segment.
 
-Whoosh's index is the record; searching walks Whoosh's matcher tree one
-Python call per posting, which made every query pay per match. So each
-committed segment also gets a file of arrays beside it (``<segment>.arrays``,
-which Whoosh deletes with the segment): for the title and body fields, the
-sorted terms, each term's posting lists (article numbers and term
-frequencies), frequency over every article and hash (to look many up at
-once), and each article's field lengths; the story cluster and date of
-each article; and the words as written, per field and all together with
-how many articles hold each. archive.search.engine evaluates queries over them, a whole posting
+Whoosh's segments are the record; the archive searches a copy of what it
+needs as arrays, in a file beside each segment (``<segment>.arrays``, named
+like the segment's own files so that it goes with them), written by the
+same writer from the same lists (archive.index.builder): for the title and
+body, the sorted terms, each term's postings (article numbers and term
+frequencies, and each posting's positions), each term's frequency over
+every article and hash (to look many up at once), and each article's field
+lengths; which articles hold each value of the fields counted beside the
+hits (source, authors, tags); each article's story cluster, date and text
+hash; and the words as written, per field and all together, with how many
+articles hold each (for spelling help, completion, variants and fuzzy
+terms). archive.search.engine evaluates queries over them, a whole posting
 list at a time.
 
 The file is a small JSON header and the arrays, each aligned, read through a
-memory map (nothing is copied until used). It is written atomically; an
-index whose segments lack it (made by an earlier version, or read-only) is
-searched through Whoosh's matchers instead.
+memory map (nothing is copied until used). It is written atomically, before
+the segment is committed: a segment without its arrays is damaged.
 """
 
 from __future__ import annotations
@@ -32,16 +34,16 @@ import numpy as np
 
 from archive.index.files import shareable
 from archive.index.schema import SCHEMA_VERSION, VOCABULARY_FIELDS
-from archive.whoosh_ext.columns import NO_DATE
 from archive.whoosh_ext.segments import segment_folder
 
 SUFFIX = ".arrays"
 MAGIC = b"ARCHIVE-ARRAYS\n"
-FORMAT = 5
+FORMAT = 6
 ALIGN = 64
 TEXT_FIELDS = ("title", "body")
 # Fields whose values are counted beside the hits (facets): each value a term.
 VALUE_FIELDS = ("source", "author_values", "tag_values")
+LIST_SEPARATOR = ";"  # authors and tags are stored joined with this
 
 
 def path_for(index: Path, segment_id: str) -> Path:
@@ -51,38 +53,22 @@ def path_for(index: Path, segment_id: str) -> Path:
 # -- making ------------------------------------------------------------------------
 
 
-def build(reader: Any) -> dict[str, np.ndarray]:
-    """The arrays of one segment, read from Whoosh's segment reader."""
-    from archive.whoosh_ext import derive
-
-    arrays: dict[str, np.ndarray] = {}
-    for field in TEXT_FIELDS:
-        terms, offsets, docs, tfs = derive.postings(reader, field)
-        arrays.update(_strings(f"{field}.terms", terms))
-        arrays[f"{field}.postings"] = offsets
-        arrays[f"{field}.docs"] = docs
-        arrays[f"{field}.tfs"] = tfs
-        arrays[f"{field}.lengths"] = derive.lengths(reader, field)
-        arrays.update(_hashed(field, terms, offsets, tfs))
-    for field in VALUE_FIELDS:  # which articles hold each value
-        terms, offsets, docs, _ = derive.postings(reader, field)
-        arrays.update(_strings(f"{field}.terms", terms))
-        arrays[f"{field}.postings"] = offsets
-        arrays[f"{field}.docs"] = docs
-    arrays["cluster"] = derive.column(reader, "cluster", np.uint64, 0)
-    arrays["date"] = derive.column(reader, "date", np.uint64, NO_DATE)
-    for field in VOCABULARY_FIELDS:  # each text field's words as written
-        terms, frequencies = derive.field_terms(reader, field)
-        arrays.update(_strings(f"{field}.terms", terms))
-        arrays[f"{field}.df"] = np.array(frequencies, dtype=np.int32)
-    words = derive.vocabulary(reader, VOCABULARY_FIELDS)
-    ordered = sorted(words)
-    arrays.update(_strings("words", [word.encode("utf-8") for word in ordered]))
-    arrays["words.df"] = np.array([words[word] for word in ordered], dtype=np.int32)
-    return arrays
+def hashed(terms: list[bytes]) -> np.ndarray:
+    """A 64-bit hash of each term, the same in every process."""
+    return np.array(
+        [int.from_bytes(blake2b(term, digest_size=8).digest(), "little") for term in terms],
+        dtype=np.uint64,
+    )
 
 
-def _hashed(
+def strings(name: str, items: list[bytes]) -> dict[str, np.ndarray]:
+    """Sorted byte strings as one blob and the offsets into it."""
+    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum([len(item) for item in items], out=offsets[1:])
+    return {name: np.frombuffer(b"".join(items), dtype=np.uint8), f"{name}.offsets": offsets}
+
+
+def hashed_terms(
     field: str, terms: list[bytes], offsets: np.ndarray, tfs: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Each term's hash, sorted, with the term it stands for (to look many
@@ -97,19 +83,50 @@ def _hashed(
     }
 
 
-def hashed(terms: list[bytes]) -> np.ndarray:
-    """A 64-bit hash of each term, the same in every process."""
-    return np.array(
-        [int.from_bytes(blake2b(term, digest_size=8).digest(), "little") for term in terms],
-        dtype=np.uint64,
-    )
+def decoded_lengths(lengths: np.ndarray) -> np.ndarray:
+    """Field lengths as Whoosh keeps them: coded in a byte, read back."""
+    from whoosh.util.numeric import _length_byte_cache, byte_to_length
+
+    coded = np.minimum(np.searchsorted(np.asarray(_length_byte_cache), lengths), 255)
+    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+    table[0] = 0  # no such field in the article
+    return table[coded]
 
 
-def _strings(name: str, items: list[bytes]) -> dict[str, np.ndarray]:
-    """Sorted byte strings as one blob and the offsets into it."""
-    offsets = np.zeros(len(items) + 1, dtype=np.int64)
-    np.cumsum([len(item) for item in items], out=offsets[1:])
-    return {name: np.frombuffer(b"".join(items), dtype=np.uint8), f"{name}.offsets": offsets}
+def vocabulary_arrays(fields: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The words as written of every field together, each with the most
+    articles any one field has it in."""
+    merged: dict[str, int] = {}
+    for counts in fields.values():
+        for word, count in counts.items():
+            merged[word] = max(merged.get(word, 0), count)
+    ordered = sorted(merged, key=lambda w: w.encode("utf-8"))
+    return {
+        **strings("words", [w.encode("utf-8") for w in ordered]),
+        "words.df": np.array([merged[w] for w in ordered], dtype=np.int32),
+    }
+
+
+def split_values(value: Any) -> list[str]:
+    """A field's values: a list's, a ';'-joined text's, or one text's."""
+    if not value:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v]
+    return [part for part in str(value).split(LIST_SEPARATOR) if part]
+
+
+def value_postings(field: str, pairs: list[tuple[str, int]]) -> dict[str, np.ndarray]:
+    """Which articles hold each value: values sorted, each value's articles ascending."""
+    pairs = sorted(set(pairs), key=lambda p: (p[0].encode("utf-8"), p[1]))
+    values = sorted({v for v, _ in pairs}, key=lambda v: v.encode("utf-8"))
+    where = {v: i for i, v in enumerate(values)}
+    numbers = np.array([where[v] for v, _ in pairs], dtype=np.int64)
+    return {
+        **strings(f"{field}.terms", [v.encode("utf-8") for v in values]),
+        f"{field}.postings": np.searchsorted(numbers, np.arange(len(values) + 1)).astype(np.int64),
+        f"{field}.docs": np.array([d for _, d in pairs], dtype=np.int32),
+    }
 
 
 def write(path: Path, arrays: dict[str, np.ndarray], documents: int) -> None:
@@ -130,8 +147,9 @@ def write(path: Path, arrays: dict[str, np.ndarray], documents: int) -> None:
             out.write(MAGIC + len(head).to_bytes(8, "little") + head)
             out.write(b"\0" * (start - len(MAGIC) - 8 - len(head)))
             for array in arrays.values():
-                data = np.ascontiguousarray(array).tobytes()
-                out.write(data + b"\0" * (_aligned(len(data)) - len(data)))
+                data = np.ascontiguousarray(array).view(np.uint8).data
+                out.write(data)
+                out.write(b"\0" * (_aligned(len(data)) - len(data)))
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -142,21 +160,6 @@ def write(path: Path, arrays: dict[str, np.ndarray], documents: int) -> None:
 
 def _aligned(size: int) -> int:
     return -(-size // ALIGN) * ALIGN
-
-
-def ensure(index: Path, reader: Any) -> int:
-    """Make the arrays of every segment of the index that lacks them (only
-    with the write lock held); how many were made."""
-    from archive.whoosh_ext.columns import leaf_readers
-
-    made = 0
-    for leaf, _ in leaf_readers(reader):
-        target = path_for(index, leaf.segment().segment_id())
-        found = open_arrays(target) if target.exists() else None
-        if found is None or found.documents != leaf.doc_count_all():
-            write(target, build(leaf), leaf.doc_count_all())
-            made += 1
-    return made
 
 
 # -- reading -----------------------------------------------------------------------
@@ -265,8 +268,42 @@ class SegmentArrays:
         """A value field's postings: where each value's articles start, and the articles."""
         return self[f"{field}.postings"], self[f"{field}.docs"]
 
-    def value(self, field: str, at: int) -> str:
-        return self.string(f"{field}.terms", at).decode("utf-8")
+    def positions(self, field: str, term: bytes, docnums: np.ndarray) -> np.ndarray:
+        """Where a term stands in each of ``docnums`` (ascending) that holds
+        it, as keys: the article number << 32 | the position, sorted."""
+        at = self.where(field, term)
+        if at < 0 or not len(docnums):
+            return np.zeros(0, np.int64)
+        bounds = self[f"{field}.postings"]
+        start, end = int(bounds[at]), int(bounds[at + 1])
+        docs = self[f"{field}.docs"][start:end]
+        where = np.searchsorted(docs, docnums)
+        held = where < len(docs)
+        held[held] = docs[where[held]] == docnums[held]
+        postings = start + where[held]
+        starts = self[f"{field}.posstarts"]
+        first, counts = starts[postings], starts[postings + 1] - starts[postings]
+        flat = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        places = self[f"{field}.positions"][flat].astype(np.int64)
+        return np.repeat(docnums[held].astype(np.int64), counts) << 32 | places
+
+    def written(self, field: str, word: str) -> np.ndarray:
+        """The articles of the segment holding ``word`` as written (folded) in
+        a field (title or body)."""
+        name = VOCABULARY_FIELDS[TEXT_FIELDS.index(field)]
+        at = self.find(f"{name}.terms", word.encode("utf-8"))
+        if at < 0:
+            return _NO_DOCS
+        bounds = self[f"{name}.postings"]
+        return self[f"{name}.docs"][int(bounds[at]) : int(bounds[at + 1])]
+
+    def holding(self, text_hash: str) -> np.ndarray:
+        """The articles of the segment whose exact text hashes to ``text_hash``."""
+        keys = self["text_hash.keys"]
+        wanted = np.uint64(int(text_hash[:16], 16))
+        start = int(np.searchsorted(keys, wanted, side="left"))
+        stop = int(np.searchsorted(keys, wanted, side="right"))
+        return self["text_hash.docs"][start:stop]
 
     def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The article numbers and term frequencies of a term in a field."""
@@ -287,70 +324,29 @@ def for_segment(reader: Any) -> SegmentArrays | None:
     return found if found is not None and found.documents == reader.doc_count_all() else None
 
 
+def missing_arrays(reader: Any) -> Exception:
+    """The error of a segment without its arrays: the index is damaged."""
+    from archive.errors import IndexUnreadable
+
+    name = reader.segment().segment_id() if hasattr(reader, "segment") else "a segment"
+    return IndexUnreadable(
+        f"the arrays of {name} are missing or unreadable: the index is damaged",
+        hint="'archive rebuild' re-creates it from its sources",
+    )
+
+
 def words_starting(reader: Any, fieldname: str, prefix: str) -> list[str] | None:
-    """A segment's words of a field that start with ``prefix``, from its
-    arrays; None when it has none (then Whoosh's lexicon is read)."""
+    """A segment's words as written in a field (title or body) that start
+    with ``prefix``, from its arrays; None when it has none (then Whoosh's
+    lexicon is read)."""
     arrays = for_segment(reader)
-    if arrays is None:
+    if arrays is None or fieldname not in TEXT_FIELDS:
         return None
-    name = f"{fieldname}.terms"
+    name = f"{VOCABULARY_FIELDS[TEXT_FIELDS.index(fieldname)]}.terms"
     return arrays.decoded(name, arrays.starting(name, prefix.encode("utf-8")))
 
 
-class ReaderArrays:
-    """The same arrays read from a segment through Whoosh, as they are asked
-    for: for a segment without its file (an index made by an earlier version,
-    or one that cannot be written)."""
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.documents = reader.doc_count_all()
-        self._cache: dict[str, np.ndarray] = {}
-        self._values: dict[str, list[str]] = {}
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        from archive.whoosh_ext import derive
-
-        found = self._cache.get(name)
-        if found is None:
-            if name.endswith(".lengths"):
-                found = derive.lengths(self.reader, name.removesuffix(".lengths"))
-            elif name == "date":
-                found = derive.column(self.reader, "date", np.uint64, NO_DATE)
-            elif name == "cluster":
-                found = derive.column(self.reader, "cluster", np.uint64, 0)
-            else:
-                raise KeyError(name)
-            self._cache[name] = found
-        return found
-
-    def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
-        from archive.whoosh_ext import derive
-
-        docs, tfs = derive.term_postings(self.reader, field, term)
-        if not len(docs):
-            return _NO_DOCS, _NO_TFS
-        return np.asarray(docs, dtype=np.int32), np.asarray(tfs, dtype=np.float32)
-
-    def frequencies(self, field: str, terms: list[bytes]) -> np.ndarray:
-        from archive.whoosh_ext import derive
-
-        return np.array([sum(derive.term_postings(self.reader, field, t)[1]) for t in terms])
-
-    def values(self, field: str) -> tuple[np.ndarray, np.ndarray]:
-        from archive.whoosh_ext import derive
-
-        if field not in self._values:
-            terms, offsets, docs, _ = derive.postings(self.reader, field)
-            self._values[field] = [term.decode("utf-8") for term in terms]
-            self._cache[f"{field}.postings"], self._cache[f"{field}.docs"] = offsets, docs
-        return self._cache[f"{field}.postings"], self._cache[f"{field}.docs"]
-
-    def value(self, field: str, at: int) -> str:
-        return self._values[field][at]
-
-
-Arrays = SegmentArrays | ReaderArrays
+Arrays = SegmentArrays
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int32)
@@ -370,21 +366,31 @@ class _Strings:
         return bytes(self.blob[int(self.offsets[at]) : int(self.offsets[at + 1])])
 
 
-_OPEN: dict[Path, SegmentArrays] = {}
+# Files of arrays are never changed once written (a segment's are written
+# with it), so an open one serves every reader of the process while the same
+# file is there: keyed by its path and its identity on disk.
+_OPEN: dict[Path, tuple[tuple[int, int], SegmentArrays]] = {}
 
 
 def open_arrays(path: Path) -> SegmentArrays | None:
     """The arrays at ``path`` (kept open for the process), or None if missing or unreadable."""
-    found = _OPEN.get(path)
-    if found is None:
-        try:
-            found = SegmentArrays(path)
-        except (OSError, ValueError, KeyError):
-            return None
-        for known in list(_OPEN):  # a copy: the shell's preview thread opens arrays too
-            if not known.exists():
-                _OPEN.pop(known, None)  # its segment was merged away: let its space go
-        if len(_OPEN) > 256:
-            _OPEN.clear()
-        _OPEN[path] = found
+    try:
+        seen = path.stat()
+    except OSError:
+        _OPEN.pop(path, None)
+        return None
+    identity = (seen.st_ino, seen.st_mtime_ns)
+    known = _OPEN.get(path)
+    if known is not None and known[0] == identity:
+        return known[1]
+    try:
+        found = SegmentArrays(path)
+    except (OSError, ValueError, KeyError):
+        return None
+    for other in list(_OPEN):  # a copy: the shell's preview thread opens arrays too
+        if not other.exists():
+            _OPEN.pop(other, None)  # its segment was merged away: let its space go
+    if len(_OPEN) > 256:
+        _OPEN.clear()
+    _OPEN[path] = (identity, found)
     return found

@@ -40,8 +40,6 @@ def to_doc(article: Article, digest: str, text_hash: str, added: datetime) -> di
         "language": article.language,
         "authors": LIST_SEPARATOR.join(article.authors) or None,
         "tags": LIST_SEPARATOR.join(article.tags) or None,
-        "author_values": LIST_SEPARATOR.join(article.authors) or None,
-        "tag_values": LIST_SEPARATOR.join(article.tags) or None,
     }
     if article.title_derived:
         doc["title_derived"] = True
@@ -83,9 +81,17 @@ def to_article(fields: dict[str, Any], copies: tuple[str, ...] = ()) -> Article:
 
 def rewritten(fields: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A document to write again from an article's stored fields (every indexed
-    field is stored), with some changed; a derived title stays unindexed."""
+    field is stored, or made from one), with some changed; a derived title
+    stays unindexed."""
     doc = without_empty({**fields, **changes})
+    if doc.get("source"):
+        doc["outlet"] = doc["source"]
     return _titled(doc, str(doc.pop("title", "")), bool(doc.get("title_derived")))
+
+
+def stored_document(fields: dict[str, Any]) -> dict[str, Any]:
+    """The document an article's stored fields were written from."""
+    return rewritten(dict(fields))
 
 
 def split_list(joined: str | None) -> tuple[str, ...]:

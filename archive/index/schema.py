@@ -7,7 +7,6 @@ version then asks the user to re-index instead of failing obscurely.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,11 +22,15 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
-# Where the words of articles, unstemmed, can be looked up.
+# Fields analysed by the fast analyzer (archive.index.analysis) when a segment
+# is built; their positions and their words as written are kept in the
+# segment's arrays (archive.index.derived), not in Whoosh's postings.
+ANALYSED_FIELDS = ("title", "body")
+# The arrays of each analysed field's words as written (spelling help, completion).
 VOCABULARY_FIELDS = ("spell_title", "spell_body")
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 
@@ -88,11 +91,10 @@ class StoredNumber(fields.COLUMN):
 
 
 class StoredKey(fields.COLUMN):
-    """A text stored per article, with a fixed-size digest of it as a column to
-    group by; not indexed (a value unique to each article costs a term of its
-    own). A fixed width matters: a variable-width column reads the offsets of
-    every document when opened, which each search did, 15 ms a segment at
-    60,000 articles."""
+    """A text stored per article, with a fixed-size digest of it as a column.
+    No longer in the schema (the arrays keep the story clusters); kept so
+    that the pickled schema of an index of an earlier version can be read,
+    for ``archive rebuild`` to carry its articles over."""
 
     stored = True
     DIGEST_BYTES = 8
@@ -100,11 +102,11 @@ class StoredKey(fields.COLUMN):
     def __init__(self) -> None:
         super().__init__(columns.FixedBytesColumn(self.DIGEST_BYTES))
 
-    def to_column_value(self, value: str) -> bytes:
-        return hashlib.blake2b(value.encode("utf-8"), digest_size=self.DIGEST_BYTES).digest()
 
-    def from_column_value(self, value: bytes) -> bytes:
-        return value
+def value_analyzer() -> Analyzer:
+    """Each ';'-separated value one term (the facets of earlier versions;
+    kept so that their pickled schemas can be read)."""
+    return RegexTokenizer(r"[^;]+") | StripFilter()
 
 
 # Authors and tags are stored joined with this (names contain commas: "Perlis, A. J.").
@@ -116,32 +118,27 @@ def name_analyzer() -> Analyzer:
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-def value_analyzer() -> Analyzer:
-    """Each ';'-separated value is one term, as written (for facets)."""
-    return RegexTokenizer(r"[^;]+") | StripFilter()
-
-
 def build_schema() -> fields.Schema:
+    """Every field a feature reads, and no more: what only the arrays answer
+    (positions, the words as written, dates, clusters, text hashes, facet
+    values) is not indexed by Whoosh too."""
     analyzer = text_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         origin=fields.STORED(),
-        # spelling=True also indexes the unstemmed words (spell_title, spell_body):
-        # the vocabulary that completion and spelling suggestions draw from.
-        title=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
+        # Positions and the words as written are in the arrays.
+        title=fields.TEXT(analyzer=analyzer, stored=True, phrase=False),
         # A title made from the lede is stored (shown) but not indexed.
         title_derived=fields.STORED(),
-        body=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
-        # Publication date: a DATETIME so that filters can be exact to the day.
-        date=fields.DATETIME(stored=True, sortable=True),
-        source=fields.ID(stored=True, sortable=True),  # exact, for sorting and facets
+        body=fields.TEXT(analyzer=analyzer, stored=True, phrase=False),
+        # Publication date: stored; the arrays hold it as a column, filters
+        # and sorting read that.
+        date=fields.STORED(),
+        source=fields.STORED(),  # as written; facets count it from the arrays
         outlet=fields.TEXT(analyzer=name_analyzer(), phrase=True),  # source:, by its words
         # Stored joined with ';'; searched by their words (author:johnson).
         authors=fields.TEXT(analyzer=name_analyzer(), stored=True),
         tags=fields.TEXT(analyzer=name_analyzer(), stored=True),
-        # Whole values, one term each, for facet counts ("Carla K. Johnson, AP").
-        author_values=fields.TEXT(analyzer=value_analyzer(), phrase=False),
-        tag_values=fields.TEXT(analyzer=value_analyzer(), phrase=False),
         url=fields.STORED(),
         language=fields.ID(stored=True),
         # The file an article came from, and which record of it (the record of
@@ -149,14 +146,14 @@ def build_schema() -> fields.Schema:
         path=fields.STORED(),
         record=fields.STORED(),
         content_hash=fields.STORED(),
-        # Exact duplicates are found by this; the copies an article stands for
-        # are listed beside the index (archive.index.dedup).
-        text_hash=fields.ID(stored=True),
+        # Exact duplicates are found by this (in the arrays); the copies an
+        # article stands for are listed beside the index (archive.index.dedup).
+        text_hash=fields.STORED(),
         # Near duplicates: the MinHash signature (its band keys are kept beside
         # the index, see archive.index.dedup) and the story cluster the article
-        # belongs to (an article ID).
+        # belongs to (an article ID; the arrays hold it as a column).
         fingerprint=fields.STORED(),  # (shingle count, MinHash signature)
-        cluster=StoredKey(),
+        cluster=fields.STORED(),
         # What cleaning removed; columns so that stats can total them cheaply
         # (never searched, so not indexed: each indexed number costs 8 postings).
         removed_paragraphs=StoredNumber(),

@@ -40,7 +40,6 @@ from archive.whoosh_ext import patches
 
 # An ID prefix must be at least this long to name an article.
 MIN_ID_PREFIX = 4
-WRITER_MEMORY_MB = 128
 
 
 class Store:
@@ -121,7 +120,7 @@ class Store:
                 clean_leftovers(self.path)
                 self.ix = _opened(self.path)
                 yield
-                self.ix = _derive(self.path, warn)
+                self.ix = _opened(self.path)
             finally:
                 self._writing = False
 
@@ -220,29 +219,12 @@ def _opened(path: Path) -> whoosh_index.Index:
         ) from err
 
 
-def _derive(path: Path, warn: Callable[[str], None]) -> Any:
-    """The index reopened, each segment that lacks them given its arrays.
-    Without them (a full disk, say) searches read the segments through
-    Whoosh: slower, the same results."""
-    from archive.index import derived
-
-    ix = _opened(path)
-    try:
-        with ix.reader() as reader:
-            derived.ensure(path, reader)
-    except (OSError, ValueError) as err:
-        warn(f"search arrays not written ({err}); searches will be slower")
-    return ix
-
-
 def _writer(store: Store, parallel: bool) -> Any:
     """A writer, or None while a process that does not take the archive's lock holds Whoosh's."""
-    from archive.whoosh_ext.multiproc import ParallelWriter
+    from archive.index.writer import Writer
 
     try:
-        if parallel:
-            return ParallelWriter(store.ix, limitmb=WRITER_MEMORY_MB)
-        return store.ix.writer(limitmb=WRITER_MEMORY_MB)
+        return Writer(store.ix, store.path, parallel)
     except whoosh_index.LockError:
         return None
     except PermissionError as err:

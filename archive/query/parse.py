@@ -21,6 +21,7 @@ from typing import Any
 from whoosh import qparser
 from whoosh.query import (
     And,
+    DateRange,
     Every,
     FuzzyTerm,
     MultiTerm,
@@ -253,7 +254,7 @@ def check_cost(query: Query, reader: Any) -> None:
     """
     patterns: dict[tuple[str, str], list[MultiTerm]] = {}
     for leaf in query.leaves() if not query.is_leaf() else [query]:
-        if isinstance(leaf, MultiTerm) and not isinstance(leaf, Every):
+        if isinstance(leaf, MultiTerm) and not isinstance(leaf, Every | DateRange):
             typed = _pattern_text(leaf)
             patterns.setdefault((type(leaf).__name__, typed), []).append(leaf)
     if len(patterns) > MAX_PATTERNS:

@@ -5,12 +5,11 @@ vocabulary of words as written (not stems)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.support.charset import accent_map
 
-from archive.index.schema import VOCABULARY_FIELDS
 from archive.query import tokens
 
 # A word the index holds is taken for a typo only when a word one edit away
@@ -18,11 +17,6 @@ from archive.query import tokens
 # Reuters) beside "government" (over 2,000), never "busch" beside "bush".
 MUCH_MORE_FREQUENT = 50
 MIN_WORD = 3  # shorter words are never corrected
-
-
-def frequency(reader: Any, word: str) -> int:
-    """Articles that hold ``word`` as written."""
-    return max(reader.doc_frequency(field, word) for field in VOCABULARY_FIELDS)
 
 
 class Lexicon(Protocol):
@@ -40,32 +34,20 @@ class Lexicon(Protocol):
         """At least the word's frequency, cheaply: words below the bar are passed over."""
         ...
 
+    def starting(self, prefix: str) -> dict[str, int]:
+        """The words that start with ``prefix``, with how many articles hold each."""
+        ...
 
-class WhooshLexicon:
-    """The lexicon read through Whoosh, segment by segment."""
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-
-    def frequency(self, word: str) -> int:
-        return frequency(self.reader, word)
-
-    def bound(self, word: str) -> int:
-        return self.frequency(word)
-
-    def near(self, word: str) -> Iterable[str]:
-        found = set()
-        for field in VOCABULARY_FIELDS:
-            for raw in self.reader.terms_within(field, word, 2, prefix=1):
-                found.add(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
-        return found
+    def completions(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """Words that start with ``prefix``, most frequent first, with their frequency."""
+        ...
 
 
 def correct(
     text: str,
-    reader: Any,
+    articles: int,
+    lexicon: Lexicon,
     variants: dict[str, list[str]] | None = None,
-    lexicon: Lexicon | None = None,
 ) -> str | None:
     """The query with each word that looks like a typo replaced, or None.
 
@@ -74,13 +56,12 @@ def correct(
     rarely, by a word one edit away that is far more common (a typo some
     articles share). Words whose spelling variants matched, operators, common
     words and short words are never replaced, so a correction holds only
-    words the index has. The words are the ``lexicon``'s (by default,
-    Whoosh's).
+    words the index has. The words are the ``lexicon``'s, of an index of
+    ``articles`` articles.
     """
-    lexicon = lexicon or WhooshLexicon(reader)
     variants = variants or {}
     # Only a word in fewer than 1/50 of the articles can have a neighbour 50 times as common.
-    rare = reader.doc_count() / MUCH_MORE_FREQUENT
+    rare = articles / MUCH_MORE_FREQUENT
     corrected, done, changed = [], 0, False
     for token in tokens.words(text):  # each word replaced where it stands
         folded = token.text.lower()
@@ -116,17 +97,11 @@ def _nearest(lexicon: Lexicon, word: str, own: int) -> str | None:
     return best[2] if best else None
 
 
-def completions(reader: Any, prefix: str, limit: int = 20) -> list[tuple[str, int]]:
+def completions(lexicon: Lexicon, prefix: str, limit: int = 20) -> list[tuple[str, int]]:
     """Words in the index that start with ``prefix``, most frequent first, each
     with the number of articles that hold it (common words, never searched, aside)."""
     folded = prefix.lower().translate(accent_map)
     if not folded:
         return []
-    counts: dict[str, float] = {}
-    for field in VOCABULARY_FIELDS:
-        for weight, term in reader.most_frequent_terms(field, limit + 20, folded):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            if word not in STOP_WORDS:
-                counts[word] = counts.get(word, 0.0) + weight
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return [(word, frequency(reader, word)) for word, _ in ranked]
+    found = lexicon.completions(folded, limit + len(STOP_WORDS))
+    return [(word, count) for word, count in found if word not in STOP_WORDS][:limit]

@@ -21,10 +21,11 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from whoosh.query import Or, Query, Term
 
-from archive.index.schema import DEFAULT_FIELDS, VOCABULARY_FIELDS
+from archive.index.schema import DEFAULT_FIELDS
 
 MIN_LENGTH = 4  # shorter words have no variants
 
@@ -106,6 +107,12 @@ class Expansion:
         return bool(self.added)
 
 
+class Words(Protocol):
+    """The index's words as written (archive.index.vocabulary.Vocabulary)."""
+
+    def starting(self, prefix: str) -> dict[str, int]: ...
+
+
 class Known:
     """Variants already looked up, per version of the index: the shell looks
     up the same words at every keystroke. Owned by whoever reads the index
@@ -117,15 +124,15 @@ class Known:
         self._found: dict[tuple[object, str], list[str]] = {}
         self._lock = threading.Lock()  # the shell's preview thread looks up too
 
-    def variants(self, reader: object, word: str, version: object) -> list[str]:
+    def variants(self, words: Words, word: str, version: object) -> list[str]:
         """Other spellings of ``word`` that the index holds (unstemmed, as
-        written); ``version`` names the version of the index ``reader`` reads."""
+        written: ``words``); ``version`` names the version of the index."""
         if len(word) < MIN_LENGTH or not word.isalpha():
             return []
         with self._lock:
             found = self._found.get((version, word))
         if found is None:
-            found = _lookup(reader, word)
+            found = _lookup(words, word)
             with self._lock:
                 if len(self._found) >= self.SIZE:
                     self._found.clear()
@@ -133,29 +140,27 @@ class Known:
         return found
 
 
-def variants_in(reader: object, word: str) -> list[str]:
+def variants_in(words: Words, word: str) -> list[str]:
     """Other spellings of ``word`` that the index holds, looked up now."""
     if len(word) < MIN_LENGTH or not word.isalpha():
         return []
-    return _lookup(reader, word)
+    return _lookup(words, word)
 
 
-def _lookup(reader: object, word: str) -> list[str]:
+def _lookup(words: Words, word: str) -> list[str]:
     key = variant_key(word)
     found: set[str] = set()
     for prefix in _candidate_prefixes(word, key):
-        for vocabulary in VOCABULARY_FIELDS:
-            for raw in reader.expand_prefix(vocabulary, prefix):  # type: ignore[attr-defined]
-                other = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                if other != word and variant_key(other) == key:
-                    found.add(other)
+        for other in words.starting(prefix):
+            if other != word and variant_key(other) == key:
+                found.add(other)
     return sorted(found)
 
 
 def expand(
     query: Query,
-    words: Iterable[str],
-    reader: object,
+    typed: Iterable[str],
+    words: Words,
     analyzer: object,
     known: Known | None = None,
     version: object = None,
@@ -164,12 +169,12 @@ def expand(
     (looked up in ``known`` under ``version`` of the index, if given)."""
     expansion = Expansion()
     stems: dict[str, set[str]] = {}
-    for word in words:
+    for word in typed:
         folded = word.lower()
         if known is not None:
-            others = known.variants(reader, folded, version)
+            others = known.variants(words, folded, version)
         else:
-            others = variants_in(reader, folded)
+            others = variants_in(words, folded)
         if not others:
             continue
         expansion.added[folded] = others

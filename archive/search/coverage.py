@@ -72,7 +72,7 @@ def _values_facet(engine: Engine, name: str, docnums: np.ndarray) -> Facet:
         held = np.concatenate(([0], np.cumsum(mask[docs], dtype=np.int64)))
         per_value = held[offsets[1:]] - held[offsets[:-1]]
         for at in np.flatnonzero(per_value).tolist():
-            counts[part.arrays.value(field, at)] += int(per_value[at])
+            counts[part.arrays.string(f"{field}.terms", at).decode("utf-8")] += int(per_value[at])
         holds = np.zeros(part.size, dtype=bool)
         holds[docs] = True
         with_value += int(np.count_nonzero(mask & holds))

@@ -7,9 +7,8 @@ evaluated per segment as operations on whole arrays: a term scatters its
 frequencies into a dense array the size of the segment, AND and OR combine
 masks, NOT subtracts, a date range compares a column. Deleted articles are
 masked out at the end. What this does not cover (a field query on authors,
-say) is matched by Whoosh and used as a filter, unscored. A segment without
-its arrays (an index made by an earlier version) is read through Whoosh's
-matchers into the same arrays, so every index is ranked the same way.
+say) is matched by Whoosh and used as a filter, unscored. Every segment has
+its arrays: they are written with it (archive.index.builder).
 
 Scoring is BM25F: a word's frequency in the title (counted twice) and in the
 body are each normalised by that field's length and summed before BM25's
@@ -27,12 +26,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from archive.index.derived import Arrays, ReaderArrays, SegmentArrays, open_arrays, path_for
-from archive.search.lexicon import Lexicon
+from archive.index.derived import SegmentArrays, missing_arrays, open_arrays, path_for
+from archive.index.vocabulary import Vocabulary
 from archive.whoosh_ext.columns import leaf_readers
 
 FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}  # a title match counts double
@@ -65,7 +64,7 @@ DEFAULT = Settings()
 class Part:
     """One segment: its arrays, where its articles start among all, which live."""
 
-    arrays: Arrays
+    arrays: SegmentArrays
     reader: Any
     base: int
     size: int
@@ -114,12 +113,13 @@ def _sorted(docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return docs[order], scores[order]
 
 
-def _part(index: Path, leaf: Any, base: int, derived: bool) -> Part:
-    """A segment's part: its arrays (read through Whoosh when it has none of
-    its own, or they are stale), and which of its articles live."""
+def _part(index: Path, leaf: Any, base: int) -> Part:
+    """A segment's part: its arrays (the index is damaged without them), and
+    which of its articles live."""
     size = leaf.doc_count_all()
-    own = open_arrays(path_for(index, leaf.segment().segment_id())) if derived else None
-    arrays: Arrays = own if own is not None and own.documents == size else ReaderArrays(leaf)
+    arrays = open_arrays(path_for(index, leaf.segment().segment_id()))
+    if arrays is None or arrays.documents != size:
+        raise missing_arrays(leaf)
     live = np.ones(size, dtype=bool)
     if leaf.has_deletions():
         live[np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)] = False
@@ -158,15 +158,13 @@ def _weighted_frequency(
 class Engine:
     """The array view of one searcher's segments."""
 
-    def __init__(self, index: Path, searcher: Any, derived: bool = True) -> None:
+    def __init__(self, index: Path, searcher: Any) -> None:
         self.searcher = searcher
         self.settings = DEFAULT
-        self.parts = [
-            _part(index, leaf, base, derived) for leaf, base in leaf_readers(searcher.reader())
-        ]
+        self.parts = [_part(index, leaf, base) for leaf, base in leaf_readers(searcher.reader())]
         self.total = max(sum(part.size for part in self.parts), 1)
         self._average: dict[str, float] = {}
-        self._lexicon: Lexicon | None = None
+        self._lexicon: Vocabulary | None = None
         self._columns: dict[str, np.ndarray] = {}
         # The last request's matches (archive.search.reader keeps them here).
         self.remembered: tuple[Any, tuple[np.ndarray, np.ndarray]] | None = None
@@ -260,13 +258,10 @@ class Engine:
             [np.zeros(part.size, np.float32) for part in self.parts],
         )
 
-    def lexicon(self) -> Lexicon | None:
-        """The words as written, from every segment's arrays (None when a
-        segment has none: then Whoosh's lexicon is read)."""
-        if not all(isinstance(part.arrays, SegmentArrays) for part in self.parts):
-            return None
+    def lexicon(self) -> Vocabulary:
+        """The words as written, from every segment's arrays."""
         if self._lexicon is None:  # kept with the engine: the index's words do not change
-            self._lexicon = Lexicon([cast(SegmentArrays, part.arrays) for part in self.parts])
+            self._lexicon = Vocabulary([part.arrays for part in self.parts])
         return self._lexicon
 
     def column(self, name: str) -> np.ndarray:

@@ -21,7 +21,6 @@ from archive.search.anywords import refined, typed_weights
 from archive.search.engine import Engine
 from archive.search.plans import evaluate, word_groups
 from archive.search.prepared import Prepared, options
-from archive.whoosh_ext import postings as docsets
 from archive.whoosh_ext.columns import NO_DATE
 
 # Top matches ranked per story on the page, before ranking every match.
@@ -75,14 +74,13 @@ def preview(engine: Engine, prepared: Prepared, top: int = 3) -> Preview:
 
 def suggest(engine: Engine, prepared: Prepared) -> tuple[str, int] | None:
     """A corrected query (archive.query.spelling) and how many articles it finds."""
-    reader = engine.searcher.reader()
-    lexicon = engine.lexicon() or spelling.WhooshLexicon(reader)
-    corrected = spelling.correct(prepared.text, reader, prepared.variants, lexicon)
+    articles = engine.searcher.doc_count()
+    corrected = spelling.correct(prepared.text, articles, engine.lexicon(), prepared.variants)
     if corrected is None:
         return None
     try:
         query = query_language.parse(engine.searcher.schema, corrected, options(prepared.request))
-        return corrected, len(docsets.matching(engine.searcher, query))
+        return corrected, len(evaluate(engine, query).docnums(engine.parts))
     except QueryError:  # a suggestion that could not be run is no suggestion
         return None
 

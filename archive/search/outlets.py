@@ -31,7 +31,7 @@ def outlets(engine: Engine) -> tuple[list[Outlet], int]:
             if not len(mine):
                 continue
             held[mine] = True
-            name = part.arrays.value("source", at)
+            name = part.arrays.string("source.terms", at).decode("utf-8")
             counts[name] = counts.get(name, 0) + len(mine)
             dated = dates[mine][dates[mine] != np.uint64(NO_DATE)]
             if len(dated):

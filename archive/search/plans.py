@@ -35,12 +35,11 @@ from archive.index.derived import TEXT_FIELDS
 from archive.query import exact
 from archive.search.engine import Engine, Matches
 from archive.whoosh_ext.columns import NO_DATE
-from archive.whoosh_ext.positions import SHIFT
-from archive.whoosh_ext.positions import positions as word_positions
 from archive.whoosh_ext.postings import matching
 from archive.whoosh_ext.terms import pattern_words
 
 Plan = Callable[[Engine, dict[str, float]], Matches]
+SHIFT = 32  # a position's key is the article number << SHIFT | the position
 
 
 def evaluate(engine: Engine, query: Query, weights: dict[str, float] | None = None) -> Matches:
@@ -228,21 +227,15 @@ def _maybe(required: Plan, optional: Plan) -> Plan:
 
 def _written(plan: Plan, checks: list[exact.WrittenAs]) -> Plan:
     """Of what ``plan`` matches, the articles holding each exact word as
-    written (archive.query.exact): read only where the index holds another
-    word of its stem, and only what the rest of the AND kept."""
+    written (archive.query.exact), from the segments' arrays."""
 
     def run(engine: Engine, weights: dict[str, float]) -> Matches:
         found = plan(engine, weights)
-        reader = engine.searcher.reader()
-        for check in (check for check in checks if check.ambiguous(reader)):
-            live = [mask & part.live for mask, part in zip(found.masks, engine.parts, strict=True)]
-            count = sum(int(mask.sum()) for mask in live)
-            if count > exact.MAX_READ:
-                raise exact.too_many(check.forms, count)
-            for mask, kept, part in zip(found.masks, live, engine.parts, strict=True):
-                held = check.holding(part.reader, np.flatnonzero(kept).tolist())
-                mask[:] = False
-                mask[np.array(held, dtype=np.int64)] = True
+        for check in checks:
+            for mask, part in zip(found.masks, engine.parts, strict=True):
+                held = np.zeros(part.size, dtype=bool)
+                held[np.fromiter(check.holding(part.reader), dtype=np.int64)] = True
+                mask &= held
         return found
 
     return run
@@ -272,7 +265,10 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
             if not len(candidates):
                 continue
             score[candidates] = scores[start:stop]  # as an OR of phrases adds them up
-            keys = [word_positions(part.reader, field, _text(w), candidates) for w in query.words]
+            keys = [
+                part.arrays.positions(field, _text(w).encode("utf-8"), candidates)
+                for w in query.words
+            ]
             mask[_in_order(keys, query.slop)] = True
         return phrased
 
@@ -282,7 +278,7 @@ def _phrase(query: Phrase, engine: Engine) -> Plan:
 def _in_order(keys: list[np.ndarray], slop: int) -> np.ndarray:
     """The articles in which the words stand in this order, each within
     ``slop`` of the one before; ``keys`` are each word's positions (see
-    archive.whoosh_ext.positions)."""
+    archive.index.derived.SegmentArrays.positions)."""
     if slop == 1:  # side by side: keep the starts from which each next word follows
         starts = keys[0]
         for offset, later in enumerate(keys[1:], start=1):

@@ -17,12 +17,13 @@ from whoosh.query import And, DateRange, Query, Term
 from archive.errors import QueryError
 from archive.index.analysis import terms
 from archive.index.schema import name_analyzer
+from archive.index.vocabulary import Vocabulary
 from archive.model import SearchRequest
 from archive.query import parse as query_language
 from archive.query import tokens
 from archive.query.dates import span
 from archive.query.marks import Lookup, resolve
-from archive.query.variants import Known, expand
+from archive.query.variants import Known, Words, expand
 from archive.search.snippets import query_words
 
 
@@ -60,13 +61,14 @@ def options(request: SearchRequest) -> query_language.Options:
 def prepare(
     request: SearchRequest,
     searcher: Any,
+    words: Words | None = None,
     known: Known | None = None,
     version: object = None,
     marks: Lookup | None = None,
 ) -> Prepared:
-    """``request`` ready to run against ``searcher``'s index (variants looked up
-    in ``known``, under this ``version`` of the index; the articles of
-    ``tag:`` and ``is:`` in ``marks``, else none)."""
+    """``request`` ready to run against ``searcher``'s index (spelling variants
+    from the index's ``words``, looked up in ``known`` under this ``version``
+    of the index; the articles of ``tag:`` and ``is:`` in ``marks``, else none)."""
     kept = request_filter(request)
     query = query_language.parse(searcher.schema, request.query, options(request))
     query = resolve(query, marks or (lambda kind, name: frozenset()))
@@ -76,7 +78,8 @@ def prepare(
     if not request.exact:
         typed = [token.text for token in tokens.words(request.query)]
         analyzer = searcher.schema["body"].analyzer
-        query, expansion = expand(query, typed, reader, analyzer, known, version)
+        vocabulary = words if words is not None else Vocabulary.of(reader)
+        query, expansion = expand(query, typed, vocabulary, analyzer, known, version)
         added = expansion.added
     counted = Counter(terms(request.query)) if request.any_words else Counter()
     weights = {word: float(count) for word, count in counted.items()}

@@ -6,7 +6,7 @@ than one that holds the words pages apart. Rasolofo and Savoy's BM25TP adds,
 for each pair of typed words, a BM25-like score of how close they stand:
 every place a word has the other within a few words counts 1/distance²,
 summed and saturated as a term frequency is, weighed by the rarer word's
-IDF. Positions are read only for the top matches (archive.whoosh_ext.positions).
+IDF. Positions are read only for the top matches (from the segments' arrays).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from itertools import combinations, pairwise
 import numpy as np
 
 from archive.search.engine import Engine, Matches, Part
-from archive.whoosh_ext.positions import SHIFT, positions
+from archive.search.plans import SHIFT
 
 WINDOW = 5  # words apart at most
 RERANKED = 100  # top matches given the bonus
@@ -85,8 +85,8 @@ def _bonus(
 
 def _keys(part: Part, word: str, local: np.ndarray) -> np.ndarray:
     """The word's places in the articles (body, then title apart), as keys."""
-    body = positions(part.reader, "body", word, local)
-    title = positions(part.reader, "title", word, local)
+    body = part.arrays.positions("body", word.encode("utf-8"), local)
+    title = part.arrays.positions("title", word.encode("utf-8"), local)
     return np.sort(np.concatenate((body, title + _TITLE)))
 
 

@@ -110,7 +110,9 @@ class Reader:
         request = SearchRequest(request) if isinstance(request, str) else request
         with self.engine() as engine:
             version = (str(self.path), engine.searcher.reader().generation())
-            return prepare(request, engine.searcher, self.known, version, self.kept)
+            return prepare(
+                request, engine.searcher, engine.lexicon(), self.known, version, self.kept
+            )
 
     def kept(self, kind: str, name: str) -> frozenset[str]:
         """The IDs of the articles the user tagged ``name`` (``kind`` "tag") or
@@ -191,7 +193,7 @@ class Reader:
         """Words of the index that start with ``prefix``, most frequent first,
         with how many articles hold each."""
         with self.engine() as engine:
-            return spelling.completions(engine.searcher.reader(), prefix, limit)
+            return spelling.completions(engine.lexicon(), prefix, limit)
 
     @property
     def articles(self) -> int:

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.query import AndNot, Not, NullQuery, Query
+from whoosh.query import AndNot, DateRange, Not, NullQuery, Query
 
 from archive.index.analysis import WORD, fold, indexed, stemmer
 from archive.index.documents import split_list
@@ -39,6 +39,8 @@ def query_words(query: Query, reader: Any) -> dict[str, frozenset[str]]:
     its NOT parts: what highlighting marks."""
     found: dict[str, set[str]] = {}
     for leaf in _positive(query).leaves() if not query.is_leaf() else [_positive(query)]:
+        if isinstance(leaf, DateRange):  # a column's, not words
+            continue
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
             word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             found.setdefault(fieldname, set()).add(word)

@@ -11,6 +11,7 @@ has no such column), so every article number maps to its own segment.
 from __future__ import annotations
 
 from bisect import bisect_right
+from datetime import datetime
 from typing import Any
 
 from whoosh import fields
@@ -18,6 +19,14 @@ from whoosh import fields
 # The column value of an article without a date: a DATETIME field's default
 # (the largest unsigned 64-bit number), so undated articles sort last.
 NO_DATE: int = fields.DATETIME(sortable=True).default
+
+
+def datetime_number(when: datetime) -> int:
+    """A date as Whoosh numbers dates (microseconds since the year 1), as
+    date ranges in queries compare them."""
+    from whoosh.util.times import datetime_to_long
+
+    return int(datetime_to_long(when))
 
 
 def leaf_readers(reader: Any) -> list[tuple[Any, int]]:

@@ -112,3 +112,44 @@ def stored_by_segment(
         finally:
             ix.close()
     return docs, damage
+
+
+def whoosh_lock(storage: Any) -> Any:
+    """Whoosh's own write lock, taken (Whoosh's LockError if another holds it)."""
+    from whoosh.index import LockError
+
+    lock = storage.lock(LOCK_NAME)
+    if not lock.acquire(blocking=False):
+        raise LockError("the index is being written")
+    return lock
+
+
+def current_segments(storage: Any) -> list[Any]:
+    """The segments of the current table of contents, as new objects (a writer
+    marks its deletions in them; readers keep theirs)."""
+    return list(table_of_contents(storage).segments)
+
+
+def segment_reader(ix: Any, segment: Any) -> Any:
+    from whoosh.reading import SegmentReader
+
+    return SegmentReader(ix.storage, ix.schema, segment)
+
+
+def documents_with(reader: Any, fieldname: str, text: str) -> list[int]:
+    """The numbers of a segment's documents holding a term (deleted ones too)."""
+    raw = text.encode("utf-8")
+    if (fieldname, raw) not in reader:
+        return []
+    return list(reader.postings(fieldname, raw).all_ids())
+
+
+def commit(storage: Any, schema: Any, segments: list[Any]) -> None:
+    """Write a table of contents one generation up, listing ``segments``:
+    readers switch to it at once (the rename is atomic)."""
+    from whoosh.index import TOC, clean_files
+
+    generation = max(latest_generation(storage), -1) + 1
+    kept = [s for s in segments if s.doc_count()]
+    TOC(schema, kept, generation).write(storage, INDEX_NAME)
+    clean_files(storage, INDEX_NAME, generation, kept)  # older tables of contents, merged segments
