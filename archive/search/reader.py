@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,14 +111,8 @@ class Reader:
         request = SearchRequest(request) if isinstance(request, str) else request
         with self.engine() as engine:
             version = (str(self.path), engine.searcher.reader().generation())
-            return prepare(
-                request, engine.searcher, engine.lexicon(), self.known, version, self.kept
-            )
-
-    def kept(self, kind: str, name: str) -> frozenset[str]:
-        """The IDs of the articles the user tagged ``name`` (``kind`` "tag") or
-        marked so (``kind`` "mark")."""
-        return desk.tagged(self.path, name) if kind == "tag" else desk.marked(self.path, name)
+            marks = partial(kept, self.path)
+            return prepare(request, engine.searcher, engine.lexicon(), self.known, version, marks)
 
     def search(self, prepared: Prepared, suggestions: bool = True) -> Results:
         """A page of ranked hits with snippets (and a spelling suggestion)."""
@@ -200,6 +195,12 @@ class Reader:
         """How many articles the index holds now."""
         with self.engine() as engine:
             return int(engine.searcher.doc_count())
+
+
+def kept(path: Path, kind: str, name: str) -> frozenset[str]:
+    """The IDs of the articles the user tagged ``name`` (``kind`` "tag") or
+    marked so (``kind`` "mark")."""
+    return desk.tagged(path, name) if kind == "tag" else desk.marked(path, name)
 
 
 class Readers:
