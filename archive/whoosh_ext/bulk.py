@@ -167,63 +167,78 @@ def write_postings(
     index.extras["fieldmap"] = fieldmap
     postfile = segment.create_file(storage, W3Codec.POSTS_EXT)
     try:
+        offset = postfile.tell()  # then counted here: most terms are a few bytes
         for field in sorted(fields, key=lambda f: f.name):
             fieldmap[field.name] = number = len(fieldmap)
             prefix = number.to_bytes(2, "big")
-            bytes_of = _length_bytes(lengths.get(field.name))
+            coded = _length_bytes(lengths.get(field.name))
+            # Most terms hold a posting or two: plain lists beat NumPy calls there.
+            offsets, docs, weights = field.offsets.tolist(), field.docs, field.weights
             for at, term in enumerate(field.terms):
-                info = _write_term(postfile, field, at, bytes_of)
-                index.add(prefix + term, info)
+                start, stop = offsets[at], offsets[at + 1]
+                term_docs = docs[start:stop]
+                bytes_of = coded[term_docs].tolist() if coded is not None else None
+                written, info = _write_term(
+                    field, start, term_docs.tolist(), weights[start:stop].tolist(), bytes_of
+                )
+                postfile.write(written)
+                info.set_extent(offset, len(written))
+                offset += len(written)
+                index.add(prefix + term, bytes(info.to_bytes()))
     finally:
         index.close()
         postfile.close()
 
 
-def _write_term(postfile: Any, field: FieldPostings, at: int, bytes_of: np.ndarray | None) -> bytes:
-    """One term's posting blocks; its term info, as bytes."""
+def _write_term(
+    field: FieldPostings,
+    start: int,
+    docs: list[int],
+    weights: list[float],
+    bytes_of: list[int] | None,
+) -> tuple[bytes, Any]:
+    """One term's posting blocks, and its term info (its extent still to set)."""
     from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 
-    start, stop = int(field.offsets[at]), int(field.offsets[at + 1])
-    docs, weights = field.docs[start:stop], field.weights[start:stop]
     info = W3TermInfo()
-    info._df, info._weight = stop - start, float(weights.sum())
-    info._maxweight = float(weights.max())
-    info._minid, info._maxid = int(docs[0]), int(docs[-1])
-    coded = bytes_of[docs] if bytes_of is not None else None
-    info._minlength = _byte_length(int(coded.min())) if coded is not None else None
-    info._maxlength = _byte_length(int(coded.max())) if coded is not None else 0
-    offset = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
-    for first in range(start, stop, BLOCK):
-        last = min(first + BLOCK, stop)
-        postfile.write(_block(field, first, last, bytes_of, last == stop))
-    info.set_extent(offset, postfile.tell() - offset)
-    return bytes(info.to_bytes())
+    info._df, info._weight = len(docs), float(sum(weights))
+    info._maxweight = float(max(weights))
+    info._minid, info._maxid = docs[0], docs[-1]
+    info._minlength = _byte_length(min(bytes_of)) if bytes_of is not None else None
+    info._maxlength = _byte_length(max(bytes_of)) if bytes_of is not None else 0
+    parts = [WHOOSH3_HEADER_MAGIC]
+    for first in range(0, len(docs), BLOCK):
+        last = min(first + BLOCK, len(docs))
+        coded = bytes_of[first:last] if bytes_of is not None else None
+        values = _values(field, start + first, start + last)
+        block = (docs[first:last], weights[first:last], coded, values)
+        parts.append(_block(*block, final=last == len(docs)))
+    return b"".join(parts), info
 
 
 def _block(
-    field: FieldPostings, first: int, last: int, bytes_of: np.ndarray | None, final: bool
+    docs: list[int],
+    weights: list[float],
+    coded: list[int] | None,
+    values: Any,
+    final: bool,
 ) -> bytes:
     """One block of postings, framed as Whoosh's W3 codec frames it."""
-    docs = field.docs[first:last]
-    weights = field.weights[first:last]
-    gaps = np.diff(docs.astype(np.int64), prepend=0).tolist()  # a block starts from 0
-    if float(weights.min()) == float(weights.max()):
-        shown: Any = None if float(weights[0]) == 1.0 else float(weights[0])
+    gaps = tuple(d - p for p, d in zip([0, *docs[:-1]], docs, strict=True))  # from 0
+    top = max(weights)
+    if min(weights) == top:
+        shown: Any = None if weights[0] == 1.0 else float(weights[0])
     else:
-        shown = tuple(weights.tolist())
-    data = zlib.compress(
-        pickle.dumps((tuple(gaps), shown, _values(field, first, last)), 2), COMPRESSION
-    )
-    coded = bytes_of[docs] if bytes_of is not None else None
+        shown = tuple(weights)
+    data = zlib.compress(pickle.dumps((gaps, shown, values), 2), COMPRESSION)
     header = pickle.dumps(
         (
-            last - first,
-            int(docs[-1]),
-            float(weights.max()),
+            len(docs),
+            docs[-1],
+            float(top),
             COMPRESSION,
-            int(coded.min()) if coded is not None else 0,
-            int(coded.max()) if coded is not None else 0,
+            min(coded) if coded is not None else 0,
+            max(coded) if coded is not None else 0,
         ),
         2,
     )
