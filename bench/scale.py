@@ -35,6 +35,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))  # the archive, from this checkout
 
 import bare_whoosh  # noqa: E402
 import corpus  # noqa: E402
