@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 # Dates outside this range are typos or placeholders, not publication dates.
@@ -45,5 +47,31 @@ def _parse_text(text: str) -> datetime:
 
     try:
         return parser.parse(text)
-    except (ValueError, OverflowError) as err:
-        raise ValueError(f"unparsable date {text!r}") from err
+    except (ValueError, OverflowError):
+        pass
+    tried = len(text) <= LONGEST and _YEAR.search(text)
+    found = _in_other_language(text) if tried else None
+    if found is None:
+        raise ValueError(f"unparsable date {text!r}")
+    return found
+
+
+LONGEST = 80  # a written date is short; longer text is not tried in every language
+_YEAR = re.compile(r"(?<!\d)(1[89]|2[01])\d\d(?!\d)")  # a date needs a year we keep
+_ABSOLUTE = {
+    "PARSERS": ["custom-formats", "absolute-time"],  # never "yesterday" read today
+    "STRICT_PARSING": True,  # day, month and year all written
+    "RETURN_AS_TIMEZONE_AWARE": True,
+}
+
+
+@lru_cache(maxsize=4096)  # feeds repeat their dates; a bad one is tried once a run
+def _in_other_language(text: str) -> datetime | None:
+    """A date written with month and day names of another language
+    (``Seg, 24 Set 2018 19:42:40 -0300``), by dateparser, or None."""
+    import dateparser
+
+    try:
+        return dateparser.parse(text, settings=_ABSOLUTE)
+    except (ValueError, OverflowError):
+        return None
