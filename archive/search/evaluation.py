@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -59,18 +59,28 @@ def read_topics(path: Path) -> list[tuple[str, str]]:
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     """Judgements: topic -> document -> relevance grade (0 is not relevant)."""
     judged: dict[str, dict[str, int]] = {}
+    expected = "topic iteration document relevance"
+    for parts in _rows(path, "qrels", expected, lambda p: p[3].lstrip("-").isdigit()):
+        judged.setdefault(parts[0], {})[parts[2]] = int(parts[3])
+    return judged
+
+
+def _rows(
+    path: Path, what: str, expected: str, valid: Callable[[list[str]], bool]
+) -> Iterator[list[str]]:
+    """The fields of each line of a whitespace-separated TREC file that has
+    them; a line without them is an error naming the file and line."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as err:
-        raise ArchiveError(f"cannot read qrels {path}: {err.strerror}") from err
+        raise ArchiveError(f"cannot read {what} {path}: {err.strerror}") from err
     for number, line in enumerate(lines, 1):
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 4 or not parts[3].lstrip("-").isdigit():
-            raise ArchiveError(f"{path}:{number}: expected 'topic iteration document relevance'")
-        judged.setdefault(parts[0], {})[parts[2]] = int(parts[3])
-    return judged
+        if len(parts) != len(expected.split()) or not valid(parts):
+            raise ArchiveError(f"{path}:{number}: expected '{expected}'")
+        yield parts
 
 
 def document_key(fields: dict[str, object], id_field: str) -> str:
@@ -178,16 +188,8 @@ def read_run(path: Path) -> dict[str, Ranking]:
     """A run in TREC format (``topic Q0 document rank score name``), each
     topic's documents by score, best first (ties in the file's order)."""
     runs: dict[str, list[tuple[str, float]]] = {}
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as err:
-        raise ArchiveError(f"cannot read run {path}: {err.strerror}") from err
-    for number, line in enumerate(lines, 1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 6 or not _is_number(parts[4]):
-            raise ArchiveError(f"{path}:{number}: expected 'topic Q0 document rank score name'")
+    expected = "topic Q0 document rank score name"
+    for parts in _rows(path, "run", expected, lambda p: _is_number(p[4])):
         runs.setdefault(parts[0], []).append((parts[2], float(parts[4])))
     return {topic: sorted(ranked, key=lambda each: -each[1]) for topic, ranked in runs.items()}
 
