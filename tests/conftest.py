@@ -298,3 +298,24 @@ def words_of(store: Store) -> set[str]:
 
     with store.searcher() as searcher:
         return set(Vocabulary.of(searcher.reader()).starting(""))
+
+
+def band_keys_held(index: Path) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """The near-duplicate band keys the index's segments hold for their live
+    articles, and those the articles' stored fingerprints give: (held, expected)."""
+    from archive.index.derived import for_segment
+    from archive.index.similarity import band_keys
+    from archive.whoosh_ext.columns import leaf_readers
+
+    held, expected = set(), set()
+    with Store.open(index).ix.searcher() as searcher:
+        for leaf, _ in leaf_readers(searcher.reader()):
+            arrays = for_segment(leaf)
+            assert arrays is not None
+            keys, docs = arrays["bands.keys"].tolist(), arrays["bands.docs"].tolist()
+            for key, docnum in zip(keys, docs, strict=True):
+                if not leaf.is_deleted(docnum):
+                    held.add((key, str(leaf.stored_fields(docnum)["id"])))
+        for fields in searcher.all_stored_fields():
+            expected |= {(key, str(fields["id"])) for key in band_keys(fields)}
+    return held, expected

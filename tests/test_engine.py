@@ -194,6 +194,37 @@ def test_phrases_after_a_file_is_indexed_again(wire: Path, tmp_path: Path) -> No
     store.close()
 
 
+def test_phrases_in_a_long_article_are_found_past_any_narrow_position(tmp_path: Path) -> None:
+    """Positions past 65,535 and a word said hundreds of times are kept as
+    they are: a phrase at the end of a long text is found where it is."""
+    from archive.cli import main
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    filler = " ".join(f"word{n % 997} report" for n in range(40_000))  # 80,000 words
+    (folder / "long.txt").write_text(
+        f"Long report\n\n{filler} the harbour bridge reopened today.\n", "utf-8"
+    )
+    (folder / "short.txt").write_text(
+        "Short note\n\nThe bridge near the harbour reopened.\n", "utf-8"
+    )
+    index = tmp_path / "index"
+    assert main(["--index-dir", str(index), "index", str(folder)]) == 0
+    store = Store.open(index)
+    with store.searcher() as searcher:
+        engine = Engine(store.path, searcher)
+        for text, expected in [
+            ('"harbour bridge reopened"', {"long.txt"}),
+            ('"word996 report"', {"long.txt"}),
+            ('"bridge reopened"', {"long.txt"}),
+            ('"bridge near"', {"short.txt"}),
+        ]:
+            found = evaluate(engine, query_of(searcher, text)).docnums(engine.parts).tolist()
+            names = {Path(searcher.stored_fields(n)["path"]).name for n in found}
+            assert names == expected, text
+    store.close()
+
+
 @pytest.mark.parametrize("name", ["001.txt", "002.txt", "010.txt"])
 def test_the_fast_analyzer_gives_the_index_s_own_terms(name: str) -> None:
     from conftest import FIXTURES

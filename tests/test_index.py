@@ -191,47 +191,47 @@ def test_a_damaged_band_table_is_set_aside_and_indexing_goes_on(seeded: Store) -
     assert Store.open(seeded.path).ix.doc_count() == 3
 
 
-@pytest.mark.parametrize("layout", ["earlier", "current"])
-def test_story_candidates_are_read_from_either_layout_of_the_band_table(
-    tmp_path: Path, layout: str
+def test_a_story_table_of_an_earlier_layout_loses_its_band_keys_and_keeps_its_copies(
+    tmp_path: Path,
 ) -> None:
-    """Indexes made before the band table became its own index by key keep working."""
+    """Band keys are kept in the segments now: an earlier table's are dropped
+    when it is opened for writing, its copies kept."""
     import sqlite3
 
-    from archive.index.dedup import STORIES_FILE, StoryTable
+    from archive.index.dedup import STORIES_FILE, Copy, StoryTable
 
-    if layout == "earlier":
-        made = sqlite3.connect(tmp_path / STORIES_FILE)
-        made.execute("CREATE TABLE bands (key INTEGER NOT NULL, id TEXT NOT NULL)")
-        made.execute("CREATE INDEX bands_by_key ON bands (key)")
-        made.execute("CREATE INDEX bands_by_id ON bands (id)")
-        made.executemany("INSERT INTO bands VALUES (?, ?)", [(1, "old"), (2, "old")])
-        made.commit()
-        made.close()
+    made = sqlite3.connect(tmp_path / STORIES_FILE)
+    made.execute("CREATE TABLE bands (key INTEGER NOT NULL, id TEXT NOT NULL)")
+    made.execute("CREATE INDEX bands_by_id ON bands (id)")
+    made.executemany("INSERT INTO bands VALUES (?, ?)", [(1, "old"), (2, "old")])
+    made.execute(
+        "CREATE TABLE copies (id TEXT PRIMARY KEY, of TEXT NOT NULL, origin TEXT NOT NULL, "
+        "path TEXT, record TEXT)"
+    )
+    made.execute("INSERT INTO copies VALUES ('c', 'old', 'feed', NULL, NULL)")
+    made.commit()
+    made.close()
     table = StoryTable(tmp_path)
-    table.put_bands("b", [1, 2, 3])
-    table.put_bands("a", [2, 3])
+    assert table.copies_of("old") == [Copy("c", "feed", None, None)]
     table.commit()
-    # Most keys shared first, ties by ID.
-    assert table.members([1, 2, 3]) == ["b", "a", "old"][: 3 if layout == "earlier" else 2]
-    table.drop_bands("b")
-    assert table.members([1]) == (["old"] if layout == "earlier" else [])
     table.close()
+    tables = sqlite3.connect(tmp_path / STORIES_FILE).execute("SELECT name FROM sqlite_master")
+    assert "bands" not in {name for (name,) in tables}
 
 
 def test_a_damaged_table_is_set_aside_with_its_journal(tmp_path: Path) -> None:
     """A journal stays with the table it belongs to, never beside the fresh one."""
-    from archive.index.dedup import STORIES_FILE, StoryTable
+    from archive.index.dedup import STORIES_FILE, Copy, StoryTable
 
     journal = bytes(28) + b"pages of an unfinished transaction" * 100  # header not yet synced
     (tmp_path / STORIES_FILE).write_bytes(b"not a database" * 100)
     (tmp_path / f"{STORIES_FILE}-journal").write_bytes(journal)
     table = StoryTable(tmp_path)
-    table.put_bands("a", [1, 2])
+    table.put_copy("a", Copy("b", "feed", None, None))
     table.commit()
     table.close()
     assert not (tmp_path / f"{STORIES_FILE}-journal").exists()
     assert (tmp_path / f"{STORIES_FILE}.damaged-journal").read_bytes() == journal
     again = StoryTable(tmp_path)
-    assert again.members([1]) == ["a"]
+    assert again.copy_of("b") == "a"
     again.close()

@@ -26,10 +26,12 @@ import numpy as np
 from archive.index import derived
 from archive.index.analysis import analysed
 from archive.index.schema import ANALYSED_FIELDS, VOCABULARY_FIELDS
+from archive.index.similarity import BAND_KEYS, band_keys
 from archive.whoosh_ext.bulk import FieldPostings, SegmentWriter
 from archive.whoosh_ext.columns import NO_DATE, datetime_number
 
 _STORED_PREFIX = "_stored_"
+MOST_VALUES = 10_000  # analysed values of the small fields kept for the next article
 
 
 class Analysed:
@@ -92,12 +94,15 @@ class Analysed:
         encoded = [t.encode("utf-8") for t in terms]
         weights = (frequencies * boost).astype(np.float32)
         field = FieldPostings(name, encoded, offsets, post_docs, weights, frequencies=frequencies)
+        # Each term's positions follow one another, posting by posting: where a
+        # term's begin is enough, and its postings' frequencies tell the rest.
+        term_positions = np.concatenate(([0], np.cumsum(frequencies, dtype=np.int64)))[offsets]
         arrays: dict[str, np.ndarray] = {
             f"{name}.postings": offsets,
             f"{name}.docs": post_docs,
-            f"{name}.tfs": frequencies.astype(np.float32),
-            f"{name}.posstarts": np.append(starts, len(key)).astype(np.int64),
-            f"{name}.positions": positions,
+            f"{name}.tfs": derived.narrowest(frequencies),
+            f"{name}.termpositions": term_positions,
+            f"{name}.positions": derived.narrowest(positions),
             **derived.strings(f"{name}.terms", encoded),
             **derived.hashed_terms(name, encoded, offsets, frequencies.astype(np.float32)),
         }
@@ -125,6 +130,8 @@ class SegmentBuilder:
         self.dates: list[int] = []
         self.clusters: list[int] = []
         self.hashes: list[tuple[int, int]] = []
+        self.bands: list[tuple[int, int]] = []  # (LSH band key, article)
+        self._analysed_values: dict[tuple[str, Any], list[Any]] = {}
 
     @property
     def count(self) -> int:
@@ -151,12 +158,25 @@ class SegmentBuilder:
 
     def _index(self, name: str, field: Any, value: Any, docnum: int) -> int:
         length = 0
-        for term, frequency, weight, data in field.index(value):
+        for term, frequency, weight, data in self._terms(name, field, value):
             self.small[name].append((term, docnum, weight, data))
             length += frequency if field.scorable else 0
         if length:
             self.small_lengths[name][docnum] = length
         return length
+
+    def _terms(self, name: str, field: Any, value: Any) -> list[tuple[bytes, int, float, bytes]]:
+        """A small field's terms, by its analyzer: an outlet's or an author's
+        name recurs from article to article, and is analysed once."""
+        if name == "id":  # every one is new
+            return list(field.index(value))
+        key = (name, value)
+        found = self._analysed_values.get(key)
+        if found is None:
+            found = list(field.index(value))
+            if len(self._analysed_values) < MOST_VALUES:
+                self._analysed_values[key] = found
+        return found
 
     def _remember(self, doc: dict[str, Any], docnum: int) -> None:
         """What the arrays keep of a document besides its words."""
@@ -166,6 +186,8 @@ class SegmentBuilder:
         text_hash = doc.get("text_hash")
         if text_hash:
             self.hashes.append((int(str(text_hash)[:16], 16), docnum))
+        keys = doc.get(BAND_KEYS)  # as the run found them; else from the stored signature
+        self.bands.extend((key, docnum) for key in (band_keys(doc) if keys is None else keys))
         for name, listed in (
             ("source", doc.get("source")),
             ("author_values", doc.get("authors")),
@@ -217,8 +239,10 @@ class SegmentBuilder:
         }
 
     def _columns(self) -> dict[str, np.ndarray]:
-        hashes = sorted(self.hashes)
+        hashes, bands = sorted(self.hashes), sorted(self.bands)
         found: dict[str, np.ndarray] = {
+            "bands.keys": np.array([k for k, _ in bands], dtype=np.uint64),
+            "bands.docs": np.array([d for _, d in bands], dtype=np.int32),
             "date": np.array(self.dates, dtype=np.uint64),
             "cluster": np.array(self.clusters, dtype=np.uint64),
             "text_hash.keys": np.array([h for h, _ in hashes], dtype=np.uint64),

@@ -1,4 +1,4 @@
-"""Copies and stories: exact duplicates and near duplicates, beside the index.
+"""Copies and stories: exact duplicates and near duplicates.
 
 One SQLite file next to Whoosh's holds what changes after an article is
 written, so that documents are written once, in one commit:
@@ -7,9 +7,12 @@ written, so that documents are written once, in one commit:
   or feed (or the same one), is not indexed twice; the first article stands for it, and its copies
   are listed here (with where each came from). If the first goes, a copy
   takes its place.
-- ``bands``: each article's LSH band keys. Articles that share a key are
-  candidates for one story (archive.index.similarity decides); nearly every
-  key is unique, and as index terms they cost a fifth of a build.
+
+Near duplicates are found by the LSH band keys of each article's signature
+(archive.index.similarity), which each segment keeps in its arrays: articles
+that share a key are candidates for one story. Kept with the segment, the
+keys come and go with its articles (a deleted article's keys are passed
+over), and cost no table that every change must also write.
 
 The table is committed just before the index. A run killed between the two
 leaves rows that name articles the index lacks: they are passed over when
@@ -19,21 +22,21 @@ reads those files again and writes them afresh.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from archive.index.sidecar import check, open_table, read_only
+from archive.index.similarity import BAND_KEYS
 
 STORIES_FILE = "archive-stories.sqlite"
-# The band table is its own index by key (an earlier layout, a table with an
-# index by key, is read and written the same way).
 _TABLES = (
-    "CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, id TEXT NOT NULL, "
-    "PRIMARY KEY (key, id)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS bands_by_id ON bands (id)",
+    # Band keys were kept here before the segments held them.
+    "DROP TABLE IF EXISTS bands",
     "CREATE TABLE IF NOT EXISTS copies (id TEXT PRIMARY KEY, of TEXT NOT NULL, "
     "origin TEXT NOT NULL, path TEXT, record TEXT)",
     "CREATE INDEX IF NOT EXISTS copies_by_of ON copies (of)",
@@ -62,6 +65,7 @@ class StoryTable:
         # Set aside if damaged: copies and story candidates of articles indexed
         # before are then unknown until 'archive rebuild' reads every file again.
         self.db, self.damaged = open_table(self.path, _prepare)
+        self._copy_ids: set[str] | None = None  # read once: a run asks of every article
 
     @staticmethod
     def check(index_path: Path) -> list[str]:
@@ -74,25 +78,6 @@ class StoryTable:
         none if the table is missing or damaged."""
         return read_only(index_path / STORIES_FILE, lambda db: _copies(db, article_id), [])
 
-    # -- near duplicates ---------------------------------------------------------
-
-    def members(self, keys: list[int]) -> list[str]:
-        """IDs of the articles with any of these keys, most keys shared first."""
-        marks = ",".join("?" * len(keys))
-        rows = self.db.execute(
-            f"SELECT id FROM bands WHERE key IN ({marks}) GROUP BY id ORDER BY COUNT(*) DESC, id",
-            keys,
-        )
-        return [row[0] for row in rows]
-
-    def put_bands(self, article_id: str, keys: Iterable[int]) -> None:
-        self.db.executemany(
-            "INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, article_id) for k in keys]
-        )
-
-    def drop_bands(self, article_id: str) -> None:
-        self.db.execute("DELETE FROM bands WHERE id = ?", (article_id,))
-
     # -- exact copies --------------------------------------------------------------
 
     def copies_of(self, article_id: str) -> list[Copy]:
@@ -100,10 +85,16 @@ class StoryTable:
 
     def copy_of(self, copy_id: str) -> str | None:
         """The article that stands for this copy, if it is one."""
+        if self._copy_ids is None:
+            self._copy_ids = {str(row[0]) for row in self.db.execute("SELECT id FROM copies")}
+        if copy_id not in self._copy_ids:
+            return None
         row = self.db.execute("SELECT of FROM copies WHERE id = ?", (copy_id,)).fetchone()
         return str(row[0]) if row else None
 
     def put_copy(self, article_id: str, copy: Copy) -> None:
+        if self._copy_ids is not None:
+            self._copy_ids.add(copy.id)
         self.db.execute(
             "INSERT OR REPLACE INTO copies (id, of, origin, path, record) VALUES (?, ?, ?, ?, ?)",
             (copy.id, article_id, copy.origin, copy.path, copy.record),
@@ -111,6 +102,8 @@ class StoryTable:
 
     def drop_copy(self, copy_id: str) -> bool:
         """Forget a copy; whether it was one."""
+        if self._copy_ids is not None:
+            self._copy_ids.discard(copy_id)
         return self.db.execute("DELETE FROM copies WHERE id = ?", (copy_id,)).rowcount > 0
 
     def move_copies(self, article_id: str, heir: str) -> None:
@@ -123,27 +116,26 @@ class StoryTable:
         """Once the index holds this copy as an article, it is no longer a copy."""
         self.db.execute("INSERT INTO pending (kind, article) VALUES ('promote', ?)", (copy_id,))
 
-    def plan_inheritance(self, article_id: str, heir: str, keys: list[int]) -> None:
+    def plan_inheritance(self, article_id: str, heir: str) -> None:
         """Once the index holds the heir in a removed article's place, the heir
-        stands for the article's copies and takes its band keys."""
+        stands for the article's copies."""
         self.db.execute(
-            "INSERT INTO pending (kind, article, heir, keys) VALUES ('inherit', ?, ?, ?)",
-            (article_id, heir, json.dumps(keys)),
+            "INSERT INTO pending (kind, article, heir) VALUES ('inherit', ?, ?)",
+            (article_id, heir),
         )
 
     def complete_pending(self, holds: Callable[[str], bool]) -> int:
         """Apply what was journalled for an index commit, where the index holds
         what it was about (``holds(ID)``: the commit happened), and clear the
         journal; how many steps were applied."""
-        rows = self.db.execute("SELECT kind, article, heir, keys FROM pending ORDER BY step")
+        rows = self.db.execute("SELECT kind, article, heir FROM pending ORDER BY step")
         applied = 0
-        for kind, article_id, heir, keys in rows.fetchall():
+        for kind, article_id, heir in rows.fetchall():
             if kind == "promote" and holds(article_id):
                 self.drop_copy(article_id)
             elif kind == "inherit" and holds(heir):
                 self.drop_copy(heir)
                 self.move_copies(article_id, heir)
-                self.put_bands(heir, json.loads(keys))
             else:
                 continue
             applied += 1
@@ -165,7 +157,6 @@ def _prepare(db: sqlite3.Connection) -> None:
 
 
 def _read_all(db: sqlite3.Connection) -> None:
-    db.execute("SELECT COUNT(*), MAX(key), MAX(id) FROM bands").fetchall()
     db.execute("SELECT COUNT(*), MAX(id), MAX(of), MAX(origin) FROM copies").fetchall()
 
 
@@ -218,6 +209,7 @@ class ExactCopies:
 def holding(reader: Any, text_hash: str) -> list[int]:
     """The live articles of the index whose exact text hashes so (from the
     segments' arrays), as the reader numbers them."""
+    from archive.index import derived
     from archive.index.derived import for_segment, missing_arrays
     from archive.whoosh_ext.columns import leaf_readers
 
@@ -226,7 +218,8 @@ def holding(reader: Any, text_hash: str) -> list[int]:
         arrays = for_segment(leaf)
         if arrays is None:
             raise missing_arrays(leaf)
-        found += [base + d for d in arrays.holding(text_hash).tolist() if not leaf.is_deleted(d)]
+        held = derived.holding(arrays, text_hash).tolist()
+        found += [base + d for d in held if not leaf.is_deleted(d)]
     return found
 
 
@@ -236,41 +229,86 @@ MAX_NEAR_CANDIDATES = 64
 
 class StoryClusters:
     """The story cluster an article joins: the first candidate sharing a band
-    key that archive.index.similarity calls the same story, else its own."""
+    key that archive.index.similarity calls the same story, else its own.
 
-    def __init__(self, table: StoryTable, before: Any, removed: Container[str]) -> None:
-        self.table = table
+    Candidates are the articles of the index as the run (or its last commit)
+    began, by the band keys in their segments' arrays, and those this run has
+    written, by keys kept here until the next commit puts them in a segment.
+    """
+
+    def __init__(self, before: Any, removed: Container[str]) -> None:
         self.before = before  # a searcher
         self.removed = removed
         self._written: dict[str, tuple[Any, str]] = {}  # ID -> fingerprint, cluster (this run)
+        self._joined: dict[str, list[int]] = {}  # ID -> its band keys (this run)
+        self._bands: dict[int, set[str]] = defaultdict(set)  # key -> IDs (this run)
 
     def join(self, article: Any) -> dict[str, Any]:
         """The article's fingerprint and cluster, as fields of its document."""
         from archive.index.similarity import fingerprint
 
-        self.table.drop_bands(article.id)  # its keys of an earlier version, if any
+        for key in self._joined.pop(article.id, []):  # its keys of an earlier version
+            self._bands[key].discard(article.id)
+        self._written.pop(article.id, None)
         mine = fingerprint(article.body)
+        keys = mine.band_keys if mine is not None else []
+        self._joined[article.id] = keys
         if mine is None:
             return {"cluster": article.id}
-        keys = mine.band_keys
         cluster = self._matching(article.id, mine, keys) or article.id
-        self.table.put_bands(article.id, keys)
+        for key in keys:
+            self._bands[key].add(article.id)
         self._written[article.id] = (mine, cluster)
-        return {"fingerprint": mine.stored(), "cluster": cluster}
+        return {"fingerprint": mine.stored(), "cluster": cluster, BAND_KEYS: keys}
 
     def _matching(self, own_id: str, mine: Any, keys: list[int]) -> str | None:
         from archive.index.similarity import Fingerprint, same_story
 
-        candidates = [c for c in self.table.members(keys) if c != own_id]
-        for other in [c for c in candidates if c not in self.removed][:MAX_NEAR_CANDIDATES]:
+        shared: Counter[str] = Counter()
+        for key in keys:
+            shared.update(self._bands.get(key, ()))
+        # An article joined this run has its new keys here, not its old ones there.
+        indexed = dict(_sharing(self.before.reader(), keys, shared, self._joined))
+        # Most keys shared first, ties by ID.
+        candidates = sorted(shared, key=lambda c: (-shared[c], c))
+        candidates = [c for c in candidates if c != own_id and c not in self.removed]
+        for other in candidates[:MAX_NEAR_CANDIDATES]:
             if other in self._written:
                 theirs, cluster = self._written[other]
-            else:
-                stored = self.before.document(id=other)
-                if stored is None:  # not in the index (see the module's note)
-                    continue
+            elif other in indexed:
+                stored = indexed[other]
                 theirs = Fingerprint.from_stored(stored.get("fingerprint"))
                 cluster = str(stored.get("cluster") or other)
+            else:
+                continue
             if theirs is not None and same_story(mine, theirs):
                 return cluster
         return None
+
+
+def _sharing(
+    reader: Any, keys: list[int], shared: Counter[str], passed: Container[str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The live articles of the index with any of these band keys but those
+    ``passed`` over (each counted in ``shared`` once for each key it has), with
+    their stored fields."""
+    from archive.index import derived
+    from archive.index.derived import for_segment, missing_arrays
+    from archive.whoosh_ext.columns import leaf_readers
+
+    for leaf, _ in leaf_readers(reader):
+        arrays = for_segment(leaf)
+        if arrays is None:
+            raise missing_arrays(leaf)
+        found = derived.sharing(arrays, keys)
+        if not len(found):
+            continue
+        docnums, counts = np.unique(found, return_counts=True)
+        for docnum, count in zip(docnums.tolist(), counts.tolist(), strict=True):
+            if leaf.is_deleted(docnum):
+                continue
+            fields = leaf.stored_fields(docnum)
+            found_id = str(fields["id"])
+            if found_id not in passed:
+                shared[found_id] += count
+                yield found_id, fields

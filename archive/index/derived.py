@@ -8,11 +8,11 @@ body, the sorted terms, each term's postings (article numbers and term
 frequencies, and each posting's positions), each term's frequency over
 every article and hash (to look many up at once), and each article's field
 lengths; which articles hold each value of the fields counted beside the
-hits (source, authors, tags); each article's story cluster, date and text
-hash; and the words as written, per field and all together, with how many
-articles hold each (for spelling help, completion, variants and fuzzy
-terms). archive.search.engine evaluates queries over them, a whole posting
-list at a time.
+hits (source, authors, tags); each article's story cluster, date, text
+hash and near-duplicate band keys; and the words as written, per field and
+all together, with how many articles hold each (for spelling help,
+completion, variants and fuzzy terms). archive.search.engine evaluates
+queries over them, a whole posting list at a time.
 
 The file is a small JSON header and the arrays, each aligned, read through a
 memory map (nothing is copied until used). It is written atomically, before
@@ -38,7 +38,7 @@ from archive.whoosh_ext.segments import segment_folder
 
 SUFFIX = ".arrays"
 MAGIC = b"ARCHIVE-ARRAYS\n"
-FORMAT = 6
+FORMAT = 8
 ALIGN = 64
 TEXT_FIELDS = ("title", "body")
 # Fields whose values are counted beside the hits (facets): each value a term.
@@ -59,6 +59,16 @@ def hashed(terms: list[bytes]) -> np.ndarray:
         [int.from_bytes(blake2b(term, digest_size=8).digest(), "little") for term in terms],
         dtype=np.uint64,
     )
+
+
+def narrowest(counts: np.ndarray) -> np.ndarray:
+    """Counts (none negative) in the narrowest unsigned type that holds them:
+    most term frequencies and positions fit a byte or two."""
+    top = int(counts.max()) if len(counts) else 0
+    for kind in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(kind).max:
+            return counts.astype(kind)
+    return counts.astype(np.int64)
 
 
 def strings(name: str, items: list[bytes]) -> dict[str, np.ndarray]:
@@ -280,9 +290,11 @@ class SegmentArrays:
         where = np.searchsorted(docs, docnums)
         held = where < len(docs)
         held[held] = docs[where[held]] == docnums[held]
-        postings = start + where[held]
-        starts = self[f"{field}.posstarts"]
-        first, counts = starts[postings], starts[postings + 1] - starts[postings]
+        # The term's positions begin at termpositions[at], posting after posting.
+        counts_all = self[f"{field}.tfs"][start:end].astype(np.int64)
+        ends = int(self[f"{field}.termpositions"][at]) + np.cumsum(counts_all)
+        counts = counts_all[where[held]]
+        first = ends[where[held]] - counts
         flat = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         places = self[f"{field}.positions"][flat].astype(np.int64)
         return np.repeat(docnums[held].astype(np.int64), counts) << 32 | places
@@ -297,14 +309,6 @@ class SegmentArrays:
         bounds = self[f"{name}.postings"]
         return self[f"{name}.docs"][int(bounds[at]) : int(bounds[at + 1])]
 
-    def holding(self, text_hash: str) -> np.ndarray:
-        """The articles of the segment whose exact text hashes to ``text_hash``."""
-        keys = self["text_hash.keys"]
-        wanted = np.uint64(int(text_hash[:16], 16))
-        start = int(np.searchsorted(keys, wanted, side="left"))
-        stop = int(np.searchsorted(keys, wanted, side="right"))
-        return self["text_hash.docs"][start:stop]
-
     def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
         """The article numbers and term frequencies of a term in a field."""
         at = self.where(field, term)
@@ -312,7 +316,33 @@ class SegmentArrays:
             return _NO_DOCS, _NO_TFS
         bounds = self[f"{field}.postings"]
         start, end = int(bounds[at]), int(bounds[at + 1])
-        return self[f"{field}.docs"][start:end], self[f"{field}.tfs"][start:end]
+        return self[f"{field}.docs"][start:end], self[f"{field}.tfs"][start:end].astype(np.float32)
+
+
+# -- duplicates: exact (by text hash) and near (by band key) -------------------------
+
+
+def holding(arrays: SegmentArrays, text_hash: str) -> np.ndarray:
+    """The articles of the segment whose exact text hashes to ``text_hash``."""
+    keys = arrays["text_hash.keys"]
+    wanted = np.uint64(int(text_hash[:16], 16))
+    start = int(np.searchsorted(keys, wanted, side="left"))
+    stop = int(np.searchsorted(keys, wanted, side="right"))
+    return arrays["text_hash.docs"][start:stop]
+
+
+def sharing(arrays: SegmentArrays, keys: list[int]) -> np.ndarray:
+    """The articles of the segment with any of these LSH band keys, once
+    for each key they share."""
+    held = arrays["bands.keys"]
+    if not len(held) or not keys:
+        return _NO_DOCS
+    wanted = np.array(keys, dtype=np.uint64)
+    starts = np.searchsorted(held, wanted, side="left")
+    stops = np.searchsorted(held, wanted, side="right")
+    docs = arrays["bands.docs"]
+    found = [docs[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True) if b > a]
+    return np.concatenate(found) if found else _NO_DOCS
 
 
 def for_segment(reader: Any) -> SegmentArrays | None:

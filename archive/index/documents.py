@@ -27,9 +27,10 @@ def to_doc(article: Article, digest: str, text_hash: str, added: datetime) -> di
         "body": article.body if article.title_derived or article.body != article.title else "",
         "content_hash": digest,
         "text_hash": text_hash,
-        "removed_paragraphs": article.cleaning.duplicate_paragraphs,
-        "removed_links": article.cleaning.link_lines,
-        "removed_chars": article.cleaning.chars_removed,
+        # Counts of what cleaning removed: most articles have none to keep.
+        "removed_paragraphs": article.cleaning.duplicate_paragraphs or None,
+        "removed_links": article.cleaning.link_lines or None,
+        "removed_chars": article.cleaning.chars_removed or None,
         "added": added,
         "path": article.path,
         "record": article.record,
@@ -118,7 +119,7 @@ def content_hash(article: Article) -> str:
         LIST_SEPARATOR.join(article.authors),
         LIST_SEPARATOR.join(article.tags),
     ]
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def exact_text_hash(article: Article) -> str:
@@ -132,4 +133,4 @@ def exact_text_hash(article: Article) -> str:
     text = f"{article.title}\n{article.body}"
     if article.record_id is not None:
         text += f"\x1fid:{article.record_id}"
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()

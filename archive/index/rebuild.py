@@ -253,7 +253,6 @@ def carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:
 
 def _carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:
     from archive.index.dedup import Copy, StoryTable
-    from archive.index.similarity import band_keys
 
     writer = store.writer()
     stories = StoryTable(store.path)
@@ -265,7 +264,6 @@ def _carry_over(store: Store, docs: Iterable[dict[str, Any]]) -> int:
                 if searcher.document_number(id=doc["id"]) is None:
                     kept = {name: value for name, value in doc.items() if name in known}
                     writer.add_document(**rewritten(kept))
-                    stories.put_bands(doc["id"], band_keys(doc))
                     for listed in doc.get("copies") or []:  # kept in the document, once
                         stories.put_copy(doc["id"], Copy(*listed))
                     added += 1

@@ -23,8 +23,8 @@ from typing import Any
 from archive.index.dedup import STORIES_FILE, Copy, ExactCopies, StoryClusters, StoryTable
 from archive.index.documents import content_hash, exact_text_hash, rewritten, to_doc
 from archive.index.files import stamp
-from archive.index.similarity import band_keys
 from archive.model import Article, Problem, SyncReport
+from archive.whoosh_ext.segments import stored_with
 
 # A long run commits after this many new or changed articles, or after as many
 # as half the articles the index held at its last commit if that is more, but
@@ -119,7 +119,7 @@ class Changes:
             return
         ledger.seen.add(article.id)
         digest, text_hash = content_hash(article), exact_text_hash(article)
-        existing = self.before.document(id=article.id)
+        existing = stored_with(self.before, "id", article.id)
         if existing is not None and existing.get("content_hash") == digest:
             self.report.unchanged += 1
             self.copies.remember(text_hash, article)
@@ -160,7 +160,7 @@ class Changes:
         ledger = self.ledger
         if article_id in ledger.removed:
             return
-        fields = self.before.document(id=article_id)
+        fields = stored_with(self.before, "id", article_id)
         ledger.removed[article_id] = dict(fields) if fields is not None else {}
         if fields is None:
             if self.stories.drop_copy(article_id):
@@ -172,9 +172,8 @@ class Changes:
         self.report.removed += 1
 
     def _unindex(self, article_id: str) -> None:
-        """Take an article's document and band keys out; its copies need a home."""
+        """Take an article's document out; its copies need a home."""
         self.writer.delete_by_term("id", article_id)
-        self.stories.drop_bands(article_id)
         self.ledger.orphaned.add(article_id)
 
     def orphans(self) -> list[Copy]:
@@ -221,7 +220,10 @@ class Session(Changes):
         self.rereadable: Callable[[Copy], bool] = lambda copy: False
         self.writer = target.writer()
         self._look_at(target.searcher())
-        self.stories.complete_pending(lambda found: self.before.document(id=found) is not None)
+        self.stories.complete_pending(self._holds)
+
+    def _holds(self, article_id: str) -> bool:
+        return stored_with(self.before, "id", article_id) is not None
 
     def _look_at(self, before: Any) -> None:
         """Compare with the index as it is now (when the run began, or at its last commit)."""
@@ -230,7 +232,7 @@ class Session(Changes):
         self._checkpoint_at = min(CHECKPOINT_MOST, max(CHECKPOINT_ARTICLES, share))
         ledger = self.ledger
         self.copies = ExactCopies(before, ledger.removed, ledger.dropped)
-        self.clusters = StoryClusters(self.stories, before, ledger.removed)
+        self.clusters = StoryClusters(before, ledger.removed)
 
     def __enter__(self) -> Session:
         return self
@@ -310,7 +312,7 @@ def write_batch(
                 fields, id=heir.id, origin=heir.origin, path=heir.path, record=heir.record
             )
             writer.add_document(**doc)
-            stories.plan_inheritance(article_id, heir.id, band_keys(fields))
+            stories.plan_inheritance(article_id, heir.id)
     stories.commit()
     writer.commit()
     stories.complete_pending(lambda found: True)  # the index holds them now

@@ -144,6 +144,19 @@ def documents_with(reader: Any, fieldname: str, text: str) -> list[int]:
     return list(reader.postings(fieldname, raw).all_ids())
 
 
+def stored_with(searcher: Any, fieldname: str, text: str) -> dict[str, Any] | None:
+    """The stored fields of the first live document holding a term (an ID),
+    read from the segments' term lists without making a query (a run asks
+    this of every article it reads)."""
+    from archive.whoosh_ext.columns import leaf_readers
+
+    for leaf, _ in leaf_readers(searcher.reader()):
+        for docnum in documents_with(leaf, fieldname, text):
+            if not leaf.is_deleted(docnum):
+                return dict(leaf.stored_fields(docnum))
+    return None
+
+
 def commit(storage: Any, schema: Any, segments: list[Any]) -> None:
     """Write a table of contents one generation up, listing ``segments``:
     readers switch to it at once (the rename is atomic)."""
