@@ -235,3 +235,23 @@ def test_a_damaged_table_is_set_aside_with_its_journal(tmp_path: Path) -> None:
     again = StoryTable(tmp_path)
     assert again.copy_of("b") == "a"
     again.close()
+
+
+def test_a_runs_band_keys_are_found_after_they_are_sorted_away_and_forgotten_on_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Keys of what a run wrote are found by how many each article shares,
+    in the small table and in the sorted arrays alike; an article written
+    again has only its new keys."""
+    from archive.index.dedup import RunBands
+
+    monkeypatch.setattr(RunBands, "RECENT", 8)
+    monkeypatch.setattr(RunBands, "MOST_ARRAYS", 2)
+    bands = RunBands()
+    for n in range(40):  # article n has keys n .. n+3: five arrays' worth, merged
+        bands.add(f"a{n}", [n, n + 1, n + 2, n + 3])
+    assert bands.sharing([5, 6]) == {"a5": 2, "a4": 2, "a3": 2, "a6": 1, "a2": 1}
+    bands.forget("a4")
+    bands.add("a4", [1000])
+    assert bands.sharing([5, 6, 1000]) == {"a5": 2, "a3": 2, "a6": 1, "a2": 1, "a4": 1}
+    assert bands.sharing([41, 42]) == {"a39": 2, "a38": 1}  # the last written

@@ -31,6 +31,7 @@ from archive.whoosh_ext.bulk import FieldPostings, SegmentWriter
 from archive.whoosh_ext.columns import NO_DATE, datetime_number
 
 _STORED_PREFIX = "_stored_"
+_NO_KEYS, _NO_DOCS = np.zeros(0, np.uint64), np.zeros(0, np.int32)
 MOST_VALUES = 10_000  # analysed values of the small fields kept for the next article
 
 
@@ -130,7 +131,7 @@ class SegmentBuilder:
         self.dates: list[int] = []
         self.clusters: list[int] = []
         self.hashes: list[tuple[int, int]] = []
-        self.bands: list[tuple[int, int]] = []  # (LSH band key, article)
+        self.band_keys, self.band_docs = array("Q"), array("i")  # each key with its article
         self._analysed_values: dict[tuple[str, Any], list[Any]] = {}
 
     @property
@@ -187,7 +188,9 @@ class SegmentBuilder:
         if text_hash:
             self.hashes.append((int(str(text_hash)[:16], 16), docnum))
         keys = doc.get(BAND_KEYS)  # as the run found them; else from the stored signature
-        self.bands.extend((key, docnum) for key in (band_keys(doc) if keys is None else keys))
+        keys = band_keys(doc) if keys is None else keys
+        self.band_keys.extend(keys)
+        self.band_docs.extend([docnum] * len(keys))
         for name, listed in (
             ("source", doc.get("source")),
             ("author_values", doc.get("authors")),
@@ -239,10 +242,13 @@ class SegmentBuilder:
         }
 
     def _columns(self) -> dict[str, np.ndarray]:
-        hashes, bands = sorted(self.hashes), sorted(self.bands)
+        hashes = sorted(self.hashes)
+        keys = np.frombuffer(self.band_keys, dtype=np.uint64) if self.band_keys else _NO_KEYS
+        docs = np.frombuffer(self.band_docs, dtype=np.int32) if self.band_docs else _NO_DOCS
+        order = np.argsort(keys, kind="stable")  # by key, each key's articles ascending
         found: dict[str, np.ndarray] = {
-            "bands.keys": np.array([k for k, _ in bands], dtype=np.uint64),
-            "bands.docs": np.array([d for _, d in bands], dtype=np.int32),
+            "bands.keys": keys[order],
+            "bands.docs": docs[order],
             "date": np.array(self.dates, dtype=np.uint64),
             "cluster": np.array(self.clusters, dtype=np.uint64),
             "text_hash.keys": np.array([h for h, _ in hashes], dtype=np.uint64),

@@ -23,7 +23,7 @@ reads those files again and writes them afresh.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Container, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -240,33 +240,29 @@ class StoryClusters:
         self.before = before  # a searcher
         self.removed = removed
         self._written: dict[str, tuple[Any, str]] = {}  # ID -> fingerprint, cluster (this run)
-        self._joined: dict[str, list[int]] = {}  # ID -> its band keys (this run)
-        self._bands: dict[int, set[str]] = defaultdict(set)  # key -> IDs (this run)
+        self._joined: set[str] = set()  # IDs (this run)
+        self._bands = RunBands()
 
     def join(self, article: Any) -> dict[str, Any]:
         """The article's fingerprint and cluster, as fields of its document."""
         from archive.index.similarity import fingerprint
 
-        for key in self._joined.pop(article.id, []):  # its keys of an earlier version
-            self._bands[key].discard(article.id)
+        self._bands.forget(article.id)  # its keys of an earlier version, if any
         self._written.pop(article.id, None)
+        self._joined.add(article.id)
         mine = fingerprint(article.body)
-        keys = mine.band_keys if mine is not None else []
-        self._joined[article.id] = keys
         if mine is None:
             return {"cluster": article.id}
+        keys = mine.band_keys
         cluster = self._matching(article.id, mine, keys) or article.id
-        for key in keys:
-            self._bands[key].add(article.id)
+        self._bands.add(article.id, keys)
         self._written[article.id] = (mine, cluster)
         return {"fingerprint": mine.stored(), "cluster": cluster, BAND_KEYS: keys}
 
     def _matching(self, own_id: str, mine: Any, keys: list[int]) -> str | None:
         from archive.index.similarity import Fingerprint, same_story
 
-        shared: Counter[str] = Counter()
-        for key in keys:
-            shared.update(self._bands.get(key, ()))
+        shared = self._bands.sharing(keys)
         # An article joined this run has its new keys here, not its old ones there.
         indexed = dict(_sharing(self.before.reader(), keys, shared, self._joined))
         # Most keys shared first, ties by ID.
@@ -284,6 +280,69 @@ class StoryClusters:
             if theirs is not None and same_story(mine, theirs):
                 return cluster
         return None
+
+
+class RunBands:
+    """The band keys of the articles a run has written since its last commit,
+    in little memory: most keys are in sorted arrays, the newest in a small
+    table, each key with the number of the article it is for."""
+
+    RECENT = 1 << 16  # keys in the table before they are sorted into an array
+    MOST_ARRAYS = 4
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []  # article number -> ID
+        self._number: dict[str, int] = {}  # ID -> its number now (an earlier one is passed over)
+        self._recent: dict[int, list[int]] = {}
+        self._count = 0
+        self._arrays: list[tuple[np.ndarray, np.ndarray]] = []  # keys (sorted), numbers
+
+    def add(self, article_id: str, keys: list[int]) -> None:
+        number = self._number[article_id] = len(self._ids)
+        self._ids.append(article_id)
+        for key in keys:
+            self._recent.setdefault(key, []).append(number)
+        self._count += len(keys)
+        if self._count >= self.RECENT:
+            self._sort()
+
+    def forget(self, article_id: str) -> None:
+        self._number.pop(article_id, None)
+
+    def sharing(self, keys: list[int]) -> Counter[str]:
+        """The articles with any of these keys, each counted once a key."""
+        numbers: Counter[int] = Counter()
+        for key in keys:
+            numbers.update(self._recent.get(key, ()))
+        wanted = np.array(keys, dtype=np.uint64)
+        for held, owners in self._arrays:
+            starts = np.searchsorted(held, wanted, side="left").tolist()
+            stops = np.searchsorted(held, wanted, side="right").tolist()
+            for start, stop in zip(starts, stops, strict=True):
+                numbers.update(owners[start:stop].tolist())
+        found: Counter[str] = Counter()
+        for number, count in numbers.items():
+            article_id = self._ids[number]
+            if self._number.get(article_id) == number:
+                found[article_id] += count
+        return found
+
+    def _sort(self) -> None:
+        pairs = [(key, n) for key, numbers in self._recent.items() for n in numbers]
+        self._arrays.append(
+            (np.array([k for k, _ in pairs], np.uint64), np.array([n for _, n in pairs], np.int32))
+        )
+        self._recent, self._count = {}, 0
+        if len(self._arrays) > self.MOST_ARRAYS:  # a few arrays to search, not many
+            self._arrays = [
+                (
+                    np.concatenate([k for k, _ in self._arrays]),
+                    np.concatenate([n for _, n in self._arrays]),
+                )
+            ]
+        held, owners = self._arrays[-1]
+        order = np.argsort(held, kind="stable")
+        self._arrays[-1] = (held[order], owners[order])
 
 
 def _sharing(
