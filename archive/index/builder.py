@@ -26,7 +26,7 @@ import numpy as np
 from archive.index import derived
 from archive.index.analysis import analysed
 from archive.index.schema import ANALYSED_FIELDS, VOCABULARY_FIELDS
-from archive.index.similarity import BAND_KEYS, band_keys
+from archive.index.similarity import band_keys
 from archive.whoosh_ext.bulk import FieldPostings, SegmentWriter
 from archive.whoosh_ext.columns import NO_DATE, datetime_number
 
@@ -187,8 +187,7 @@ class SegmentBuilder:
         text_hash = doc.get("text_hash")
         if text_hash:
             self.hashes.append((int(str(text_hash)[:16], 16), docnum))
-        keys = doc.get(BAND_KEYS)  # as the run found them; else from the stored signature
-        keys = band_keys(doc) if keys is None else keys
+        keys = band_keys(doc)  # as the run found them, else from the text
         self.band_keys.extend(keys)
         self.band_docs.extend([docnum] * len(keys))
         for name, listed in (

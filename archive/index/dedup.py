@@ -244,7 +244,7 @@ class StoryClusters:
         self._bands = RunBands()
 
     def join(self, article: Any) -> dict[str, Any]:
-        """The article's fingerprint and cluster, as fields of its document."""
+        """The article's cluster and band keys, as fields of its document."""
         from archive.index.similarity import fingerprint
 
         self._bands.forget(article.id)  # its keys of an earlier version, if any
@@ -252,15 +252,15 @@ class StoryClusters:
         self._joined.add(article.id)
         mine = fingerprint(article.body)
         if mine is None:
-            return {"cluster": article.id}
+            return {"cluster": article.id, BAND_KEYS: []}
         keys = mine.band_keys
         cluster = self._matching(article.id, mine, keys) or article.id
         self._bands.add(article.id, keys)
         self._written[article.id] = (mine, cluster)
-        return {"fingerprint": mine.stored(), "cluster": cluster, BAND_KEYS: keys}
+        return {"cluster": cluster, BAND_KEYS: keys}
 
     def _matching(self, own_id: str, mine: Any, keys: list[int]) -> str | None:
-        from archive.index.similarity import Fingerprint, same_story
+        from archive.index.similarity import same_story, stored_fingerprint
 
         shared = self._bands.sharing(keys)
         # An article joined this run has its new keys here, not its old ones there.
@@ -273,7 +273,7 @@ class StoryClusters:
                 theirs, cluster = self._written[other]
             elif other in indexed:
                 stored = indexed[other]
-                theirs = Fingerprint.from_stored(stored.get("fingerprint"))
+                theirs = stored_fingerprint(stored)
                 cluster = str(stored.get("cluster") or other)
             else:
                 continue

@@ -22,7 +22,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -149,10 +149,8 @@ def build_schema() -> fields.Schema:
         # Exact duplicates are found by this (in the arrays); the copies an
         # article stands for are listed beside the index (archive.index.dedup).
         text_hash=fields.STORED(),
-        # Near duplicates: the MinHash signature (its band keys are kept beside
-        # the index, see archive.index.dedup) and the story cluster the article
-        # belongs to (an article ID; the arrays hold it as a column).
-        fingerprint=fields.STORED(),  # (shingle count, MinHash signature)
+        # Near duplicates: the story cluster the article belongs to (an article
+        # ID; the arrays hold it as a column, and its signature's band keys).
         cluster=fields.STORED(),
         # What cleaning removed; columns so that stats can total them cheaply
         # (never searched, so not indexed: each indexed number costs 8 postings).

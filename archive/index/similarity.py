@@ -22,7 +22,7 @@ BANDS, ROWS = 16, 4
 PERMUTATIONS = BANDS * ROWS
 VALUE_BYTES = 2
 # A document's field of its band keys as a run found them (read by the
-# segment's builder, never stored: a stored signature gives them again).
+# segment's builder, never stored: its text gives them again).
 BAND_KEYS = "_band_keys"
 SHINGLE_WORDS = 5
 MIN_SHINGLES = 20  # shorter texts are too short to call near duplicates
@@ -51,15 +51,6 @@ class Fingerprint:
             digest = hashlib.blake2b(chunk, digest_size=6).digest()
             keys.append(band << 48 | int.from_bytes(digest, "big"))
         return keys
-
-    def stored(self) -> tuple[int, bytes]:
-        return (self.size, self.signature)
-
-    @classmethod
-    def from_stored(cls, value: object) -> Fingerprint | None:
-        if isinstance(value, tuple | list) and len(value) == 2:
-            return cls(int(value[0]), bytes(value[1]))
-        return None
 
 
 def shingles(text: str) -> set[bytes]:
@@ -115,7 +106,21 @@ def _values(print_: Fingerprint) -> memoryview:
     return memoryview(print_.signature).cast("H")
 
 
+def stored_fingerprint(fields: dict[str, Any]) -> Fingerprint | None:
+    """The fingerprint of a stored article, made again from its text (as
+    archive.index.documents stores it: a headline-only item's in its title).
+
+    Signatures are not stored: they were the largest stored value, and are
+    wanted only of the rare candidate that shares a band key, and when a
+    merge or a rebuild writes an article again without its keys."""
+    return fingerprint(str(fields.get("body") or fields.get("title") or ""))
+
+
 def band_keys(fields: dict[str, Any]) -> list[int]:
-    """The LSH band keys of a stored article (none if it is too short to have any)."""
-    mine = Fingerprint.from_stored(fields.get("fingerprint"))
+    """The LSH band keys of a document: those the run found (``BAND_KEYS``),
+    else its text's (none if it is too short to have any)."""
+    keys = fields.get(BAND_KEYS)
+    if keys is not None:
+        return list(keys)
+    mine = stored_fingerprint(fields)
     return mine.band_keys if mine is not None else []

@@ -36,7 +36,7 @@ from archive.whoosh_ext.segments import stored_with
 # left 20 at 500,000, and near 650,000 Whoosh's merge policy (which merges once
 # there are about 25) had the parent merge most of them into one, sorting every
 # posting again, for more than half an hour. The parent keeps about 1 kB for
-# each article written since the last commit (its fingerprint, cluster and text
+# each article written since the last commit (its signature, cluster and text
 # hash), so the largest batch holds about 250 MB, and a crash loses at most a
 # batch's work (about five minutes of it).
 CHECKPOINT_ARTICLES = 50_000
