@@ -31,7 +31,7 @@ from archive.whoosh_ext.bulk import FieldPostings, SegmentWriter
 from archive.whoosh_ext.columns import NO_DATE, datetime_number
 
 _STORED_PREFIX = "_stored_"
-_NO_KEYS, _NO_DOCS = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+_NO_KEYS, _NO_DOCS = np.zeros(0, np.uint32), np.zeros(0, np.int32)
 MOST_VALUES = 10_000  # analysed values of the small fields kept for the next article
 
 
@@ -99,10 +99,10 @@ class Analysed:
         # term's begin is enough, and its postings' frequencies tell the rest.
         term_positions = np.concatenate(([0], np.cumsum(frequencies, dtype=np.int64)))[offsets]
         arrays: dict[str, np.ndarray] = {
-            f"{name}.postings": offsets,
+            f"{name}.postings": derived.places(offsets),
             f"{name}.docs": post_docs,
             f"{name}.tfs": derived.narrowest(frequencies),
-            f"{name}.termpositions": term_positions,
+            f"{name}.termpositions": derived.places(term_positions),
             f"{name}.positions": derived.narrowest(positions),
             **derived.strings(f"{name}.terms", encoded),
             **derived.hashed_terms(name, encoded, offsets, frequencies.astype(np.float32)),
@@ -131,7 +131,7 @@ class SegmentBuilder:
         self.dates: list[int] = []
         self.clusters: list[int] = []
         self.hashes: list[tuple[int, int]] = []
-        self.band_keys, self.band_docs = array("Q"), array("i")  # each key with its article
+        self.band_keys, self.band_docs = array("I"), array("i")  # each key with its article
         self._analysed_values: dict[tuple[str, Any], list[Any]] = {}
 
     @property
@@ -232,7 +232,7 @@ class SegmentBuilder:
         return {
             **derived.strings(f"{spelled}.terms", [w.encode("utf-8") for w in words]),
             f"{spelled}.df": counts.astype(np.int32),
-            f"{spelled}.postings": np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+            f"{spelled}.postings": derived.places(np.concatenate(([0], np.cumsum(counts)))),
             f"{spelled}.docs": (
                 np.concatenate([np.frombuffer(d, dtype=np.int32) for d in holding])
                 if holding
@@ -242,7 +242,7 @@ class SegmentBuilder:
 
     def _columns(self) -> dict[str, np.ndarray]:
         hashes = sorted(self.hashes)
-        keys = np.frombuffer(self.band_keys, dtype=np.uint64) if self.band_keys else _NO_KEYS
+        keys = np.frombuffer(self.band_keys, dtype=np.uint32) if self.band_keys else _NO_KEYS
         docs = np.frombuffer(self.band_docs, dtype=np.int32) if self.band_docs else _NO_DOCS
         order = np.argsort(keys, kind="stable")  # by key, each key's articles ascending
         found: dict[str, np.ndarray] = {

@@ -314,7 +314,7 @@ class RunBands:
         numbers: Counter[int] = Counter()
         for key in keys:
             numbers.update(self._recent.get(key, ()))
-        wanted = np.array(keys, dtype=np.uint64)
+        wanted = np.array(keys, dtype=np.uint32)
         for held, owners in self._arrays:
             starts = np.searchsorted(held, wanted, side="left").tolist()
             stops = np.searchsorted(held, wanted, side="right").tolist()
@@ -330,7 +330,7 @@ class RunBands:
     def _sort(self) -> None:
         pairs = [(key, n) for key, numbers in self._recent.items() for n in numbers]
         self._arrays.append(
-            (np.array([k for k, _ in pairs], np.uint64), np.array([n for _, n in pairs], np.int32))
+            (np.array([k for k, _ in pairs], np.uint32), np.array([n for _, n in pairs], np.int32))
         )
         self._recent, self._count = {}, 0
         if len(self._arrays) > self.MOST_ARRAYS:  # a few arrays to search, not many

@@ -38,7 +38,7 @@ from archive.whoosh_ext.segments import segment_folder
 
 SUFFIX = ".arrays"
 MAGIC = b"ARCHIVE-ARRAYS\n"
-FORMAT = 8
+FORMAT = 9
 ALIGN = 64
 TEXT_FIELDS = ("title", "body")
 # Fields whose values are counted beside the hits (facets): each value a term.
@@ -71,11 +71,19 @@ def narrowest(counts: np.ndarray) -> np.ndarray:
     return counts.astype(np.int64)
 
 
+def places(values: np.ndarray) -> np.ndarray:
+    """Offsets into other arrays in 32 bits, where they fit (they do but in
+    a segment of billions of words)."""
+    top = int(values.max()) if len(values) else 0
+    return values.astype(np.int32 if top < 2**31 else np.int64)
+
+
 def strings(name: str, items: list[bytes]) -> dict[str, np.ndarray]:
     """Sorted byte strings as one blob and the offsets into it."""
     offsets = np.zeros(len(items) + 1, dtype=np.int64)
     np.cumsum([len(item) for item in items], out=offsets[1:])
-    return {name: np.frombuffer(b"".join(items), dtype=np.uint8), f"{name}.offsets": offsets}
+    blob = np.frombuffer(b"".join(items), dtype=np.uint8)
+    return {name: blob, f"{name}.offsets": places(offsets)}
 
 
 def hashed_terms(
@@ -88,7 +96,7 @@ def hashed_terms(
     totals = np.add.reduceat(tfs, offsets[:-1]) if len(terms) else np.zeros(0, np.float32)
     return {
         f"{field}.hashes": hashes[order],
-        f"{field}.hashed": order.astype(np.int64),
+        f"{field}.hashed": places(order),
         f"{field}.cf": totals.astype(np.float32),
     }
 
@@ -134,7 +142,7 @@ def value_postings(field: str, pairs: list[tuple[str, int]]) -> dict[str, np.nda
     numbers = np.array([where[v] for v, _ in pairs], dtype=np.int64)
     return {
         **strings(f"{field}.terms", [v.encode("utf-8") for v in values]),
-        f"{field}.postings": np.searchsorted(numbers, np.arange(len(values) + 1)).astype(np.int64),
+        f"{field}.postings": places(np.searchsorted(numbers, np.arange(len(values) + 1))),
         f"{field}.docs": np.array([d for _, d in pairs], dtype=np.int32),
     }
 
@@ -337,7 +345,7 @@ def sharing(arrays: SegmentArrays, keys: list[int]) -> np.ndarray:
     held = arrays["bands.keys"]
     if not len(held) or not keys:
         return _NO_DOCS
-    wanted = np.array(keys, dtype=np.uint64)
+    wanted = np.array(keys, dtype=held.dtype)
     starts = np.searchsorted(held, wanted, side="left")
     stops = np.searchsorted(held, wanted, side="right")
     docs = arrays["bands.docs"]
