@@ -21,7 +21,7 @@ from archive.cli.env import Env, pass_env
 from archive.cli.evaluating import evaluate
 from archive.cli.following import follow, unfollow, update, watch
 from archive.cli.indexing import check, index, rebuild, stats
-from archive.cli.keeping import mark, tag, tags
+from archive.cli.keeping import mark, note, tag, tags
 from archive.cli.searching import search, show, similar, sources, timeline
 from archive.cli.serving import serve
 from archive.errors import ArchiveError, ExitCode
@@ -107,6 +107,7 @@ for command in (
     tag,
     tags,
     mark,
+    note,
     evaluate,
     check,
     rebuild,
