@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from archive.cli.citing import cite
 from archive.cli.env import Env, pass_env
 from archive.cli.evaluating import evaluate
 from archive.cli.following import follow, unfollow, update, watch
@@ -108,6 +109,7 @@ for command in (
     tags,
     mark,
     note,
+    cite,
     evaluate,
     check,
     rebuild,
