@@ -33,7 +33,7 @@ def _browse(state: ShellState, arg: str) -> None:
 
 @command(
     "cite",
-    "cite result N (or an ID): apa (the default), mla, chicago or bibtex",
+    "cite result N (or an ID): apa (default), mla, chicago or bibtex",
     ":cite 2 mla",
     arguments=STYLES,
 )

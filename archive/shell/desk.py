@@ -71,8 +71,8 @@ def _mark(state: ShellState, arg: str) -> None:
 
 @command(
     "note",
-    "write a note on result N (or an ID); no text: show it; --clear: remove it",
-    ":note 2 call the embassy",
+    "a note on result N or an ID (no text: show it; --clear: drop it)",
+    ":note 2 call back",
 )
 def _note(state: ShellState, arg: str) -> None:
     which, _, text = arg.partition(" ")
