@@ -1,5 +1,6 @@
 """Which sources the archive holds, and naming the source of records that
-carry none (the export's name, or --source), so that --source finds them."""
+carry none (the export's name, or --source), so that --source finds them;
+the shell's :source completes from them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Ran
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
 
 from archive import sources
+from archive.config import Settings
 from archive.index.store import Store
+from archive.locations import IndexLocation
+from archive.search.reader import Reader
+from archive.shell.app import build_session
+from archive.shell.commands import ShellState
 
 Run = Callable[..., Ran]
 
@@ -131,3 +142,33 @@ def test_a_blank_source_name_is_a_usage_error(run: Run, tmp_path: Path) -> None:
     done = run("index", "--source", " ", str(path))
     assert done.code == 2
     assert "not a source name" in done.err and done.err.count("\n") == 1
+
+
+def test_the_shells_source_filter_completes_from_the_sources_held(
+    run: Run, tmp_path: Path, index_dir: Path
+) -> None:
+    rows = [
+        {"title": f"Oil report {n}", "body": "Oil moved.", "source": source}
+        for n, source in enumerate(["Wire One", "Wire One", "Wall Street Daily", "AP"])
+    ]
+    path = tmp_path / "wires.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert run("index", str(path)).code == 0
+    state = ShellState(
+        Reader(Store.open(index_dir)),
+        IndexLocation(index_dir, "test"),
+        Console(file=io.StringIO()),
+        Settings(),
+    )
+    with create_pipe_input() as pipe:
+        completer = build_session(state, input=pipe, output=DummyOutput()).completer
+    assert completer is not None
+
+    def offered(text: str) -> list[str]:
+        found = completer.get_completions(Document(text), CompleteEvent(text_inserted=True))
+        return [c.text for c in found]
+
+    assert offered(":source ") == ["Wire One", "AP", "Wall Street Daily"]  # most articles first
+    assert offered(":source w") == ["Wire One", "Wall Street Daily"]
+    assert offered(":source wire o") == ["Wire One"]
+    assert offered(":source x") == []
