@@ -45,6 +45,15 @@ def test_a_note_is_written_shown_and_found_by_its_words(run: Run, seeded: Store)
     assert "    note: Call the Embassy about the 28-point plan" in listed
 
 
+def test_a_note_is_one_line_of_text_whatever_is_pasted(run: Run, seeded: Store) -> None:
+    done = run("note", PUTIN, "\x1b[31mred\x1b[0m [bold]call[/bold]\n\tback\x07")
+    assert done.out == f"{PUTIN}: note saved: [31mred[0m [bold]call[/bold] back\n"
+    assert (
+        json.loads(run("show", "--json", PUTIN).out)["note"] == "[31mred[0m [bold]call[/bold] back"
+    )
+    assert "\nnote: [31mred[0m [bold]call[/bold] back\n" in run("show", PUTIN).out
+
+
 def test_a_note_is_replaced_and_cleared(run: Run, seeded: Store) -> None:
     run("note", PUTIN, "first thought")
     assert run("note", PUTIN, "second", "thought").code == 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -66,8 +67,10 @@ def mark_name(text: str) -> str:
 
 
 def note_text(text: str) -> str:
-    """``text`` as a note: one line, its spaces single; or an ArchiveError."""
-    note = " ".join(text.split())
+    """``text`` as a note: one line, its spaces single, no control characters
+    (a pasted escape sequence is not text); or an ArchiveError."""
+    printable = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+    note = " ".join(printable.split())
     if not note:
         raise ArchiveError("a note cannot be empty", hint="give its text, or --clear to remove it")
     if len(note) > MAX_NOTE_CHARS:
