@@ -118,6 +118,7 @@ class Hit:
     similar: int = 0  # near-duplicate copies of this story that also match
     kept: tuple[str, ...] = ()  # the user's own tags (archive.index.desk)
     marks: tuple[str, ...] = ()  # the user's marks: "flagged", "read"
+    note: str | None = None  # the user's note
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class Highlighted:
     body_matches: tuple[Span, ...] = ()
     kept: tuple[str, ...] = ()  # the user's own tags
     marks: tuple[str, ...] = ()  # the user's marks: "flagged", "read"
+    note: str | None = None  # the user's note
 
 
 @dataclass

@@ -68,6 +68,8 @@ def test_commands_complete_while_typing_but_words_wait_for_tab(seeded: Store) ->
     assert complete(seeded, ":so", TYPING) == ["sort", "source"]
     assert complete(seeded, ":facet ", TYPING)[:2] == ["source", "author"]
     assert complete(seeded, ":sort n", TYPING) == ["newest"]
+    assert complete(seeded, ":cite 2 ", TYPING) == ["apa", "mla", "chicago", "bibtex"]
+    assert complete(seeded, ":cite 12 b", TYPING) == ["bibtex"]  # after the result number
     assert complete(seeded, "putin withdr", TYPING) == []
     assert complete(seeded, "putin withdr", TAB) == ["withdraw", "withdrawals"]
 

@@ -95,7 +95,8 @@ def every_command(index: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
     topics, qrels = tmp_path / "topics.tsv", tmp_path / "qrels.trec"
     topics.write_text("1\toil prices\n", "utf-8")
     qrels.write_text(f"1 0 {some} 1\n", "utf-8")
-    lines = "cafe\n:filters\n:timeline\n:open 1\n:stats\n:facet source\noil\n:save! x.md\n"
+    lines = "cafe\n:filters\n:timeline\n:open 1\n:note 1 seen before\n:cite 1 mla\n"
+    lines += ":stats\n:facet source\noil\n:save! x.md\n"
     return [
         (["--help"], ""),
         *(([name, "--help"], "") for name in COMMANDS),
@@ -113,6 +114,10 @@ def every_command(index: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
         (["sources"], ""),
         (["tag", "+cafe-story", "cafe"], ""),
         (["mark", "flagged", "cafe"], ""),
+        (["note", some, "café crème, déjà vu"], ""),
+        (["note", some], ""),
+        (["cite", some], ""),
+        (["cite", "--style", "bibtex", some], ""),
         (["tags"], ""),
         (["tags", "--export", "-"], ""),
         (["check"], ""),
@@ -129,7 +134,8 @@ def every_command(index: Path, tmp_path: Path) -> list[tuple[list[str], str]]:
 
 
 COMMANDS = [
-    "check", "eval", "follow", "index", "mark", "rebuild", "search", "serve", "shell",
+    "check", "cite", "eval", "follow", "index", "mark", "note", "rebuild", "search", "serve",
+    "shell",
     "show", "similar", "sources", "stats", "tag", "tags", "timeline", "unfollow", "update",
     "watch",
 ]  # fmt: skip

@@ -17,11 +17,12 @@ from typing import Any
 
 import click
 
+from archive.cli.citing import cite
 from archive.cli.env import Env, pass_env
 from archive.cli.evaluating import evaluate
 from archive.cli.following import follow, unfollow, update, watch
 from archive.cli.indexing import check, index, rebuild, stats
-from archive.cli.keeping import mark, tag, tags
+from archive.cli.keeping import mark, note, tag, tags
 from archive.cli.searching import search, show, similar, sources, timeline
 from archive.cli.serving import serve
 from archive.errors import ArchiveError, ExitCode
@@ -107,6 +108,8 @@ for command in (
     tag,
     tags,
     mark,
+    note,
+    cite,
     evaluate,
     check,
     rebuild,

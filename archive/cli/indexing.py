@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 @click.option(
     "--source",
     metavar="NAME",
-    help="The source of the articles read that name none (Reuters); remembered for rebuild.",
+    help="The source of the articles read that name none (Reuters), in place of an export's "
+    "file name; remembered for rebuild.",
 )
 @click.option(
     "--exclude",

@@ -1,4 +1,4 @@
-"""Commands that keep things with articles: tag, tags, mark."""
+"""Commands that keep things with articles: tag, tags, mark, note."""
 
 from __future__ import annotations
 
@@ -87,29 +87,76 @@ def mark(env: Env, state: str, words: tuple[str, ...], **filters: Any) -> int:
 
 
 @click.command()
+@click.argument("article_id", metavar="ID")
+@click.argument("words", nargs=-1)
+@click.option("--clear", is_flag=True, help="Remove the article's note.")
+@pass_env
+def note(env: Env, article_id: str, words: tuple[str, ...], clear: bool) -> int:
+    """Write a short note on an article (an ID or its first few characters),
+    replacing the one it has; with no text, print its note.
+
+    Notes are yours, kept beside the index with tags and marks: they survive
+    'index', 'rebuild' and '--prune', show under the article in 'show' and
+    under its hit, and note:word finds them in a query (case ignored;
+    note:call* finds any word it starts). Exit status: 0, or 1 when the
+    article has no note to print or remove.
+
+    \b
+    Examples:
+      archive note f951e8f88038 call the embassy about the 28-point plan
+      archive note f951
+      archive search note:embassy
+      archive note f951 --clear
+    """
+    from archive.index.desk import Desk, note_text
+
+    if clear and words:
+        raise click.UsageError("give a note's text or --clear, not both")
+    text = note_text(" ".join(words)) if words else None  # a bad note names itself first
+    with env.reader() as reader:
+        shown = reader.show(article_id)
+    article = shown.article.id
+    if not (words or clear):
+        if shown.note is None:
+            said = f"{article} has no note; add one with 'archive note {article} TEXT'"
+            click.echo(said, err=True)
+            return ExitCode.NONE
+        click.echo(_one_line(shown.note))
+        return ExitCode.OK
+    with Desk(env.location.path) as desk:
+        _said_aside(desk.set_aside)
+        changed = desk.note(article, text)
+    if clear:
+        click.echo(f"{article}: note removed" if changed else f"{article} had no note")
+        return ExitCode.OK if changed else ExitCode.NONE
+    click.echo(f"{article}: note {'saved' if changed else 'unchanged'}: {_one_line(str(text))}")
+    return ExitCode.OK
+
+
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="The tags and counts as one JSON object.")
 @click.option(
     "--export",
     "export_to",
     metavar="FILE",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="Write every article's tags and marks as JSON Lines ('-': standard output).",
+    help="Write every article's tags, marks and note as JSON Lines ('-': standard output).",
 )
 @click.option(
     "--import",
     "import_from",
     metavar="FILE",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="Add the tags and marks of an export (what is here already stays).",
+    help="Add the tags, marks and notes of an export (what is here already stays).",
 )
 @pass_env
 def tags(env: Env, as_json: bool, export_to: Path | None, import_from: Path | None) -> int:
     """List your tags with how many articles hold each; export and import
-    them (with read and flagged marks) as JSON Lines, to keep them or move
-    them to another archive.
+    them (with read and flagged marks and notes) as JSON Lines, to keep them
+    or move them to another archive.
 
     An export has a line per article: {"id": ..., "title": ..., "tags": [...],
-    "read": true, "flagged": true}. An import is checked whole before
+    "read": true, "flagged": true, "note": "..."}. An import is checked whole before
     anything is added: a bad line is named and nothing is imported. Articles
     this archive lacks keep their tags, which count once they are indexed.
 
@@ -188,7 +235,7 @@ def _import(env: Env, source: Path) -> int:
         _said_aside(desk.set_aside)
         desk.load(rows)
     note = f" ({absent} not in this archive yet, kept for when they are)" if absent else ""
-    click.echo(f"imported the tags and marks of {_articles(len(rows))}{note}")
+    click.echo(f"imported the tags, marks and notes of {_articles(len(rows))}{note}")
     return ExitCode.OK
 
 
@@ -202,8 +249,14 @@ def _title(reader: Any, article: str) -> str | None:
 
 
 def _ordered(row: dict[str, Any]) -> dict[str, Any]:
-    order = ("id", "title", "tags", "read", "flagged")
+    order = ("id", "title", "tags", "read", "flagged", "note")
     return {key: row[key] for key in order if key in row}
+
+
+def _one_line(text: str) -> str:
+    from archive.escape import safe_line
+
+    return safe_line(text)
 
 
 def _articles(count: int) -> str:
@@ -213,7 +266,7 @@ def _articles(count: int) -> str:
 def _said_aside(aside: str | None) -> None:
     if aside is not None:
         click.echo(
-            f"archive: warning: the table of tags and marks was damaged; set aside as {aside}, "
-            "and a new one started",
+            "archive: warning: the table of tags, marks and notes was damaged; "
+            f"set aside as {aside}, and a new one started",
             err=True,
         )

@@ -70,7 +70,8 @@ def search(
 
     All words must match (--any: any of them). Query syntax: OR, NOT,
     "phrases", "near words"~5, fields (title: body: source: author: tags:
-    date: id:), your tags and marks (tag:story-x is:unread is:flagged),
+    date: id:), your tags, marks and notes (tag:story-x is:unread
+    is:flagged note:embassy),
     wildcards (withdr*), fuzzy (kharkiv~), boosts (nato^2), dates exact to
     the day (date:2025-11, date:[2025-11-01 to 2025-11-30],
     date:>2025-11-20, date:[-7 days to now]). Near-duplicate copies of a story
@@ -195,9 +196,9 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
 
     note_read(env.location.path, shown.article.id)
     if as_json:
-        from archive.present.formats import article_json, dumps
+        from archive.present.formats import dumps, shown_json
 
-        click.echo(dumps(article_json(shown.article), escaped=_escaped()))
+        click.echo(dumps(shown_json(shown), escaped=_escaped()))
     else:
         from archive.present.render import article_view
 

@@ -1,5 +1,5 @@
-"""What the user keeps with articles: tags and marks (read, flagged), in a
-table beside the index.
+"""What the user keeps with articles: tags, marks (read, flagged) and a note,
+in a table beside the index.
 
 Unlike the other tables beside the index, nothing here can be had again
 from the sources: it is the user's own. So it is keyed by each article's
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -26,7 +27,9 @@ from archive.model import Results
 DESK_FILE = "archive-desk.sqlite"
 MARKS = ("read", "flagged")
 MAX_TAG_CHARS = 64
+MAX_NOTE_CHARS = 1000
 _TAG = re.compile(r"[^\W_][\w.-]*")
+_WORD = re.compile(r"\w+")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tags (
@@ -35,6 +38,9 @@ CREATE TABLE IF NOT EXISTS tags (
 CREATE INDEX IF NOT EXISTS tags_by_tag ON tags (tag);
 CREATE TABLE IF NOT EXISTS marks (
     id TEXT NOT NULL, mark TEXT NOT NULL, added TEXT NOT NULL, PRIMARY KEY (id, mark)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notes (
+    id TEXT NOT NULL PRIMARY KEY, note TEXT NOT NULL, added TEXT NOT NULL
 ) WITHOUT ROWID;
 """
 
@@ -60,12 +66,36 @@ def mark_name(text: str) -> str:
     return text
 
 
+def note_text(text: str) -> str:
+    """``text`` as a note: one line, its spaces single, no control characters
+    (a pasted escape sequence is not text); or an ArchiveError."""
+    printable = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+    note = " ".join(printable.split())
+    if not note:
+        raise ArchiveError("a note cannot be empty", hint="give its text, or --clear to remove it")
+    if len(note) > MAX_NOTE_CHARS:
+        raise ArchiveError(
+            f"a note of {len(note):,} characters is too long",
+            hint=f"keep it to {MAX_NOTE_CHARS:,}; a note is a line, not the article",
+        )
+    return note
+
+
+def note_words(text: str) -> list[str]:
+    """The words of a note, or of what ``note:`` asks for (case folded); a
+    trailing ``*`` is kept on the last, as a prefix."""
+    words = _WORD.findall(text.casefold())
+    if words and text.rstrip().endswith("*"):
+        words[-1] += "*"
+    return words
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Desk:
-    """The tags and marks of one index, open for writing."""
+    """The tags, marks and notes of one index, open for writing."""
 
     def __init__(self, index: Path) -> None:
         self.path = index / DESK_FILE
@@ -90,6 +120,20 @@ class Desk:
     def mark(self, ids: Iterable[str], mark: str, on: bool = True) -> int:
         """Set (or clear) a mark on the articles; how many changed."""
         return self._change(ids, [("marks", "mark", mark_name(mark), on)])
+
+    def note(self, article: str, text: str | None) -> bool:
+        """Set the article's note (``None``: remove it); whether it changed."""
+        with self.db:
+            if text is None:
+                found = self.db.execute("DELETE FROM notes WHERE id = ?", (article,))
+                return bool(found.rowcount)
+            found = self.db.execute(
+                "INSERT INTO notes (id, note, added) VALUES (?, ?, ?) ON CONFLICT (id) "
+                "DO UPDATE SET note = excluded.note, added = excluded.added "
+                "WHERE note != excluded.note",
+                (article, note_text(text), _now()),
+            )
+            return bool(found.rowcount)
 
     def _change(self, ids: Iterable[str], changes: list[tuple[str, str, str, bool]]) -> int:
         articles = list(dict.fromkeys(ids))
@@ -126,6 +170,11 @@ class Desk:
                     "INSERT OR IGNORE INTO marks (id, mark, added) VALUES (?, ?, ?)",
                     [(row["id"], mark, when) for mark in MARKS if row.get(mark)],
                 )
+                if row.get("note"):
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO notes (id, note, added) VALUES (?, ?, ?)",
+                        (row["id"], note_text(row["note"]), when),
+                    )
         return count
 
 
@@ -173,6 +222,8 @@ def _rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
         found.setdefault(article, {"id": article, "tags": []})["tags"].append(tag)
     for article, mark in db.execute("SELECT id, mark FROM marks ORDER BY id, mark"):
         found.setdefault(article, {"id": article, "tags": []})[mark] = True
+    for article, note in _notes(db, "SELECT id, note FROM notes ORDER BY id"):
+        found.setdefault(article, {"id": article, "tags": []})["note"] = note
     return [found[article] for article in sorted(found)]
 
 
@@ -189,6 +240,24 @@ def marked(index: Path, mark: str) -> frozenset[str]:
     return _ids(index, "SELECT id FROM marks WHERE mark = ?", mark_name(mark))
 
 
+def noted(index: Path, asked: str) -> frozenset[str]:
+    """The IDs of the articles whose note holds every word of ``asked``
+    (case ignored; a last word ending in ``*`` matches the words it starts)."""
+    wanted = note_words(asked)
+
+    def holds(note: str) -> bool:
+        words = set(_WORD.findall(note.casefold()))
+        return all(
+            any(w.startswith(want[:-1]) for w in words) if want.endswith("*") else want in words
+            for want in wanted
+        )
+
+    def read(db: sqlite3.Connection) -> frozenset[str]:
+        return frozenset(a for a, note in _notes(db, "SELECT id, note FROM notes") if holds(note))
+
+    return sidecar.read_only(index / DESK_FILE, read, frozenset()) if wanted else frozenset()
+
+
 def tags(index: Path) -> dict[str, frozenset[str]]:
     """Every tag, with the IDs of its articles."""
 
@@ -201,42 +270,49 @@ def tags(index: Path) -> dict[str, frozenset[str]]:
     return sidecar.read_only(index / DESK_FILE, read, {})
 
 
-def kept_with(index: Path, article: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """One article's tags and marks."""
+Kept = tuple[tuple[str, ...], tuple[str, ...], str | None]
 
-    def read(db: sqlite3.Connection) -> tuple[tuple[str, ...], tuple[str, ...]]:
+
+def kept_with(index: Path, article: str) -> Kept:
+    """One article's tags, marks and note."""
+
+    def read(db: sqlite3.Connection) -> Kept:
         found = db.execute("SELECT tag FROM tags WHERE id = ? ORDER BY tag", (article,))
         tags = tuple(row[0] for row in found)
         found = db.execute("SELECT mark FROM marks WHERE id = ? ORDER BY mark", (article,))
-        return tags, tuple(row[0] for row in found)
+        marks = tuple(row[0] for row in found)
+        note = next(iter(_notes(db, "SELECT note FROM notes WHERE id = ?", (article,))), None)
+        return tags, marks, note[0] if note else None
 
-    nothing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    nothing: Kept = ((), (), None)
     return sidecar.read_only(index / DESK_FILE, read, nothing)
 
 
 def annotated(index: Path, results: Results) -> Results:
-    """The results with each hit's tags and marks (read once for the page)."""
+    """The results with each hit's tags, marks and note (read once for the page)."""
     if not results.hits or not (index / DESK_FILE).exists():
         return results
     page = [hit.id for hit in results.hits]
     marks = ", ".join("?" for _ in page)
 
-    def read(db: sqlite3.Connection) -> dict[str, tuple[list[str], list[str]]]:
-        found: dict[str, tuple[list[str], list[str]]] = {}
-        for article, tag in db.execute(
-            f"SELECT id, tag FROM tags WHERE id IN ({marks}) ORDER BY tag", page
-        ):
-            found.setdefault(article, ([], []))[0].append(tag)
-        for article, mark in db.execute(
-            f"SELECT id, mark FROM marks WHERE id IN ({marks}) ORDER BY mark", page
-        ):
-            found.setdefault(article, ([], []))[1].append(mark)
+    def read(db: sqlite3.Connection) -> dict[str, tuple[list[str], list[str], list[str]]]:
+        found: dict[str, tuple[list[str], list[str], list[str]]] = {}
+        for at, table in enumerate(("tag FROM tags", "mark FROM marks", "note FROM notes")):
+            for article, value in _notes(
+                db, f"SELECT id, {table} WHERE id IN ({marks}) ORDER BY 2", page
+            ):
+                found.setdefault(article, ([], [], []))[at].append(value)
         return found
 
-    nothing: dict[str, tuple[list[str], list[str]]] = {}
+    nothing: dict[str, tuple[list[str], list[str], list[str]]] = {}
     found = sidecar.read_only(index / DESK_FILE, read, nothing)
     hits = tuple(
-        replace(hit, kept=tuple(found[hit.id][0]), marks=tuple(found[hit.id][1]))
+        replace(
+            hit,
+            kept=tuple(found[hit.id][0]),
+            marks=tuple(found[hit.id][1]),
+            note=next(iter(found[hit.id][2]), None),
+        )
         if hit.id in found
         else hit
         for hit in results.hits
@@ -247,6 +323,17 @@ def annotated(index: Path, results: Results) -> Results:
 def exported(index: Path) -> list[dict[str, Any]]:
     """Every article the desk holds something for, as exported."""
     return sidecar.read_only(index / DESK_FILE, _rows, [])
+
+
+def _notes(db: sqlite3.Connection, sql: str, values: Iterable[str] = ()) -> list[Any]:
+    """The rows of ``sql``; none from the notes of a table written before
+    notes were kept (it gains them when it is next written)."""
+    try:
+        return db.execute(sql, tuple(values)).fetchall()
+    except sqlite3.OperationalError as err:
+        if "no such table: notes" in str(err):
+            return []
+        raise
 
 
 def _ids(index: Path, sql: str, value: str) -> frozenset[str]:

@@ -15,6 +15,7 @@ from archive.model import (
     Article,
     Evaluation,
     Facet,
+    Highlighted,
     Hit,
     IndexStats,
     Outlet,
@@ -49,6 +50,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "user_tags": list(hit.kept),
         "read": "read" in hit.marks,
         "flagged": "flagged" in hit.marks,
+        "note": hit.note,
         "score": None if hit.score is None else round(hit.score, 6),
         "snippets": [snippet_json(s) for s in hit.snippets],
     }
@@ -88,6 +90,17 @@ def article_json(article: Article) -> dict[str, Any]:
         "language": article.language,
         "copies": list(article.copies),
         "title_derived": article.title_derived,
+    }
+
+
+def shown_json(shown: Highlighted) -> dict[str, Any]:
+    """An article shown, with what the user keeps with it (as hits carry it)."""
+    return {
+        **article_json(shown.article),
+        "user_tags": list(shown.kept),
+        "read": "read" in shown.marks,
+        "flagged": "flagged" in shown.marks,
+        "note": shown.note,
     }
 
 

@@ -131,6 +131,9 @@ def hit_view(hit: Hit) -> RenderableType:
     ]
     meta = Text(" · ".join(p for p in parts if p), style=META)
     lines: list[RenderableType] = [head, Padding(meta, (0, 0, 0, 4), expand=False)]
+    if hit.note:
+        note = Text(safe_line(f"note: {hit.note}"), style=META)
+        lines.append(Padding(note, (0, 0, 0, 4), expand=False))
     lines += [Padding(snippet_text(s), (0, 0, 0, 4), expand=False) for s in hit.snippets]
     return Group(*lines)
 
@@ -193,6 +196,7 @@ def article_view(shown: Highlighted) -> RenderableType:
         ("", article.url),
         ("tags: ", ", ".join(article.tags)),
         ("yours: ", " ".join([*(f"#{tag}" for tag in shown.kept), *shown.marks])),
+        ("note: ", shown.note),
         ("also in: ", "; ".join(article.copies)),
     ):
         if value:  # one line each, whatever a file name holds

@@ -1,10 +1,11 @@
-"""``tag:NAME`` and ``is:unread|read|flagged`` in queries: what the user keeps
-with articles (archive.index.desk), not what the articles say.
+"""``tag:NAME``, ``is:unread|read|flagged`` and ``note:WORD`` in queries: what
+the user keeps with articles (archive.index.desk), not what the articles say.
 
 The parser makes a ``Marked`` leaf of each, naming what it asks for; the
 request is then given the IDs the desk holds for it (``resolve``), and the
 leaf matches those articles, unscored, as a filter does. ``is:unread`` is
-the articles not marked read.
+the articles not marked read; ``note:word`` the articles whose note holds
+the word (case ignored; ``note:call*`` any word it starts).
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ from whoosh.qparser import TaggingPlugin, syntax
 from whoosh.query import Not, Query
 
 from archive.errors import ArchiveError, QueryError
-from archive.index.desk import tag_name
+from archive.index.desk import note_words, tag_name
 
 # What ``is:`` takes: the mark it reads, and whether articles with it are wanted.
 IS_VALUES = {"unread": ("read", False), "read": ("read", True), "flagged": ("flagged", True)}
 
-# The IDs the desk holds under a tag ("tag", name) or a mark ("mark", name).
+# The IDs the desk holds under a tag ("tag", name), a mark ("mark", name) or
+# in notes ("note", words).
 Lookup = Callable[[str, str], frozenset[str]]
 
 
 class Marked(Query):
-    """The articles the user tagged ``name`` (``kind`` "tag") or marked so
-    (``kind`` "mark"), by ID; they match nothing until ``ids`` is given."""
+    """The articles the user tagged ``name`` (``kind`` "tag"), marked so
+    (``kind`` "is") or noted so (``kind`` "note"), by ID; they match nothing
+    until ``ids`` is given."""
 
     fieldname = None
 
@@ -50,7 +53,7 @@ class Marked(Query):
         return f"Marked({self.kind!r}, {self.name!r})"
 
     def __str__(self) -> str:
-        return f"{'tag' if self.kind == 'tag' else 'is'}:{self.name}"
+        return f"{self.kind if self.kind in ('tag', 'note') else 'is'}:{self.name}"
 
     __unicode__ = __str__
 
@@ -85,8 +88,8 @@ def documents(reader: Any, ids: Iterable[str]) -> set[int]:
 def resolve(query: Query, lookup: Lookup) -> Query:
     """``query`` with each ``Marked`` leaf given the IDs ``lookup`` finds."""
     if isinstance(query, Marked):
-        if query.kind == "tag":
-            return Marked("tag", query.name, lookup("tag", query.name))
+        if query.kind in ("tag", "note"):
+            return Marked(query.kind, query.name, lookup(query.kind, query.name))
         mark, wanted = IS_VALUES[query.name]
         found = Marked("mark", query.name, lookup("mark", mark))
         return found if wanted else Not(found)
@@ -94,7 +97,7 @@ def resolve(query: Query, lookup: Lookup) -> Query:
 
 
 class MarkNode(syntax.SyntaxNode):
-    """A ``tag:`` or ``is:`` clause in a parsed query."""
+    """A ``tag:``, ``is:`` or ``note:`` clause in a parsed query."""
 
     has_fieldname = False
     has_text = False
@@ -117,16 +120,21 @@ def _query(field: str, value: str) -> Marked:
             return Marked("tag", tag_name(value))
         except ArchiveError as err:
             raise QueryError(f"tag:{value} names no tag: {err.message}", hint=err.hint) from None
+    if field == "note":
+        if not note_words(value):
+            raise QueryError(f"note:{value} names no word", hint="note:word finds your notes")
+        return Marked("note", value.casefold())
     if value.lower() not in IS_VALUES:
         raise QueryError(f"is:{value} is not a state", hint=f"is: takes {', '.join(IS_VALUES)}")
     return Marked("is", value.lower())
 
 
 class MarkPlugin(TaggingPlugin):
-    """Tags ``tag:NAME`` and ``is:STATE`` before Whoosh's field plugin sees them."""
+    """Tags ``tag:NAME``, ``is:STATE`` and ``note:WORD`` before Whoosh's field
+    plugin sees them."""
 
     priority = -10
-    expr = r"(?i)(?<![\w:])(?P<field>tag|is):(?P<value>[^\s()]+)"
+    expr = r"(?i)(?<![\w:])(?P<field>tag|is|note):(?P<value>[^\s()]+)"
     nodetype = MarkNode
 
     def create(self, parser: Any, match: Any) -> MarkNode:

@@ -2,8 +2,8 @@
 a news researcher can trust.
 
 - Fields: ``title:``, ``body:``, ``source:``, ``author:``, ``tags:``,
-  ``date:``, ``id:``, and what the user keeps with articles: ``tag:``, ``is:``
-  (archive.query.marks). A field that does not exist is an error that lists the
+  ``date:``, ``id:``, and what the user keeps with articles: ``tag:``, ``is:``,
+  ``note:`` (archive.query.marks). A field that does not exist is an error that lists the
   fields that do (Whoosh would quietly search for the word instead).
 - Dates are exact to the day (archive.query.dates).
 - Fuzzy terms (``word~``, ``word~2``) match words within that many edits

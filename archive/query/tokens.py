@@ -22,13 +22,14 @@ FIELDS = {
     "tags": "tags",
     "tag": "tag",  # the user's own tags (archive.query.marks), not the article's
     "is": "is",  # unread, read, flagged
+    "note": "note",  # words of the user's notes
     "date": "date",
     "id": "id",
     "language": "language",
 }
 # The names shown in help, errors and completion (the rest are aliases).
 SHOWN_FIELDS = (
-    "title", "body", "source", "author", "tags", "date", "id", "language", "tag", "is"
+    "title", "body", "source", "author", "tags", "date", "id", "language", "tag", "is", "note"
 )  # fmt: skip
 # Fields whose values are words of text (spelling help applies to them).
 TEXT_FIELDS = frozenset({"title", "body", "source", "author", "authors", "tags"})

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from archive.errors import ArchiveError
-from archive.index.desk import MARKS, tag_name
+from archive.index.desk import MARKS, note_text, tag_name
 from archive.model import SearchRequest
 from archive.search.reader import Reader
 
@@ -58,8 +58,9 @@ def tag_changes(words: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
 
 def rows_from_lines(lines: Iterable[str], where: str) -> list[dict[str, Any]]:
     """Exported rows (JSON Lines: ``{"id": ..., "tags": [...], "read": true,
-    "flagged": true}``), every one checked: the first bad line is an error
-    naming it, and nothing is loaded."""
+    "flagged": true, "note": "..."}``; each key but ``id`` may be missing, as
+    in exports made before notes were kept), every one checked: the first bad
+    line is an error naming it, and nothing is loaded."""
     rows = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -87,4 +88,9 @@ def _row(data: object) -> dict[str, Any]:
     for mark in MARKS:
         if data.get(mark) is True:
             row[mark] = True
+    note = data.get("note")
+    if note is not None:
+        if not isinstance(note, str):
+            raise ArchiveError("'note' is not text")
+        row["note"] = note_text(note)
     return row

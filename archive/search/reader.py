@@ -172,8 +172,8 @@ class Reader:
     def show(self, article_id: str, prepared: Prepared | None = None) -> Highlighted:
         """An article in full, with what the request matches in it highlighted."""
         shown = highlighted(self.get(article_id), prepared)
-        kept, marks = desk.kept_with(self.path, shown.article.id)
-        return replace(shown, kept=kept, marks=marks)
+        kept, marks, note = desk.kept_with(self.path, shown.article.id)
+        return replace(shown, kept=kept, marks=marks, note=note)
 
     def similar(
         self, article_id: str, *, limit: int = 10, page: int = 1, snippets: int = 3
@@ -198,9 +198,10 @@ class Reader:
 
 
 def kept(path: Path, kind: str, name: str) -> frozenset[str]:
-    """The IDs of the articles the user tagged ``name`` (``kind`` "tag") or
-    marked so (``kind`` "mark")."""
-    return desk.tagged(path, name) if kind == "tag" else desk.marked(path, name)
+    """The IDs of the articles the user tagged ``name`` (``kind`` "tag"),
+    marked so (``kind`` "mark") or noted with these words (``kind`` "note")."""
+    read = {"tag": desk.tagged, "note": desk.noted}.get(kind, desk.marked)
+    return read(path, name)
 
 
 class Readers:

@@ -87,7 +87,9 @@ def build_session(
         input=input,
         output=output,
         lexer=QueryLexer(),
-        completer=ThreadedCompleter(ShellCompleter(_words_of(reader), SHOWN_FIELDS)),
+        completer=ThreadedCompleter(
+            ShellCompleter(_words_of(reader), SHOWN_FIELDS, _sources_of(reader))
+        ),
         # As-you-type completion only for :commands. On a query line it would
         # race Tab: prompt_toolkit drops a Tab lookup while another one runs.
         complete_while_typing=Condition(_typing_command),
@@ -108,6 +110,11 @@ def build_session(
 def _words_of(reader: Reader) -> Callable[[str], list[str]]:
     """The index's words that start so, most frequent first (for Tab)."""
     return lambda prefix: [word for word, _ in reader.completions(prefix)]
+
+
+def _sources_of(reader: Reader) -> Callable[[], list[str]]:
+    """The sources the index holds, most articles first (for :source)."""
+    return lambda: [outlet.name for outlet in reader.sources()[0]]
 
 
 def _marker_keys(state: ShellState) -> KeyBindings:

@@ -282,6 +282,15 @@ def _open(state: ShellState, arg: str) -> None:
     state.pager(state.console, article_view(shown), pattern=pattern_for(words))
 
 
+def one_article(state: ShellState, arg: str) -> tuple[str, str]:
+    """The ID of result ``arg`` (or of the article ``arg`` names by its ID),
+    and how to name it."""
+    if _is_article_id(arg):
+        article = state.reader.get(arg).id
+        return article, article
+    return state.hit(arg).id, f"result {_number(arg, 'a result number')}"
+
+
 def _is_article_id(arg: str) -> bool:
     """An article ID or its first few characters, not a result number."""
     return (

@@ -3,7 +3,8 @@
 While typing, only ``:commands`` complete (a menu on every keystroke would
 get in the way of the live preview); Tab also offers field names and the
 index's own words, most frequent first, so nothing is offered that the
-index does not hold.
+index does not hold. ``:source`` completes from the sources the index
+holds, most articles first.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ from archive.shell.commands import unique_commands
 
 
 class ShellCompleter(Completer):
-    def __init__(self, words: Callable[[str], list[str]], fields: Iterable[str]) -> None:
+    def __init__(
+        self,
+        words: Callable[[str], list[str]],
+        fields: Iterable[str],
+        sources: Callable[[], list[str]] = list,
+    ) -> None:
         self.words = words  # prefix -> words in the index, most frequent first
         self.fields = tuple(fields)
+        self.sources = sources  # the sources the index holds, most articles first
 
     def get_completions(self, document: Document, event: CompleteEvent) -> Iterable[Completion]:
         text = document.text_before_cursor
@@ -39,11 +46,18 @@ class ShellCompleter(Completer):
                         entry.name, -len(name), display=f":{entry.name}", display_meta=entry.summary
                     )
             return
+        if name.lower() == "source":  # a name of several words is one argument
+            folded = arg.casefold()
+            for source in self.sources():
+                if source.casefold().startswith(folded):
+                    yield Completion(source, -len(arg))
+            return
+        last = arg.rsplit(" ", 1)[-1]  # an argument after a result number (:cite 2 mla)
         for entry in commands:
             if name.lower() in (entry.name, *entry.aliases):
                 for word in entry.arguments:
-                    if word.startswith(arg):
-                        yield Completion(word, -len(arg))
+                    if word.startswith(last):
+                        yield Completion(word, -len(last))
 
     def _query(self, text: str) -> Iterable[Completion]:
         pieces = tokenize(text)

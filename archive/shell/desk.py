@@ -1,12 +1,13 @@
 """Shell commands that keep things with articles: ``:tag`` and ``:mark``, on
 the hits named by number, else the hit marked from the keyboard, else every
-result of the current search."""
+result of the current search; ``:note`` on one hit."""
 
 from __future__ import annotations
 
-from archive.index.desk import Desk
+from archive.escape import safe_line
+from archive.index.desk import Desk, kept_with, note_text
 from archive.search.kept import tag_changes
-from archive.shell.commands import CommandError, ShellState, _number, command
+from archive.shell.commands import CommandError, ShellState, _number, command, one_article
 
 STATES = {
     "read": ("read", True),
@@ -66,3 +67,27 @@ def _mark(state: ShellState, arg: str) -> None:
     with Desk(state.reader.path) as desk:
         changed = desk.mark(ids, mark, on)
     _said(state, name, ids, whom, changed)
+
+
+@command(
+    "note",
+    "a note on result N or an ID (no text: show it; --clear: drop it)",
+    ":note 2 call back",
+)
+def _note(state: ShellState, arg: str) -> None:
+    which, _, text = arg.partition(" ")
+    if not which:
+        raise CommandError("name a result: :note 2 TEXT (:note 2 --clear removes the note)")
+    article, whom = one_article(state, which)
+    text = text.strip()
+    if not text:
+        note = kept_with(state.reader.path, article)[2]
+        state.hint(f"{whom}: {safe_line(note)}" if note else f"{whom} has no note")
+        return
+    with Desk(state.reader.path) as desk:
+        if text == "--clear":
+            said = "note removed" if desk.note(article, None) else "had no note"
+        else:
+            desk.note(article, note_text(text))
+            said = f"note: {safe_line(note_text(text))}"
+    state.hint(f"{whom}: {said}")

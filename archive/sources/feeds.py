@@ -1,4 +1,5 @@
-"""Saved RSS and Atom feeds: one article per entry.
+"""Saved RSS and Atom feeds: one article per entry, from the source the entry
+names (as an aggregator's entries do), else from the feed's title.
 
 feedparser reads every RSS and Atom dialect, finds the encoding (declared,
 BOM or neither) and parses dates in their many forms.
@@ -47,7 +48,7 @@ def read_feed(data: bytes, *, path: str, origin: str) -> Iterator[Article | Prob
             title=_text(entry.get("title")),
             body=_entry_text(entry),
             date=_date(entry),
-            source=source,
+            source=_source(entry) or source,
             authors=_authors(entry),
             url=entry.get("link"),
             tags=[tag.get("term", "") for tag in entry.get("tags", [])],
@@ -72,6 +73,14 @@ def _entry_text(entry: Any) -> str:
     best = max(contents, key=len, default="")
     summary = entry.get("summary", "")
     return html_to_text(best if len(best) > len(summary) else summary)
+
+
+def _source(entry: Any) -> str | None:
+    """The source an entry names for itself (RSS ``<source>``, Atom
+    ``<source><title>``), as an aggregator's feed does for each story."""
+    own = entry.get("source")
+    title = own.get("title") if hasattr(own, "get") else None
+    return title.strip() if isinstance(title, str) and title.strip() else None
 
 
 def _authors(entry: Any) -> list[str]:

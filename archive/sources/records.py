@@ -4,6 +4,10 @@ Common field names are mapped automatically (``title``/``headline``,
 ``body``/``text``/``content``/``description``, ``date``/``published``, ...);
 ``--field NAME=COLUMN`` maps the rest. JSON Lines and CSV are read a line at
 a time; a bad line is reported with its number and the rest is read.
+
+A record that names no source has the one ``archive index --source`` gives,
+else the export's own name: the records of ``reuters.jsonl.gz`` are from
+"reuters".
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import PurePath
 from typing import IO, Any
 
 from archive.model import Article, Problem
@@ -372,12 +377,24 @@ def _record(
         title=title,
         body=body or "",
         date=_scalar(get("date")),
-        source=_name(get("source")),
+        source=_name(get("source")) or fields.source or export_name(path),
         authors=_list(get("authors"), split=";"),
         url=_scalar(get("url")),
         tags=_list(get("tags"), split=",;"),
         language=_scalar(get("language")),
     )
+
+
+def export_name(path: str) -> str | None:
+    """The name of the export at ``path``, as the source of its records: its
+    file's name without the format's suffix (and ``.gz``); none for standard
+    input."""
+    name = PurePath(path).name
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    stem = stem.strip()
+    return stem if any(char.isalnum() for char in stem) else None
 
 
 def _scalar(value: Any) -> Any:
