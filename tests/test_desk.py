@@ -163,7 +163,8 @@ def test_opening_a_hit_marks_it_read_and_is_unread_leaves_it_out(run: Run, seede
     assert "flagged on result 1: 1 article, 1 changed" in out
     assert ids(run, "is:unread") == {PLAN}
     assert ids(run, "is:read") == ids(run, "is:flagged") == {PUTIN}
-    assert run("show", PLAN).code == 0
+    first, again = run("show", "--json", PLAN), run("show", "--json", PLAN)
+    assert json.loads(first.out)["read"] is json.loads(again.out)["read"] is True  # once shown
     assert ids(run, "is:unread") == set()
     assert run("mark", "unread", PLAN).out.strip() == "unread: 1 article matched, 1 changed"
     assert ids(run, "is:unread") == {PLAN}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -194,7 +195,8 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
         shown = reader.show(article_id, prepared)
     from archive.index.desk import note_read
 
-    note_read(env.location.path, shown.article.id)
+    if note_read(env.location.path, shown.article.id):  # shown as it is once shown
+        shown = replace(shown, marks=tuple(sorted({*shown.marks, "read"})))
     if as_json:
         from archive.present.formats import dumps, shown_json
 

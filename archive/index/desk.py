@@ -206,14 +206,15 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def note_read(index: Path, article: str) -> None:
+def note_read(index: Path, article: str) -> bool:
     """Count an article as read (where the index may be written: reading a
-    read-only archive records nothing, and is no error)."""
+    read-only archive records nothing, and is no error); whether it is."""
     try:
         with Desk(index) as desk:
             desk.mark([article], "read")
     except (ArchiveError, OSError):
-        pass
+        return False
+    return True
 
 
 def _rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
