@@ -316,10 +316,10 @@ class RunBands:
             numbers.update(self._recent.get(key, ()))
         wanted = np.array(keys, dtype=np.uint32)
         for held, owners in self._arrays:
-            starts = np.searchsorted(held, wanted, side="left").tolist()
-            stops = np.searchsorted(held, wanted, side="right").tolist()
-            for start, stop in zip(starts, stops, strict=True):
-                numbers.update(owners[start:stop].tolist())
+            starts = np.searchsorted(held, wanted, side="left")
+            stops = np.searchsorted(held, wanted, side="right")
+            for at in np.flatnonzero(stops > starts).tolist():  # most keys are in none
+                numbers.update(owners[starts[at] : stops[at]].tolist())
         found: Counter[str] = Counter()
         for number, count in numbers.items():
             article_id = self._ids[number]

@@ -349,7 +349,7 @@ def sharing(arrays: SegmentArrays, keys: list[int]) -> np.ndarray:
     starts = np.searchsorted(held, wanted, side="left")
     stops = np.searchsorted(held, wanted, side="right")
     docs = arrays["bands.docs"]
-    found = [docs[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True) if b > a]
+    found = [docs[starts[at] : stops[at]] for at in np.flatnonzero(stops > starts).tolist()]
     return np.concatenate(found) if found else _NO_DOCS
 
 
