@@ -183,6 +183,7 @@ class ExactCopies:
         self.removed = removed
         self.dropped = {} if dropped is None else dropped  # ID -> the text it held before
         self._holders: dict[str, str] = {}  # text hash -> ID
+        self._segments: list[tuple[Any, int, Any]] | None = None
 
     def remember(self, text_hash: str, article: Any) -> None:
         self._holders.setdefault(text_hash, article.id)
@@ -191,7 +192,9 @@ class ExactCopies:
         known = self._holders.get(text_hash)
         if known is not None and self._other(known, article, text_hash):
             return known
-        for docnum in holding(self.before.reader(), text_hash):
+        if self._segments is None:
+            self._segments = segment_arrays(self.before.reader())
+        for docnum in holding(self._segments, text_hash):
             found = str(self.before.stored_fields(docnum)["id"])
             if self._other(found, article, text_hash):
                 self._holders[text_hash] = found
@@ -206,10 +209,10 @@ class ExactCopies:
         )
 
 
-def holding(reader: Any, text_hash: str) -> list[int]:
-    """The live articles of the index whose exact text hashes so (from the
-    segments' arrays), as the reader numbers them."""
-    from archive.index import derived
+def segment_arrays(reader: Any) -> list[tuple[Any, int, Any]]:
+    """Each segment reader of ``reader`` with the number its articles start
+    at and its arrays: found once for a run's batch (each lookup costs tens
+    of microseconds a segment, and a run asks for every article)."""
     from archive.index.derived import for_segment, missing_arrays
     from archive.whoosh_ext.columns import leaf_readers
 
@@ -218,6 +221,17 @@ def holding(reader: Any, text_hash: str) -> list[int]:
         arrays = for_segment(leaf)
         if arrays is None:
             raise missing_arrays(leaf)
+        found.append((leaf, base, arrays))
+    return found
+
+
+def holding(segments: list[tuple[Any, int, Any]], text_hash: str) -> list[int]:
+    """The live articles of the index whose exact text hashes so (from the
+    segments' arrays), as the reader numbers them."""
+    from archive.index import derived
+
+    found = []
+    for leaf, base, arrays in segments:
         held = derived.holding(arrays, text_hash).tolist()
         found += [base + d for d in held if not leaf.is_deleted(d)]
     return found
@@ -242,6 +256,7 @@ class StoryClusters:
         self._written: dict[str, tuple[Any, str]] = {}  # ID -> fingerprint, cluster (this run)
         self._joined: set[str] = set()  # IDs (this run)
         self._bands = RunBands()
+        self._segments: list[tuple[Any, int, Any]] | None = None
 
     def join(self, article: Any) -> dict[str, Any]:
         """The article's cluster and band keys, as fields of its document."""
@@ -264,7 +279,9 @@ class StoryClusters:
 
         shared = self._bands.sharing(keys)
         # An article joined this run has its new keys here, not its old ones there.
-        indexed = dict(_sharing(self.before.reader(), keys, shared, self._joined))
+        if self._segments is None:
+            self._segments = segment_arrays(self.before.reader())
+        indexed = dict(_sharing(self._segments, keys, shared, self._joined))
         # Most keys shared first, ties by ID.
         candidates = sorted(shared, key=lambda c: (-shared[c], c))
         candidates = [c for c in candidates if c != own_id and c not in self.removed]
@@ -346,19 +363,17 @@ class RunBands:
 
 
 def _sharing(
-    reader: Any, keys: list[int], shared: Counter[str], passed: Container[str]
+    segments: list[tuple[Any, int, Any]],
+    keys: list[int],
+    shared: Counter[str],
+    passed: Container[str],
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """The live articles of the index with any of these band keys but those
     ``passed`` over (each counted in ``shared`` once for each key it has), with
     their stored fields."""
     from archive.index import derived
-    from archive.index.derived import for_segment, missing_arrays
-    from archive.whoosh_ext.columns import leaf_readers
 
-    for leaf, _ in leaf_readers(reader):
-        arrays = for_segment(leaf)
-        if arrays is None:
-            raise missing_arrays(leaf)
+    for leaf, _, arrays in segments:
         found = derived.sharing(arrays, keys)
         if not len(found):
             continue
