@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,3 +84,53 @@ def test_a_column_of_byte_strings_reads_back_what_was_written(
     assert [reader[docnum] for docnum in range(len(values))] == values
     assert list(reader) == values
     stream.close()
+
+
+def test_a_segment_the_archive_writes_holds_what_whoosh_s_own_writer_writes(
+    tmp_path: Path,
+) -> None:
+    """The same articles written by the archive's segment builder and by
+    Whoosh's own writer, with the same schema: the same terms, postings,
+    weights, term statistics, field lengths and stored fields."""
+    from conftest import FIXTURES
+    from whoosh import index as whoosh_index
+
+    from archive import sources
+    from archive.index.documents import content_hash, exact_text_hash, to_doc
+    from archive.index.schema import build_schema
+    from archive.index.store import Store
+    from archive.index.writer import Writer
+    from archive.model import Article
+
+    when = datetime(2026, 1, 2, 3, 4, 5)
+    articles = [
+        item
+        for path in sorted((FIXTURES / "bbc_business").iterdir())
+        for item in sources.read_file(path)
+        if isinstance(item, Article)
+    ]
+    docs = [to_doc(a, content_hash(a), exact_text_hash(a), when) for a in articles]
+    docs += [{**docs[0], "id": "repeated", "body": "oil " * 300 + docs[0]["body"]}]
+    store = Store.create(tmp_path / "ours")
+    writer = Writer(store.ix, store.path, parallel=False)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    (tmp_path / "whoosh").mkdir()
+    theirs = whoosh_index.create_in(str(tmp_path / "whoosh"), build_schema())
+    with theirs.writer() as native:
+        for doc in docs:
+            native.add_document(**doc)
+
+    with whoosh_index.open_dir(str(store.path)).reader() as a, theirs.reader() as b:
+        assert list(a.all_terms()) == list(b.all_terms())
+        for field, term in b.all_terms():
+            assert a.doc_frequency(field, term) == b.doc_frequency(field, term)
+            assert a.frequency(field, term) == b.frequency(field, term)
+            mine, whoosh = a.postings(field, term), b.postings(field, term)
+            assert list(mine.items_as("weight")) == list(whoosh.items_as("weight"))
+        for field in ("title", "body", "outlet", "authors"):
+            assert a.field_length(field) == b.field_length(field)
+            lengths = [a.doc_field_length(n, field) for n in range(a.doc_count_all())]
+            assert lengths == [b.doc_field_length(n, field) for n in range(b.doc_count_all())]
+        assert list(a.all_stored_fields()) == list(b.all_stored_fields())

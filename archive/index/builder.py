@@ -70,10 +70,10 @@ class Analysed:
         """The field's posting lists, and its arrays: term strings, postings,
         positions."""
         terms = sorted(self.numbers, key=lambda t: t.encode("utf-8"))
-        rank = np.empty(len(terms), dtype=np.int64)
-        rank[[self.numbers[t] for t in terms]] = np.arange(len(terms))
+        rank = np.empty(len(terms), dtype=np.int32)
+        rank[[self.numbers[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
         term_of = (
-            rank[np.frombuffer(self.terms, dtype=np.int32)] if self.terms else np.zeros(0, np.int64)
+            rank[np.frombuffer(self.terms, dtype=np.int32)] if self.terms else np.zeros(0, np.int32)
         )
         docs = np.frombuffer(self.docs, dtype=np.int32) if self.docs else np.zeros(0, np.int32)
         positions = (
@@ -81,15 +81,17 @@ class Analysed:
             if self.positions
             else np.zeros(0, np.int32)
         )
-        order = np.lexsort((positions, docs, term_of))
+        # Words were added article by article, each article's in order: sorted
+        # by term alone (stably), each term's are by article and position.
+        order = np.argsort(term_of, kind="stable")
         term_of, docs, positions = term_of[order], docs[order], positions[order]
-        key = term_of.astype(np.int64) << 32 | docs.astype(np.int64)
-        starts = (
-            np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-            if len(key)
-            else np.zeros(0, np.int64)
-        )
-        frequencies = np.diff(np.append(starts, len(key))).astype(np.int32)
+        del order
+        first = np.ones(len(term_of), dtype=bool)  # the first word of a posting
+        np.not_equal(term_of[1:], term_of[:-1], out=first[1:])
+        first[1:] |= docs[1:] != docs[:-1]
+        starts = np.flatnonzero(first)
+        del first
+        frequencies = np.diff(np.append(starts, len(term_of))).astype(np.int32)
         post_terms, post_docs = term_of[starts], docs[starts]
         offsets = np.searchsorted(post_terms, np.arange(len(terms) + 1)).astype(np.int64)
         encoded = [t.encode("utf-8") for t in terms]
