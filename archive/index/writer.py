@@ -30,7 +30,9 @@ from typing import Any
 
 from archive.errors import ArchiveError
 from archive.index.builder import SegmentBuilder
+from archive.index.derived import for_segment, missing_arrays
 from archive.index.documents import stored_document
+from archive.index.similarity import BAND_KEYS
 from archive.whoosh_ext import segments as toc
 
 PROCESSES = 2
@@ -127,8 +129,9 @@ class Writer:
         builder = SegmentBuilder(self.ix, self.folder)
         for segment in small:
             reader = self._reader(segment)
-            for _, fields in reader.iter_docs():
-                builder.add(stored_document(fields))
+            keys = _band_keys(reader)  # kept, not made again from each text
+            for docnum, fields in reader.iter_docs():
+                builder.add({**stored_document(fields), BAND_KEYS: keys.get(docnum, [])})
         kept = [segment for segment in segments if segment not in small]
         return [*kept, builder.finish()] if builder.count else kept
 
@@ -144,6 +147,19 @@ class Writer:
         self._readers.clear()
         self._workers = []
         self._lock.release()
+
+
+def _band_keys(reader: Any) -> dict[int, list[int]]:
+    """The near-duplicate band keys of each article of a segment, from its arrays."""
+    arrays = for_segment(reader)
+    if arrays is None:
+        raise missing_arrays(reader)
+    found: dict[int, list[int]] = {}
+    for key, docnum in zip(
+        arrays["bands.keys"].tolist(), arrays["bands.docs"].tolist(), strict=True
+    ):
+        found.setdefault(docnum, []).append(key)
+    return found
 
 
 def _to_merge(segments: list[Any]) -> list[Any]:
