@@ -18,7 +18,7 @@ from typing import Any
 
 from whoosh.query import AndNot, DateRange, Not, NullQuery, Query
 
-from archive.index.analysis import WORD, fold, indexed, stemmer
+from archive.index.analysis import CJK, WORD, fold, indexed, pieces, stemmer
 from archive.index.documents import split_list
 from archive.model import Hit, Snippet, Span
 from archive.query.exact import SPELLED
@@ -66,6 +66,8 @@ def tokens(text: str, terms: frozenset[str], written: frozenset[str] = frozenset
     aligned = len(folded_text) == len(text)  # folding kept every character in place
     found = [(m.span(), m.group()) for m in WORD.finditer(folded_text if aligned else text)]
     words = [word for _, word in found] if aligned else [fold(word) for _, word in found]
+    if CJK.search(text) is not None:
+        found, words = _paired(found, words)
     starts = {term[:2] for term in terms}
     every = any(len(term) < 2 for term in terms)
     picked = [i for i, word in enumerate(words) if every or word[:2] in starts]
@@ -74,9 +76,41 @@ def tokens(text: str, terms: frozenset[str], written: frozenset[str] = frozenset
     matched = {
         i: stem
         for i, stem in zip(picked, stems, strict=True)
-        if stem in terms and indexed(words[i]) and words[i] in only.get(stem, (words[i],))
+        if stem in terms
+        and (indexed(words[i]) or CJK.match(words[i]))
+        and words[i] in only.get(stem, (words[i],))
     }
     return [(start, end, matched.get(i)) for i, ((start, end), _) in enumerate(found)]
+
+
+def _paired(
+    found: list[tuple[tuple[int, int], str]], words: list[str]
+) -> tuple[list[tuple[tuple[int, int], str]], list[str]]:
+    """The words, those holding CJK characters as the index has them: their
+    pairs of characters (overlapping spans), and the letters between."""
+    spans: list[tuple[tuple[int, int], str]] = []
+    split: list[str] = []
+    for ((start, end), written), word in zip(found, words, strict=True):
+        if CJK.search(word) is None:
+            spans.append(((start, end), written))
+            split.append(word)
+            continue
+        for a, b in pieces(word):
+            spans.append(((min(start + a, end), min(start + b, end)), word[a:b]))
+            split.append(word[a:b])
+    return spans, split
+
+
+def joined(spans: list[Span]) -> tuple[Span, ...]:
+    """Spans in order, those that overlap made one (a CJK word's pairs of
+    characters are one mark)."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def _as_written(written: frozenset[str]) -> dict[str, set[str]]:
@@ -110,7 +144,7 @@ def marks(
     if not terms or not _may_match(text, terms):
         return ()
     found = tokens(text, terms, written)
-    return tuple((start, end) for start, end, term in found if term is not None)
+    return joined([(start, end) for start, end, term in found if term is not None])
 
 
 def snippets(
@@ -196,7 +230,7 @@ def _snippet(text: str, start: int, end: int, matched: list[Token]) -> Snippet:
     spans = [(a - start, b - start) for a, b, _ in matched if start <= a and b <= end]
     return Snippet(
         text=text[start:end],
-        matches=tuple(sorted(spans)),
+        matches=joined(spans),
         starts_text=not text[:start].strip(),
         ends_text=not text[end:].strip(),
     )

@@ -1,0 +1,116 @@
+"""Every language the news comes in: Chinese, Japanese and Korean found by
+their words."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from conftest import FIXTURES, Ran
+
+from archive.index.analysis import CJK_CHARS, terms
+
+Run = Callable[..., Ran]
+INGEST = FIXTURES / "ingest"
+QQ = INGEST / "feeds" / "qq_news_gb2312.xml"  # Tencent news, GB2312, 20 items
+
+
+def holding(word: str) -> set[str]:
+    """The links of the Chinese feed's entries whose title or text holds
+    ``word``, by a plain substring check."""
+    parsed = feedparser.parse(QQ.read_bytes())
+    return {e.link for e in parsed.entries if word in e.title + e.get("summary", "")}
+
+
+def found(run: Run, *args: str) -> dict[str, Any]:
+    ran = run("search", "--json", "--all", "--limit", "100", *args)
+    assert ran.code in (0, 1), ran.err
+    return dict(json.loads(ran.out))
+
+
+@pytest.fixture
+def chinese(run: Run) -> Run:
+    assert run("index", str(QQ)).code == 0
+    return run
+
+
+def test_a_chinese_name_finds_every_item_that_mentions_it(chinese: Run) -> None:
+    results = found(chinese, "习近平")
+    hits = results["hits"]
+    assert {hit["url"] for hit in hits} == holding("习近平")
+    assert len(hits) >= 4
+
+
+def test_items_with_the_words_in_the_headline_rank_first(chinese: Run) -> None:
+    # "Reform and opening up": in one headline, and in three other items' text.
+    hits = found(chinese, "改革开放")["hits"]
+    assert {hit["url"] for hit in hits} == holding("改革开放")
+    scores = [hit["score"] for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    in_title = ["改革开放" in hit["title"] for hit in hits]
+    assert in_title == [True, False, False, False]
+
+
+def test_a_name_inside_a_longer_run_of_characters_is_found(chinese: Run) -> None:
+    # The spokesman 耿爽 is named mid-sentence in each item, no space around him.
+    parsed = feedparser.parse(QQ.read_bytes())
+    texts = [e.title + e.get("summary", "") for e in parsed.entries if "耿爽" in e.summary]
+    assert texts and all(re.search(f"[{CJK_CHARS}]耿爽[{CJK_CHARS}]", t) for t in texts)
+    hits = found(chinese, "耿爽")["hits"]
+    assert {hit["url"] for hit in hits} == holding("耿爽") != set()
+
+
+def test_characters_found_apart_are_not_the_word(chinese: Run) -> None:
+    # 习 and 平 are both in the feed, but never side by side as 习平.
+    assert not holding("习平") and holding("习") and holding("平")
+    ran = chinese("search", "习平")
+    assert ran.code == 1
+    assert "0 hits" in ran.out
+
+
+def test_snippets_mark_the_matched_characters(chinese: Run) -> None:
+    hits = found(chinese, "耿爽")["hits"]
+    marked = {
+        snippet["text"][start:end]
+        for hit in hits
+        for snippet in hit["snippets"]
+        for start, end in snippet["matches"]
+    }
+    assert marked == {"耿爽"}
+
+
+def test_an_exact_search_and_a_title_search_read_the_word_the_same_way(chinese: Run) -> None:
+    everywhere = {hit["url"] for hit in found(chinese, "--exact", "习近平")["hits"]}
+    assert everywhere == holding("习近平")
+    titles = {hit["url"] for hit in found(chinese, "title:习近平")["hits"]}
+    parsed = feedparser.parse(QQ.read_bytes())
+    assert titles == {e.link for e in parsed.entries if "习近平" in e.title}
+
+
+def test_japanese_and_korean_words_are_found_inside_their_sentences(
+    run: Run, tmp_path: Path
+) -> None:
+    records = tmp_path / "asia.jsonl"
+    rows = [
+        ("ja", "都知事が会見", "東京都の小池百合子知事は記者会見で発表した。"),
+        ("ko", "서울시 발표", "서울특별시는 오늘 새로운 교통 정책을 발표했습니다."),
+        ("en", "Tokyo", "The governor of Tokyo spoke to reporters today."),
+    ]
+    lines = [
+        json.dumps({"id": key, "title": title, "body": body}, ensure_ascii=False)
+        for key, title, body in rows
+    ]
+    records.write_text("\n".join(lines), "utf-8")
+    assert run("index", str(records)).code == 0
+    for word, title in [("小池百合子", "都知事が会見"), ("교통", "서울시 발표"), ("特別", None)]:
+        hits = found(run, word)["hits"]
+        assert [hit["title"] for hit in hits] == ([title] if title else []), word
+
+
+def test_english_text_is_analysed_as_before() -> None:
+    assert terms("The U.S. co-op's naïve withdrawal") == ["u.", "co", "op", "naiv", "withdraw"]
