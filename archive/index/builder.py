@@ -194,6 +194,7 @@ class SegmentBuilder:
             ("source", doc.get("source")),
             ("author_values", doc.get("authors")),
             ("tag_values", doc.get("tags")),
+            ("language", doc.get("language")),
         ):
             for value in derived.split_values(listed):
                 self.values[name].append((value, docnum))

@@ -15,6 +15,7 @@ from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
     Filter,
+    IDTokenizer,
     LowercaseFilter,
     RegexTokenizer,
     StopFilter,
@@ -24,7 +25,7 @@ from whoosh.support.charset import accent_map
 
 from archive.index.analysis import CJK, MIN_CHARS, pieces
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -174,7 +175,8 @@ def build_schema() -> fields.Schema:
         authors=fields.TEXT(analyzer=name_analyzer(), stored=True),
         tags=fields.TEXT(analyzer=name_analyzer(), stored=True),
         url=fields.STORED(),
-        language=fields.ID(stored=True),
+        # An ISO 639-1 code (archive.sources.language); language:EN is language:en.
+        language=fields.ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter()),
         # The file an article came from, and which record of it (the record of
         # indexed files, not the index, answers which articles a file holds).
         path=fields.STORED(),
