@@ -205,3 +205,68 @@ def test_show_prints_the_language(chinese: Run) -> None:
     ran = chinese("show", hit["id"])
     assert ran.code == 0
     assert "language: zh" in ran.out
+
+
+# -- stemming in each article's language ------------------------------------------------
+
+
+@pytest.fixture
+def stemmed(run: Run, tmp_path: Path) -> Run:
+    """Three articles, each in its own language, each holding one form of a word."""
+    rows = [
+        ("de", "Browser aktualisiert", "Eine Sicherheitslücke im Browser ist geschlossen."),
+        ("pt", "Brasil vota", "A eleição presidencial será em outubro, com milhões de eleitores."),
+        ("en", "Elections", "The election is in October, with millions of voters."),
+    ]
+    records = tmp_path / "stemmed.jsonl"
+    lines = [
+        json.dumps({"id": lang, "language": lang, "title": title, "body": body})
+        for lang, title, body in rows
+    ]
+    records.write_text("\n".join(lines), "utf-8")
+    assert run("index", str(records)).code == 0
+    return run
+
+
+def marked(hits: list[dict[str, Any]]) -> set[str]:
+    return {
+        snippet["text"][start:end]
+        for hit in hits
+        for snippet in hit["snippets"]
+        for start, end in snippet["matches"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "title", "form"),
+    [
+        ("Sicherheitslücken", "Browser aktualisiert", "Sicherheitslücke"),
+        ("sicherheitslucken", "Browser aktualisiert", "Sicherheitslücke"),
+        ("eleições", "Brasil vota", "eleição"),
+        ("milhão", "Brasil vota", "milhões"),
+        ("elections", "Elections", "election"),
+    ],
+)
+def test_a_word_finds_its_other_forms_in_its_own_language(
+    stemmed: Run, typed: str, title: str, form: str
+) -> None:
+    hits = found(stemmed, typed)["hits"]
+    assert [hit["title"] for hit in hits] == [title]
+    assert marked(hits) == {form}
+
+
+def test_a_query_is_stemmed_for_the_language_it_names(stemmed: Run) -> None:
+    hits = found(stemmed, "language:pt", "eleições")["hits"]
+    assert [hit["title"] for hit in hits] == ["Brasil vota"]
+    assert found(stemmed, "language:de", "eleições")["hits"] == []
+
+
+def test_an_archive_of_english_alone_searches_english_stems_alone(bbc: Any) -> None:
+    from archive.query import languages
+    from archive.query.parse import parse
+
+    with bbc.searcher() as searcher:
+        assert languages.held(searcher.reader()) == {"en"}  # the BBC's texts, detected
+        for text in ("elections", '"oil prices"', "withdrawal OR shares"):
+            query = parse(searcher.schema, text)
+            assert languages.stemmed_for(query, text, searcher.reader()) is query

@@ -6,6 +6,14 @@ of filters; here one regular-expression pass finds the words, and the C
 stemmer stems them all at once. Used where text is analyzed outside
 indexing: snippets and feedback terms.
 
+Each article is stemmed by the Snowball stemmer of its language where
+PyStemmer has one (German, Portuguese, French, Spanish, Czech, Russian and
+27 more), and as English otherwise: the schema's Whoosh analyzer is the
+English one, which the fast one equals for English and unknown languages
+(archive.query.languages adds the other languages' stems to queries).
+Portuguese plurals in -ões are made -ão first (eleições as eleição), as the
+RSLP stemmer does, since Snowball's Portuguese leaves them apart.
+
 Chinese, Japanese and Korean are written without spaces between words, so
 a run of their characters is indexed as its overlapping pairs of
 characters (习近平讲话: 习近 近平 平讲 讲话), as Lucene's CJKAnalyzer does: a
@@ -35,13 +43,46 @@ CJK_CHARS = (
 )
 CJK = re.compile(f"[{CJK_CHARS}]")
 _CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
+ENGLISH = "english"
+# ISO 639-1 codes -> PyStemmer's Snowball stemmers (those it has are used).
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+    "el": "greek", "en": ENGLISH, "eo": "esperanto", "es": "spanish", "et": "estonian",
+    "eu": "basque", "fa": "persian", "fi": "finnish", "fr": "french", "ga": "irish",
+    "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian",
+    "lt": "lithuanian", "nb": "norwegian", "ne": "nepali", "nl": "dutch", "nn": "norwegian",
+    "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian",
+    "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+_PORTUGUESE_PLURAL = re.compile(r"(?<=...)oes$")
 
 
 @cache
-def stemmer() -> Any:
+def _algorithms() -> frozenset[str]:
     import Stemmer
 
-    return Stemmer.Stemmer("english")
+    return frozenset(Stemmer.algorithms())
+
+
+def stemming(language: str | None) -> str:
+    """The Snowball stemmer an article in ``language`` (a code) is stemmed by."""
+    name = SNOWBALL.get(language or "", ENGLISH)
+    return name if name in _algorithms() else ENGLISH
+
+
+@cache
+def stemmer(name: str = ENGLISH) -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer(name)
+
+
+def stems(folded: list[str], language: str | None = None) -> list[str]:
+    """The stems of folded words of an article in ``language`` (a code)."""
+    name = stemming(language)
+    if name == "portuguese":
+        folded = [_PORTUGUESE_PLURAL.sub("ao", word) for word in folded]
+    return stemmer(name).stemWords(folded) if folded else []
 
 
 def fold(word: str) -> str:
@@ -92,15 +133,14 @@ def words(text: str) -> list[str]:
     return found
 
 
-def terms(text: str) -> list[str]:
-    """The indexed terms of ``text``, in order."""
-    kept = words(text)
-    return stemmer().stemWords(kept) if kept else []
+def terms(text: str, language: str | None = None) -> list[str]:
+    """The indexed terms of ``text`` (in ``language``), in order."""
+    return stems(words(text), language)
 
 
-def analysed(text: str) -> tuple[list[str], list[str]]:
-    """The indexed words of ``text`` as written (folded) and their stems, in
-    order: a word's position is its place in these lists, as Whoosh numbers
-    positions once stop words are out."""
+def analysed(text: str, language: str | None = None) -> tuple[list[str], list[str]]:
+    """The indexed words of ``text`` (in ``language``) as written (folded)
+    and their stems, in order: a word's position is its place in these
+    lists, as Whoosh numbers positions once stop words are out."""
     kept = words(text)
-    return kept, (stemmer().stemWords(kept) if kept else [])
+    return kept, stems(kept, language)

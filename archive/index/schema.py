@@ -25,7 +25,7 @@ from whoosh.support.charset import accent_map
 
 from archive.index.analysis import CJK, MIN_CHARS, pieces
 
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")

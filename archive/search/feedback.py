@@ -78,9 +78,10 @@ STRONG_WORDS = 10  # added per typed word by the stronger stemming, at most
 def article_terms(engine: Engine, docnum: int) -> Counter[str]:
     """The indexed words of an article, counted (a made-up title is not indexed)."""
     fields = engine.searcher.stored_fields(docnum)
-    counts = Counter(terms(fields.get("body") or ""))
+    language = fields.get("language")
+    counts = Counter(terms(fields.get("body") or "", language))
     if not fields.get("title_derived"):
-        counts.update(terms(fields.get("title") or ""))
+        counts.update(terms(fields.get("title") or "", language))
     return counts
 
 

@@ -19,8 +19,8 @@ from archive.index.analysis import terms
 from archive.index.schema import name_analyzer
 from archive.index.vocabulary import Vocabulary
 from archive.model import SearchRequest
+from archive.query import languages, tokens
 from archive.query import parse as query_language
-from archive.query import tokens
 from archive.query.dates import span
 from archive.query.marks import Lookup, resolve
 from archive.query.variants import Known, Words, expand
@@ -81,6 +81,7 @@ def prepare(
         vocabulary = words if words is not None else Vocabulary.of(reader)
         query, expansion = expand(query, typed, vocabulary, analyzer, known, version)
         added = expansion.added
+    query = languages.stemmed_for(query, request.query, reader)
     counted = Counter(terms(request.query)) if request.any_words else Counter()
     weights = {word: float(count) for word, count in counted.items()}
     return Prepared(request, query, kept, query_words(query, reader), added, weights)

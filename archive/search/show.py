@@ -12,11 +12,13 @@ def highlighted(article: Article, prepared: Prepared | None = None) -> Highlight
     words whose stems the request searched for, as in the snippets)."""
     if prepared is None or not prepared.text:
         return Highlighted(article)
-    words = prepared.words
+    words, language = prepared.words, article.language
     return Highlighted(
         article,
         title_matches=marks(
-            article.title, words.get("title", frozenset()), written(words, "title")
+            article.title, words.get("title", frozenset()), written(words, "title"), language
         ),
-        body_matches=marks(article.body, words.get("body", frozenset()), written(words, "body")),
+        body_matches=marks(
+            article.body, words.get("body", frozenset()), written(words, "body"), language
+        ),
     )

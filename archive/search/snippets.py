@@ -18,7 +18,7 @@ from typing import Any
 
 from whoosh.query import AndNot, DateRange, Not, NullQuery, Query
 
-from archive.index.analysis import CJK, WORD, fold, indexed, pieces, stemmer
+from archive.index.analysis import CJK, WORD, fold, indexed, pieces, stems
 from archive.index.documents import split_list
 from archive.model import Hit, Snippet, Span
 from archive.query.exact import SPELLED
@@ -55,12 +55,18 @@ def _positive(query: Query) -> Query:
     return query.apply(_positive)
 
 
-def tokens(text: str, terms: frozenset[str], written: frozenset[str] = frozenset()) -> list[Token]:
-    """Every word of ``text``, each with the term it matched, if any; a term
-    that words were asked for as ``written`` (an exact search) only by them.
+def tokens(
+    text: str,
+    terms: frozenset[str],
+    written: frozenset[str] = frozenset(),
+    language: str | None = None,
+) -> list[Token]:
+    """Every word of ``text`` (in ``language``), each with the term it
+    matched, if any; a term that words were asked for as ``written`` (an
+    exact search) only by them.
 
-    Only words that can stem to a query term are stemmed: English stems keep
-    a word's first two letters, so the others are passed over.
+    Only words that can stem to a query term are stemmed: Snowball's stems
+    keep a word's first two letters, so the others are passed over.
     """
     folded_text = fold(text)
     aligned = len(folded_text) == len(text)  # folding kept every character in place
@@ -71,11 +77,10 @@ def tokens(text: str, terms: frozenset[str], written: frozenset[str] = frozenset
     starts = {term[:2] for term in terms}
     every = any(len(term) < 2 for term in terms)
     picked = [i for i, word in enumerate(words) if every or word[:2] in starts]
-    stems = stemmer().stemWords([words[i] for i in picked]) if picked else []
-    only = _as_written(written)
+    only = _as_written(written, language)
     matched = {
         i: stem
-        for i, stem in zip(picked, stems, strict=True)
+        for i, stem in zip(picked, stems([words[i] for i in picked], language), strict=True)
         if stem in terms
         and (indexed(words[i]) or CJK.match(words[i]))
         and words[i] in only.get(stem, (words[i],))
@@ -113,10 +118,10 @@ def joined(spans: list[Span]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
-def _as_written(written: frozenset[str]) -> dict[str, set[str]]:
+def _as_written(written: frozenset[str], language: str | None) -> dict[str, set[str]]:
     """Each stem of the words asked for as written -> those words."""
     found: dict[str, set[str]] = {}
-    for word, stem in zip(written, stemmer().stemWords(list(written)), strict=True):
+    for word, stem in zip(written, stems(list(written), language), strict=True):
         found.setdefault(stem, set()).add(word)
     return found
 
@@ -138,17 +143,24 @@ def _may_match(text: str, terms: frozenset[str]) -> bool:
 
 
 def marks(
-    text: str, terms: frozenset[str], written: frozenset[str] = frozenset()
+    text: str,
+    terms: frozenset[str],
+    written: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> tuple[Span, ...]:
     """Every span of ``text`` that matched (a title, or an article shown whole)."""
     if not terms or not _may_match(text, terms):
         return ()
-    found = tokens(text, terms, written)
+    found = tokens(text, terms, written, language)
     return joined([(start, end) for start, end, term in found if term is not None])
 
 
 def snippets(
-    text: str, terms: frozenset[str], top: int = 3, written: frozenset[str] = frozenset()
+    text: str,
+    terms: frozenset[str],
+    top: int = 3,
+    written: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> list[Snippet]:
     """Up to ``top`` fragments of ``text`` around its matches, in text order
     (found in a window of at most SCAN_CHARS of it)."""
@@ -156,7 +168,7 @@ def snippets(
         return []
     for start in _windows(text, terms):
         window = text[start : start + SCAN_CHARS]
-        fragments = [f for f in _fragments(tokens(window, terms, written)) if f[2]]
+        fragments = [f for f in _fragments(tokens(window, terms, written, language)) if f[2]]
         if fragments:
             best = sorted(heapq.nlargest(top, fragments, key=_score), key=lambda f: f[0])
             return distinct([_snippet(text, *_shifted(f, start)) for f in best])
@@ -264,7 +276,8 @@ def hit(
     """A hit from an article's stored fields, its snippets cut around the matches."""
     body = fields.get("body") or ""  # headline-only items index no body
     terms = words.get("body", frozenset())
-    found = snippets(body, terms, top, written(words, "body")) if body else []
+    language = fields.get("language")
+    found = snippets(body, terms, top, written(words, "body"), language) if body else []
     if not found and body and top:
         found = [lede(body)]  # matched in the title only: show the lede
     title = fields.get("title", "")
@@ -272,7 +285,9 @@ def hit(
         rank=rank,
         id=fields["id"],
         title=title,
-        title_matches=marks(title, words.get("title", frozenset()), written(words, "title")),
+        title_matches=marks(
+            title, words.get("title", frozenset()), written(words, "title"), language
+        ),
         score=score,
         snippets=tuple(found),
         date=fields.get("date"),
