@@ -64,6 +64,7 @@ def _algorithms() -> frozenset[str]:
     return frozenset(Stemmer.algorithms())
 
 
+@cache
 def stemming(language: str | None) -> str:
     """The Snowball stemmer an article in ``language`` (a code) is stemmed by."""
     name = SNOWBALL.get(language or "", ENGLISH)

@@ -64,10 +64,10 @@ def other_stems(text: str, languages: frozenset[str]) -> dict[str, dict[str, str
     return found
 
 
-def stemmed_for(query: Query, text: str, reader: Any) -> Query:
+def stemmed_for(query: Query, text: str, languages: frozenset[str]) -> Query:
     """``query`` (parsed from ``text``) with its words' stems in the other
-    languages the archive holds, or the ones it names, ORed beside the English."""
-    languages = named(query) or held(reader)
+    ``languages`` the archive holds, or the ones it names, ORed beside the English."""
+    languages = named(query) or languages
     extra = other_stems(text, languages)
     return _with_stems(query, extra).normalize() if extra else query
 

@@ -72,7 +72,7 @@ def tokens(
     aligned = len(folded_text) == len(text)  # folding kept every character in place
     found = [(m.span(), m.group()) for m in WORD.finditer(folded_text if aligned else text)]
     words = [word for _, word in found] if aligned else [fold(word) for _, word in found]
-    if CJK.search(text) is not None:
+    if not text.isascii() and CJK.search(text) is not None:
         found, words = _paired(found, words)
     starts = {term[:2] for term in terms}
     every = any(len(term) < 2 for term in terms)
