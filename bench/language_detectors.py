@@ -18,7 +18,7 @@ from pathlib import Path
 
 from archive.model import Article
 from archive.sources import read_file
-from archive.sources.language import SAMPLE_CHARS, declared, detected
+from archive.sources.language import SAMPLE_CHARS, declared, detected, opening
 
 HERE = Path(__file__).resolve().parent
 CORPORA = HERE.parents[1] / "shared" / "corpora"
@@ -51,7 +51,7 @@ def samples() -> list[tuple[str, str, str]]:
     for name, lang in TRUTH.items():
         for item in read_file(SAMPLES / name):
             if isinstance(item, Article):
-                found.append((name, lang, f"{item.title}\n{item.body}"[:SAMPLE_CHARS]))
+                found.append((name, lang, opening(item.title, item.body)[:SAMPLE_CHARS]))
     for path in sorted((CORPORA / "bbc_fulltext" / "bbc").rglob("*.txt"))[:300]:
         text = path.read_text("utf-8", errors="replace")
         found.append(("bbc_fulltext", "en", text[:SAMPLE_CHARS]))

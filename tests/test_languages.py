@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES, Ran
 
 from archive.index.analysis import CJK_CHARS, terms
-from archive.sources.language import declared, detected
+from archive.sources.language import declared, detected, language_of
 
 Run = Callable[..., Ran]
 INGEST = FIXTURES / "ingest"
@@ -136,6 +136,8 @@ def test_a_language_is_detected_from_text_that_declares_none() -> None:
     assert detected(re.sub(r"<[^>]+>", " ", german)) == "de"
     assert detected("Oil up") is None  # too short to tell
     assert detected("ROOTFINDER II (Algorithm 15)") is None  # a CACM title alone: not Irish
+    title = "ROOTFINDER II (Algorithm 15)"  # a headline-only record: read once, not twice
+    assert language_of(None, title, title) is None
 
 
 # The samples and the languages they are written in: some declared by their

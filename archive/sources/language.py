@@ -60,4 +60,10 @@ def detected(text: str) -> str | None:
 
 def language_of(declared_value: str | None, title: str, text: str) -> str | None:
     """The article's language: the one declared, else the one its text shows."""
-    return declared(declared_value) or detected(f"{title}\n{text}" if title else text)
+    return declared(declared_value) or detected(opening(title, text))
+
+
+def opening(title: str, text: str) -> str:
+    """What detection reads of an article: its headline and text (a
+    headline-only item's once: twice, a CACM title passed for a text)."""
+    return f"{title}\n{text}" if title and title != text else text
