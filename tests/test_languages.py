@@ -257,6 +257,30 @@ def test_a_word_finds_its_other_forms_in_its_own_language(
     assert marked(hits) == {form}
 
 
+def test_a_question_in_another_language_finds_its_words_other_forms(stemmed: Run) -> None:
+    hits = found(stemmed, "--any", "quando são as eleições?")["hits"]
+    assert [hit["title"] for hit in hits] == ["Brasil vota"]
+    assert marked(hits) == {"eleição"}
+
+
+def test_a_stem_of_one_language_does_not_find_a_word_of_another(run: Run, tmp_path: Path) -> None:
+    # Spanish stems "milhões" as "milh", as Portuguese stems "milhares"
+    # (thousands): the Spanish stem is searched in Spanish articles alone.
+    rows = [
+        ("pt", "Mil", "Chegaram milhares de pessoas."),
+        ("es", "Gente", "Llegaron miles de personas a la ciudad."),
+    ]
+    records = tmp_path / "two.jsonl"
+    lines = [
+        json.dumps({"id": lang, "language": lang, "title": title, "body": body})
+        for lang, title, body in rows
+    ]
+    records.write_text("\n".join(lines), "utf-8")
+    assert run("index", str(records)).code == 0
+    assert found(run, "milhões")["hits"] == []
+    assert [hit["title"] for hit in found(run, "milhares")["hits"]] == ["Mil"]
+
+
 def test_a_query_is_stemmed_for_the_language_it_names(stemmed: Run) -> None:
     hits = found(stemmed, "language:pt", "eleições")["hits"]
     assert [hit["title"] for hit in hits] == ["Brasil vota"]

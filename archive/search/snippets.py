@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.query import AndNot, DateRange, Not, NullQuery, Query
+from whoosh.query import And, AndNot, DateRange, Not, NullQuery, Query, Term
 
 from archive.index.analysis import CJK, WORD, fold, indexed, pieces, stems
 from archive.index.documents import split_list
@@ -36,15 +36,38 @@ Token = tuple[int, int, str | None]  # start, end, the term it matched (or None)
 
 def query_words(query: Query, reader: Any) -> dict[str, frozenset[str]]:
     """Per field, the terms a query searches for that the index holds, outside
-    its NOT parts: what highlighting marks."""
+    its NOT parts: what highlighting marks. Those it searches in the articles
+    of some languages alone (an AND with ``language:`` terms, as other
+    languages' stems are searched) are kept as ``field@language``."""
     found: dict[str, set[str]] = {}
-    for leaf in _positive(query).leaves() if not query.is_leaf() else [_positive(query)]:
-        if isinstance(leaf, DateRange):  # a column's, not words
-            continue
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-            word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-            found.setdefault(fieldname, set()).add(word)
+    _gather(_positive(query), reader, found, ())
     return {field: frozenset(words) for field, words in found.items()}
+
+
+def _gather(
+    query: Query, reader: Any, found: dict[str, set[str]], languages: tuple[str, ...]
+) -> None:
+    if isinstance(query, And):
+        named = [
+            q.text for q in query.subqueries if isinstance(q, Term) and q.fieldname == "language"
+        ]
+        languages = tuple(map(str, named)) or languages
+    if not query.is_leaf():
+        for child in query.children():
+            _gather(child, reader, found, languages)
+        return
+    if isinstance(query, DateRange):  # a column's, not words
+        return
+    for fieldname, text in query.expanded_terms(reader, phrases=True):
+        word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        for key in [f"{fieldname}@{code}" for code in languages] or [fieldname]:
+            found.setdefault(key, set()).add(word)
+
+
+def terms_in(words: dict[str, frozenset[str]], field: str, language: str | None) -> frozenset[str]:
+    """The terms to mark in ``field`` of an article in ``language``."""
+    found = words.get(field, frozenset())
+    return found | words.get(f"{field}@{language}", frozenset()) if language else found
 
 
 def _positive(query: Query) -> Query:
@@ -275,8 +298,8 @@ def hit(
 ) -> Hit:
     """A hit from an article's stored fields, its snippets cut around the matches."""
     body = fields.get("body") or ""  # headline-only items index no body
-    terms = words.get("body", frozenset())
     language = fields.get("language")
+    terms = terms_in(words, "body", language)
     found = snippets(body, terms, top, written(words, "body"), language) if body else []
     if not found and body and top:
         found = [lede(body)]  # matched in the title only: show the lede
@@ -286,7 +309,7 @@ def hit(
         id=fields["id"],
         title=title,
         title_matches=marks(
-            title, words.get("title", frozenset()), written(words, "title"), language
+            title, terms_in(words, "title", language), written(words, "title"), language
         ),
         score=score,
         snippets=tuple(found),
