@@ -232,9 +232,12 @@ def test_the_fast_analyzer_gives_the_index_s_own_terms(name: str) -> None:
     from archive.index.analysis import terms
     from archive.index.schema import text_analyzer
 
-    text = (FIXTURES / "bbc_business" / name).read_text(
-        "utf-8"
-    ) + " Café São Paulo naïve co-op U.S."
+    text = (FIXTURES / "bbc_business" / name).read_text("utf-8") + (
+        " Café São Paulo naïve co-op U.S."
+        # Chinese, Japanese and Korean runs (a lone character, a run mixed with Latin letters)
+        " 国家主席习近平致信，习 东京都の小池百合子知事は 서울특별시는"
+        " iPhone手机 a手机 u.s.中国 ｶﾀｶﾅ"
+    )
     assert terms(text) == [token.text for token in text_analyzer()(text)]
 
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     "--facet",
     "facet_names",
     multiple=True,
-    type=click.Choice(["source", "author", "tags", "tag", "date:month", "date:week"]),
+    type=click.Choice(["source", "author", "tags", "tag", "language", "date:month", "date:week"]),
     help="Count the matching articles by this (repeatable); shown beside the hits.",
 )
 @pass_env

@@ -48,9 +48,9 @@ class Analysed:
         self.written: dict[str, array[int]] = defaultdict(lambda: array("i"))  # word -> articles
         self.lengths = array("i")
 
-    def add(self, docnum: int, text: str) -> int:
-        """Add a document's text; its length in words."""
-        words, stems = analysed(text)
+    def add(self, docnum: int, text: str, language: str | None = None) -> int:
+        """Add a document's text (in ``language``); its length in words."""
+        words, stems = analysed(text, language)
         numbers = self.numbers
         self.terms.extend([numbers.setdefault(stem, len(numbers)) for stem in stems])
         self.docs.extend([docnum] * len(stems))
@@ -149,7 +149,7 @@ class SegmentBuilder:
                 continue
             field = self.schema[name]
             if name in self.analysed:
-                lengths[name] = self.analysed[name].add(docnum, value)
+                lengths[name] = self.analysed[name].add(docnum, value, doc.get("language"))
             elif field.indexed:
                 lengths[name] = self._index(name, field, value, docnum)
             if field.stored:
@@ -196,6 +196,7 @@ class SegmentBuilder:
             ("source", doc.get("source")),
             ("author_values", doc.get("authors")),
             ("tag_values", doc.get("tags")),
+            ("language", doc.get("language")),
         ):
             for value in derived.split_values(listed):
                 self.values[name].append((value, docnum))

@@ -8,7 +8,7 @@ body, the sorted terms, each term's postings (article numbers and term
 frequencies, and each posting's positions), each term's frequency over
 every article and hash (to look many up at once), and each article's field
 lengths; which articles hold each value of the fields counted beside the
-hits (source, authors, tags); each article's story cluster, date, text
+hits (source, authors, tags, language); each article's story cluster, date, text
 hash and near-duplicate band keys; and the words as written, per field and
 all together, with how many articles hold each (for spelling help,
 completion, variants and fuzzy terms). archive.search.engine evaluates
@@ -42,7 +42,7 @@ FORMAT = 9
 ALIGN = 64
 TEXT_FIELDS = ("title", "body")
 # Fields whose values are counted beside the hits (facets): each value a term.
-VALUE_FIELDS = ("source", "author_values", "tag_values")
+VALUE_FIELDS = ("source", "author_values", "tag_values", "language")
 LIST_SEPARATOR = ";"  # authors and tags are stored joined with this
 
 

@@ -15,6 +15,7 @@ from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
     Filter,
+    IDTokenizer,
     LowercaseFilter,
     RegexTokenizer,
     StopFilter,
@@ -22,7 +23,9 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 15
+from archive.index.analysis import CJK, MIN_CHARS, pieces
+
+SCHEMA_VERSION = 18
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -70,13 +73,45 @@ class SnowballStemFilter(Filter):
             yield token
 
 
+class CJKBigramFilter(Filter):
+    """Chinese, Japanese and Korean as overlapping pairs of characters
+    (archive.index.analysis.pieces), as Lucene's CJKBigramFilter makes them;
+    other words pass, but for those too short to index (it stands before a
+    StopFilter that keeps a lone CJK character, which is a word)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CJKBigramFilter)
+
+    def __hash__(self) -> int:
+        return hash("CJKBigramFilter")
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for token in tokens:
+            text = token.text
+            if CJK.search(text) is None:
+                if len(text) >= MIN_CHARS:
+                    yield token
+                elif not token.removestops:
+                    token.stopped = True
+                    yield token
+                continue
+            first = token.startchar if token.chars else 0
+            for start, end in pieces(text):
+                token.text = text[start:end]
+                if token.chars:
+                    token.startchar, token.endchar = first + start, first + end
+                yield token
+
+
 def text_analyzer() -> Analyzer:
-    """Words, case-folded, accent-folded, stop words out, stemmed (Porter2)."""
+    """Words, case-folded, accent-folded, CJK as pairs of characters, stop
+    words out, stemmed (Porter2)."""
     return (
         RegexTokenizer()
         | LowercaseFilter()
         | CharsetFilter(accent_map)
-        | StopFilter()
+        | CJKBigramFilter()
+        | StopFilter(minsize=1)
         | SnowballStemFilter()
     )
 
@@ -140,7 +175,8 @@ def build_schema() -> fields.Schema:
         authors=fields.TEXT(analyzer=name_analyzer(), stored=True),
         tags=fields.TEXT(analyzer=name_analyzer(), stored=True),
         url=fields.STORED(),
-        language=fields.ID(stored=True),
+        # An ISO 639-1 code (archive.sources.language); language:EN is language:en.
+        language=fields.ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter()),
         # The file an article came from, and which record of it (the record of
         # indexed files, not the index, answers which articles a file holds).
         path=fields.STORED(),

@@ -195,6 +195,7 @@ def article_view(shown: Highlighted) -> RenderableType:
         ("", article.path and article.path + (f" ({article.record})" if article.record else "")),
         ("", article.url),
         ("tags: ", ", ".join(article.tags)),
+        ("language: ", article.language),
         ("yours: ", " ".join([*(f"#{tag}" for tag in shown.kept), *shown.marks])),
         ("note: ", shown.note),
         ("also in: ", "; ".join(article.copies)),

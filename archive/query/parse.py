@@ -35,6 +35,7 @@ from whoosh.query import (
 )
 
 from archive.errors import QueryError
+from archive.index.analysis import CJK
 from archive.index.derived import words_starting
 from archive.index.schema import DEFAULT_FIELDS, FIELD_BOOSTS
 from archive.query import tokens
@@ -70,11 +71,24 @@ class Options:
 ALL_WORDS = Options()
 
 
+class WordsParser(qparser.QueryParser):
+    """Whoosh's parser, reading a word of Chinese, Japanese or Korean (which
+    the analyzer makes pairs of characters) as the phrase of its pairs: the
+    word, wherever it stands in a longer run. (Whoosh would AND them; in an
+    any-word query, pasted prose of one run, they are ORed as Whoosh does.)"""
+
+    def multitoken_query(
+        self, spec: str, texts: list[str], fieldname: str, termclass: Any, boost: float
+    ) -> Query:
+        if spec == "default" and self.group is qparser.AndGroup and any(map(CJK.search, texts)):
+            return self.phraseclass(fieldname, texts, boost=boost)
+        return super().multitoken_query(spec, texts, fieldname, termclass, boost)
+
+
 def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
     group = qparser.OrGroup.factory(ANY_WORDS_BONUS) if options.any_words else qparser.AndGroup
-    found = qparser.MultifieldParser(
-        list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group
-    )
+    found = WordsParser(None, schema, group=group)  # as qparser.MultifieldParser makes it
+    found.add_plugin(qparser.MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=FIELD_BOOSTS))
     aliases: dict[str, list[str]] = {}
     for typed, field in tokens.FIELDS.items():
         if typed != field:

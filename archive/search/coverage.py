@@ -30,9 +30,14 @@ from archive.search.plans import evaluate
 from archive.search.prepared import Prepared
 from archive.whoosh_ext.columns import NO_DATE
 
-FACETS = ("source", "author", "tags", "tag", "date:month", "date:week")
+FACETS = ("source", "author", "tags", "tag", "language", "date:month", "date:week")
 PERIODS = ("day", "week", "month")
-_VALUE_FIELDS = {"source": "source", "author": "author_values", "tags": "tag_values"}
+_VALUE_FIELDS = {
+    "source": "source",
+    "author": "author_values",
+    "tags": "tag_values",
+    "language": "language",
+}
 FACET_TOP = 10
 # Whoosh numbers a datetime by its microseconds since the year 1; NumPy by
 # those since 1970.

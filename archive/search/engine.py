@@ -32,6 +32,7 @@ import numpy as np
 
 from archive.index.derived import SegmentArrays, missing_arrays, open_arrays, path_for
 from archive.index.vocabulary import Vocabulary
+from archive.query.languages import held
 from archive.whoosh_ext.columns import leaf_readers
 
 FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}  # a title match counts double
@@ -165,6 +166,7 @@ class Engine:
         self.total = max(sum(part.size for part in self.parts), 1)
         self._average: dict[str, float] = {}
         self._lexicon: Vocabulary | None = None
+        self._languages: frozenset[str] | None = None
         self._columns: dict[str, np.ndarray] = {}
         # The last request's matches (archive.search.reader keeps them here).
         self.remembered: tuple[Any, tuple[np.ndarray, np.ndarray]] | None = None
@@ -263,6 +265,12 @@ class Engine:
         if self._lexicon is None:  # kept with the engine: the index's words do not change
             self._lexicon = Vocabulary([part.arrays for part in self.parts])
         return self._lexicon
+
+    def languages(self) -> frozenset[str]:
+        """The languages the articles are in (kept with the engine, as the words)."""
+        if self._languages is None:
+            self._languages = held(self.searcher.reader())
+        return self._languages
 
     def column(self, name: str) -> np.ndarray:
         """A column of every article, as the searcher numbers them. Kept with

@@ -19,6 +19,7 @@ from whoosh.query import Query
 
 from archive.index.analysis import terms
 from archive.index.derived import TEXT_FIELDS
+from archive.query import languages
 from archive.search.engine import FIELD_WEIGHTS, Engine, Matches, Settings
 from archive.search.plans import text_words
 
@@ -28,7 +29,7 @@ def feedback(engine: Engine, query: Query, found: Matches, weights: dict[str, fl
     (``weights`` are the typed words' own). Which articles match (and so
     every count) stays the same: only the order changes."""
     settings = engine.settings
-    words = text_words(query, engine)
+    words = text_words(languages.english(query), engine)  # other languages' stems aside
     docnums, scores = found.docnums(engine.parts), found.score_array()
     if not settings.feedback or not words or not len(docnums):
         return found
@@ -78,9 +79,10 @@ STRONG_WORDS = 10  # added per typed word by the stronger stemming, at most
 def article_terms(engine: Engine, docnum: int) -> Counter[str]:
     """The indexed words of an article, counted (a made-up title is not indexed)."""
     fields = engine.searcher.stored_fields(docnum)
-    counts = Counter(terms(fields.get("body") or ""))
+    language = fields.get("language")
+    counts = Counter(terms(fields.get("body") or "", language))
     if not fields.get("title_derived"):
-        counts.update(terms(fields.get("title") or ""))
+        counts.update(terms(fields.get("title") or "", language))
     return counts
 
 

@@ -19,8 +19,8 @@ from archive.index.analysis import terms
 from archive.index.schema import name_analyzer
 from archive.index.vocabulary import Vocabulary
 from archive.model import SearchRequest
+from archive.query import languages, tokens
 from archive.query import parse as query_language
-from archive.query import tokens
 from archive.query.dates import span
 from archive.query.marks import Lookup, resolve
 from archive.query.variants import Known, Words, expand
@@ -65,10 +65,12 @@ def prepare(
     known: Known | None = None,
     version: object = None,
     marks: Lookup | None = None,
+    held: frozenset[str] | None = None,
 ) -> Prepared:
     """``request`` ready to run against ``searcher``'s index (spelling variants
     from the index's ``words``, looked up in ``known`` under this ``version``
-    of the index; the articles of ``tag:`` and ``is:`` in ``marks``, else none)."""
+    of the index; the articles of ``tag:`` and ``is:`` in ``marks``, else none;
+    the languages the index ``held``, else read from it)."""
     kept = request_filter(request)
     query = query_language.parse(searcher.schema, request.query, options(request))
     query = resolve(query, marks or (lambda kind, name: frozenset()))
@@ -81,6 +83,8 @@ def prepare(
         vocabulary = words if words is not None else Vocabulary.of(reader)
         query, expansion = expand(query, typed, vocabulary, analyzer, known, version)
         added = expansion.added
+    held = languages.held(reader) if held is None else held
+    query = languages.stemmed_for(query, request.query, held)
     counted = Counter(terms(request.query)) if request.any_words else Counter()
     weights = {word: float(count) for word, count in counted.items()}
     return Prepared(request, query, kept, query_words(query, reader), added, weights)

@@ -112,7 +112,8 @@ class Reader:
         with self.engine() as engine:
             version = (str(self.path), engine.searcher.reader().generation())
             marks = partial(kept, self.path)
-            return prepare(request, engine.searcher, engine.lexicon(), self.known, version, marks)
+            words, held = engine.lexicon(), engine.languages()
+            return prepare(request, engine.searcher, words, self.known, version, marks, held)
 
     def search(self, prepared: Prepared, suggestions: bool = True) -> Results:
         """A page of ranked hits with snippets (and a spelling suggestion)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archive.model import Article, Highlighted
 from archive.search.prepared import Prepared
-from archive.search.snippets import marks, written
+from archive.search.snippets import marks, terms_in, written
 
 
 def highlighted(article: Article, prepared: Prepared | None = None) -> Highlighted:
@@ -12,11 +12,13 @@ def highlighted(article: Article, prepared: Prepared | None = None) -> Highlight
     words whose stems the request searched for, as in the snippets)."""
     if prepared is None or not prepared.text:
         return Highlighted(article)
-    words = prepared.words
+    words, language = prepared.words, article.language
     return Highlighted(
         article,
         title_matches=marks(
-            article.title, words.get("title", frozenset()), written(words, "title")
+            article.title, terms_in(words, "title", language), written(words, "title"), language
         ),
-        body_matches=marks(article.body, words.get("body", frozenset()), written(words, "body")),
+        body_matches=marks(
+            article.body, terms_in(words, "body", language), written(words, "body"), language
+        ),
     )

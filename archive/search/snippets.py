@@ -16,9 +16,9 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.query import AndNot, DateRange, Not, NullQuery, Query
+from whoosh.query import And, AndNot, DateRange, Not, NullQuery, Query, Term
 
-from archive.index.analysis import WORD, fold, indexed, stemmer
+from archive.index.analysis import CJK, WORD, fold, indexed, pieces, stems
 from archive.index.documents import split_list
 from archive.model import Hit, Snippet, Span
 from archive.query.exact import SPELLED
@@ -36,15 +36,38 @@ Token = tuple[int, int, str | None]  # start, end, the term it matched (or None)
 
 def query_words(query: Query, reader: Any) -> dict[str, frozenset[str]]:
     """Per field, the terms a query searches for that the index holds, outside
-    its NOT parts: what highlighting marks."""
+    its NOT parts: what highlighting marks. Those it searches in the articles
+    of some languages alone (an AND with ``language:`` terms, as other
+    languages' stems are searched) are kept as ``field@language``."""
     found: dict[str, set[str]] = {}
-    for leaf in _positive(query).leaves() if not query.is_leaf() else [_positive(query)]:
-        if isinstance(leaf, DateRange):  # a column's, not words
-            continue
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-            word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-            found.setdefault(fieldname, set()).add(word)
+    _gather(_positive(query), reader, found, ())
     return {field: frozenset(words) for field, words in found.items()}
+
+
+def _gather(
+    query: Query, reader: Any, found: dict[str, set[str]], languages: tuple[str, ...]
+) -> None:
+    if isinstance(query, And):
+        named = [
+            q.text for q in query.subqueries if isinstance(q, Term) and q.fieldname == "language"
+        ]
+        languages = tuple(map(str, named)) or languages
+    if not query.is_leaf():
+        for child in query.children():
+            _gather(child, reader, found, languages)
+        return
+    if isinstance(query, DateRange):  # a column's, not words
+        return
+    for fieldname, text in query.expanded_terms(reader, phrases=True):
+        word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        for key in [f"{fieldname}@{code}" for code in languages] or [fieldname]:
+            found.setdefault(key, set()).add(word)
+
+
+def terms_in(words: dict[str, frozenset[str]], field: str, language: str | None) -> frozenset[str]:
+    """The terms to mark in ``field`` of an article in ``language``."""
+    found = words.get(field, frozenset())
+    return found | words.get(f"{field}@{language}", frozenset()) if language else found
 
 
 def _positive(query: Query) -> Query:
@@ -55,34 +78,73 @@ def _positive(query: Query) -> Query:
     return query.apply(_positive)
 
 
-def tokens(text: str, terms: frozenset[str], written: frozenset[str] = frozenset()) -> list[Token]:
-    """Every word of ``text``, each with the term it matched, if any; a term
-    that words were asked for as ``written`` (an exact search) only by them.
+def tokens(
+    text: str,
+    terms: frozenset[str],
+    written: frozenset[str] = frozenset(),
+    language: str | None = None,
+) -> list[Token]:
+    """Every word of ``text`` (in ``language``), each with the term it
+    matched, if any; a term that words were asked for as ``written`` (an
+    exact search) only by them.
 
-    Only words that can stem to a query term are stemmed: English stems keep
-    a word's first two letters, so the others are passed over.
+    Only words that can stem to a query term are stemmed: Snowball's stems
+    keep a word's first two letters, so the others are passed over.
     """
     folded_text = fold(text)
     aligned = len(folded_text) == len(text)  # folding kept every character in place
     found = [(m.span(), m.group()) for m in WORD.finditer(folded_text if aligned else text)]
     words = [word for _, word in found] if aligned else [fold(word) for _, word in found]
+    if not text.isascii() and CJK.search(text) is not None:
+        found, words = _paired(found, words)
     starts = {term[:2] for term in terms}
     every = any(len(term) < 2 for term in terms)
     picked = [i for i, word in enumerate(words) if every or word[:2] in starts]
-    stems = stemmer().stemWords([words[i] for i in picked]) if picked else []
-    only = _as_written(written)
+    only = _as_written(written, language)
     matched = {
         i: stem
-        for i, stem in zip(picked, stems, strict=True)
-        if stem in terms and indexed(words[i]) and words[i] in only.get(stem, (words[i],))
+        for i, stem in zip(picked, stems([words[i] for i in picked], language), strict=True)
+        if stem in terms
+        and (indexed(words[i]) or CJK.match(words[i]))
+        and words[i] in only.get(stem, (words[i],))
     }
     return [(start, end, matched.get(i)) for i, ((start, end), _) in enumerate(found)]
 
 
-def _as_written(written: frozenset[str]) -> dict[str, set[str]]:
+def _paired(
+    found: list[tuple[tuple[int, int], str]], words: list[str]
+) -> tuple[list[tuple[tuple[int, int], str]], list[str]]:
+    """The words, those holding CJK characters as the index has them: their
+    pairs of characters (overlapping spans), and the letters between."""
+    spans: list[tuple[tuple[int, int], str]] = []
+    split: list[str] = []
+    for ((start, end), written), word in zip(found, words, strict=True):
+        if CJK.search(word) is None:
+            spans.append(((start, end), written))
+            split.append(word)
+            continue
+        for a, b in pieces(word):
+            spans.append(((min(start + a, end), min(start + b, end)), word[a:b]))
+            split.append(word[a:b])
+    return spans, split
+
+
+def joined(spans: list[Span]) -> tuple[Span, ...]:
+    """Spans in order, those that overlap made one (a CJK word's pairs of
+    characters are one mark)."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def _as_written(written: frozenset[str], language: str | None) -> dict[str, set[str]]:
     """Each stem of the words asked for as written -> those words."""
     found: dict[str, set[str]] = {}
-    for word, stem in zip(written, stemmer().stemWords(list(written)), strict=True):
+    for word, stem in zip(written, stems(list(written), language), strict=True):
         found.setdefault(stem, set()).add(word)
     return found
 
@@ -104,17 +166,24 @@ def _may_match(text: str, terms: frozenset[str]) -> bool:
 
 
 def marks(
-    text: str, terms: frozenset[str], written: frozenset[str] = frozenset()
+    text: str,
+    terms: frozenset[str],
+    written: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> tuple[Span, ...]:
     """Every span of ``text`` that matched (a title, or an article shown whole)."""
     if not terms or not _may_match(text, terms):
         return ()
-    found = tokens(text, terms, written)
-    return tuple((start, end) for start, end, term in found if term is not None)
+    found = tokens(text, terms, written, language)
+    return joined([(start, end) for start, end, term in found if term is not None])
 
 
 def snippets(
-    text: str, terms: frozenset[str], top: int = 3, written: frozenset[str] = frozenset()
+    text: str,
+    terms: frozenset[str],
+    top: int = 3,
+    written: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> list[Snippet]:
     """Up to ``top`` fragments of ``text`` around its matches, in text order
     (found in a window of at most SCAN_CHARS of it)."""
@@ -122,7 +191,7 @@ def snippets(
         return []
     for start in _windows(text, terms):
         window = text[start : start + SCAN_CHARS]
-        fragments = [f for f in _fragments(tokens(window, terms, written)) if f[2]]
+        fragments = [f for f in _fragments(tokens(window, terms, written, language)) if f[2]]
         if fragments:
             best = sorted(heapq.nlargest(top, fragments, key=_score), key=lambda f: f[0])
             return distinct([_snippet(text, *_shifted(f, start)) for f in best])
@@ -196,7 +265,7 @@ def _snippet(text: str, start: int, end: int, matched: list[Token]) -> Snippet:
     spans = [(a - start, b - start) for a, b, _ in matched if start <= a and b <= end]
     return Snippet(
         text=text[start:end],
-        matches=tuple(sorted(spans)),
+        matches=joined(spans),
         starts_text=not text[:start].strip(),
         ends_text=not text[end:].strip(),
     )
@@ -229,8 +298,9 @@ def hit(
 ) -> Hit:
     """A hit from an article's stored fields, its snippets cut around the matches."""
     body = fields.get("body") or ""  # headline-only items index no body
-    terms = words.get("body", frozenset())
-    found = snippets(body, terms, top, written(words, "body")) if body else []
+    language = fields.get("language")
+    terms = terms_in(words, "body", language)
+    found = snippets(body, terms, top, written(words, "body"), language) if body else []
     if not found and body and top:
         found = [lede(body)]  # matched in the title only: show the lede
     title = fields.get("title", "")
@@ -238,7 +308,9 @@ def hit(
         rank=rank,
         id=fields["id"],
         title=title,
-        title_matches=marks(title, words.get("title", frozenset()), written(words, "title")),
+        title_matches=marks(
+            title, terms_in(words, "title", language), written(words, "title"), language
+        ),
         score=score,
         snippets=tuple(found),
         date=fields.get("date"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from archive.model import Article, Problem
 from archive.sources.dates import parse_date
+from archive.sources.language import language_of
 from archive.text import clean_article, clean_body, clean_title
 
 # One article is indexed up to this many characters of text (about 170,000
@@ -82,7 +83,7 @@ def build(
         authors=_distinct(map(_clean, authors)),
         url=_clean(url),
         tags=_distinct(map(_clean, tags)),
-        language=_clean(language),
+        language=language_of(language, heading, text),
         record=record,
         record_id=record_id,
     )

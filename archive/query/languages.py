@@ -1,0 +1,137 @@
+"""A query's words stemmed for every language the archive holds.
+
+Each article's words are stemmed by the Snowball stemmer of its language
+(archive.index.analysis.stems), and the query parser stems what is typed as
+English. So each title or body term that a typed word made is searched as
+that word's stem in each language the archive holds (or in the ones
+``language:`` terms name), ORed, each in the articles of its language
+alone: German ``sicherheitslücken`` finds *Sicherheitslücke* (stem
+*sicherheitsluck*) in German articles, and a Spanish stem never matches a
+Portuguese word. An archive of English articles alone searches exactly as
+before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.query import And, Not, Or, Phrase, Query, Term
+
+from archive.index.analysis import stemming, stems, words
+from archive.index.schema import ANALYSED_FIELDS
+
+LANGUAGE_FIELD = "language"
+
+
+def held(reader: Any) -> frozenset[str]:
+    """The languages the archive's articles are in (their codes)."""
+    return frozenset(
+        term.decode("utf-8") if isinstance(term, bytes) else str(term)
+        for term in reader.lexicon(LANGUAGE_FIELD)
+    )
+
+
+def named(query: Query) -> frozenset[str]:
+    """The languages a query keeps with ``language:`` terms (outside NOTs)."""
+    found: set[str] = set()
+
+    def visit(part: Query) -> None:
+        if isinstance(part, Not):
+            return
+        if isinstance(part, Term) and part.fieldname == LANGUAGE_FIELD:
+            found.add(str(part.text))
+        for child in part.children():
+            visit(child)
+
+    visit(query)
+    return frozenset(found)
+
+
+def other_stems(text: str, languages: frozenset[str]) -> dict[tuple[str, ...], dict[str, str]]:
+    """For each stemming other than English that ``languages`` use, the
+    languages that use it -> each English stem of a typed word -> the
+    word's stem in those languages (where they differ)."""
+    codes: dict[str, list[str]] = {}
+    for code in sorted(languages):
+        codes.setdefault(stemming(code), []).append(code)
+    codes.pop(stemming(None), None)
+    typed = words(text)  # every word, a question's last too ("eleições?")
+    if not codes or not typed:
+        return {}
+    english = stems(typed, None)
+    found: dict[tuple[str, ...], dict[str, str]] = {}
+    for using in sorted(codes.values()):
+        said = stems(typed, using[0])
+        pairs = {e: s for e, s in zip(english, said, strict=True) if e != s}
+        if pairs:
+            found[tuple(using)] = pairs
+    return found
+
+
+def stemmed_for(query: Query, text: str, languages: frozenset[str]) -> Query:
+    """``query`` (parsed from ``text``) with its words' stems in the other
+    ``languages`` the archive holds, or the ones it names, ORed beside the
+    English, each searched in the articles of its language alone."""
+    languages = named(query) or languages
+    extra = other_stems(text, languages)
+    return _with_stems(query, extra).normalize() if extra else query
+
+
+Extra = dict[tuple[str, ...], dict[str, str]]
+
+
+def _with_stems(query: Query, extra: Extra) -> Query:
+    if _one_word(query) or (isinstance(query, Term) and query.fieldname in ANALYSED_FIELDS):
+        terms = query.subqueries if isinstance(query, Or) else [query]
+        found = [query]
+        for codes, pairs in extra.items():
+            if any(term.text in pairs for term in terms):
+                said = [Term(t.fieldname, pairs.get(t.text, t.text), boost=t.boost) for t in terms]
+                found.append(_in_languages(codes, said[0] if len(said) == 1 else Or(said)))
+        return Or(found) if len(found) > 1 else query
+    if isinstance(query, Phrase) and query.fieldname in ANALYSED_FIELDS:
+        found = [query]
+        for codes, pairs in extra.items():
+            if any(word in pairs for word in query.words):
+                said = [pairs.get(word, word) for word in query.words]
+                phrase = Phrase(query.fieldname, said, query.slop, query.boost)
+                found.append(_in_languages(codes, phrase))
+        return Or(found) if len(found) > 1 else query
+    return query.apply(lambda child: _with_stems(child, extra))
+
+
+def _one_word(query: Query) -> bool:
+    """Whether ``query`` is an OR of one word's terms in the title and body
+    (as a typed word is parsed): its stems in another language are then
+    scored together, as the English ones are."""
+    return (
+        isinstance(query, Or)
+        and bool(query.subqueries)
+        and all(isinstance(t, Term) and t.fieldname in ANALYSED_FIELDS for t in query.subqueries)
+        and len({t.text for t in query.subqueries}) == 1
+    )
+
+
+def english(query: Query) -> Query:
+    """``query`` without the other languages' stems added to it (those ORs'
+    alternatives that hold only in some languages): the typed words as the
+    parser stemmed them, for feedback to read."""
+    if isinstance(query, Or):
+        kept = [english(child) for child in query.subqueries if not _restricted(child)]
+        return kept[0] if len(kept) == 1 else Or(kept, boost=query.boost)
+    return query.apply(english)
+
+
+def _restricted(query: Query) -> bool:
+    """Whether ``query`` holds in the articles of some languages alone."""
+    if isinstance(query, Or):
+        return bool(query.subqueries) and all(map(_restricted, query.subqueries))
+    return isinstance(query, And) and any(
+        isinstance(q, Term) and q.fieldname == LANGUAGE_FIELD for q in query.subqueries
+    )
+
+
+def _in_languages(codes: tuple[str, ...], query: Query) -> Query:
+    """``query`` in the articles of these languages alone."""
+    kept = [And([query, Term(LANGUAGE_FIELD, code)]) for code in codes]
+    return kept[0] if len(kept) == 1 else Or(kept)
