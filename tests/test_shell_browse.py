@@ -79,7 +79,7 @@ def test_facets_are_counted_beside_the_hits_until_turned_off(grown: Path) -> Non
     assert len(header(out, "oil")) == 3
     code, out = session(":facet colour\n:q\n", grown)
     assert code == 0
-    assert "facets are: source, author, tags, tag, date:month, date:week" in out
+    assert "facets are: source, author, tags, tag, language, date:month, date:week" in out
 
 
 def test_save_writes_every_page_in_the_format_its_name_says(grown: Path, here: Path) -> None:

@@ -34,10 +34,11 @@ _TWO_LETTERS = {
 }  # fmt: skip
 
 
-def declared(value: str | None) -> str | None:
+def declared(value: object) -> str | None:
     """A declared language as its ISO 639-1 code (``en-GB`` -> ``en``,
-    ``zh_CN`` -> ``zh``, ``deu`` -> ``de``); None for what is no language code."""
-    if not value:
+    ``zh_CN`` -> ``zh``, ``deu`` -> ``de``); None for what is no language code
+    (a number or a list in front matter, say)."""
+    if not isinstance(value, str) or not value:
         return None
     primary = _SUBTAG.split(value.strip().lower(), maxsplit=1)[0]
     if not _CODE.fullmatch(primary):
