@@ -148,6 +148,28 @@ def test_a_date_is_read_in_another_language_or_reported_and_left_empty(
         assert not problems
 
 
+def test_a_feed_whose_dates_cannot_be_read_says_so_once(tmp_path: Path) -> None:
+    """Every entry is indexed, undated, with one warning for the feed: how
+    many, and the first date it could not read."""
+    items = "".join(
+        f"<item><title>item {n}</title><description>text {n}</description>"
+        f"<pubDate>Blursday {n} Zork</pubDate></item>"
+        for n in range(1, 16)
+    )
+    feed = tmp_path / "feed.rss"
+    feed.write_text(FEED_DATES.split("<item>")[0] + items + "</channel></rss>", "utf-8")
+    articles, problems = read(feed)
+    assert len(articles) == 15 and all(a.date is None for a in articles)
+    assert [(p.path, p.reason, p.skipped) for p in problems] == [
+        (
+            str(feed),
+            f"15 articles with unreadable dates (the first, {feed} (entry 1): unparsable date "
+            "'Blursday 1 Zork'); indexed without a date",
+            False,
+        )
+    ]
+
+
 def test_a_file_that_is_not_a_feed_is_reported(tmp_path: Path) -> None:
     bad = tmp_path / "broken.xml"
     bad.write_text("this is <not xml at all & never was")

@@ -20,7 +20,7 @@ from typing import IO, cast
 
 from archive.model import Article, Problem
 from archive.sources import detect
-from archive.sources.article import article_id
+from archive.sources.article import UNDATED, article_id
 from archive.sources.decode import Undecodable, decode
 from archive.sources.exclude import Exclusions
 from archive.sources.records import FieldMap
@@ -164,10 +164,33 @@ def read_stream(
     """The articles in an open binary stream (a file, or standard input);
     those that carry no source get the one ``fields`` gives, if it does."""
     source = fields.source if fields is not None else None
-    for item in _read_stream(stream, name, origin, fields):
+    for item in dates_told_once(_read_stream(stream, name, origin, fields), name):
         if source is not None and isinstance(item, Article) and item.source is None:
             item = replace(item, source=source)
         yield item
+
+
+def dates_told_once(items: Iterable[Article | Problem], name: str) -> Iterator[Article | Problem]:
+    """The items of one input with its unreadable dates told once: a feed or
+    an export that writes every date in a way no reader knows says so in one
+    warning (how many, and the first), after its articles, not in one each."""
+    undated: list[Problem] = []
+    for item in items:
+        if isinstance(item, Problem) and not item.skipped and item.reason.endswith(UNDATED):
+            undated.append(item)
+        else:
+            yield item
+    if len(undated) == 1:
+        yield undated[0]
+    elif undated:
+        first = undated[0]
+        said = first.reason.removesuffix(UNDATED)
+        yield Problem(
+            name,
+            f"{len(undated):,} articles with unreadable dates (the first, {first.path}: "
+            f"{said}){UNDATED}",
+            skipped=False,
+        )
 
 
 def _read_stream(
@@ -198,7 +221,7 @@ def _read_web_archive(stream: IO[bytes], kind: str, name: str) -> Iterator[Artic
 def read_data(data: bytes, kind: str, *, name: str, origin: str) -> Iterator[Article | Problem]:
     """The articles in data already in memory, read as ``kind`` (a format of
     archive.sources.detect): a fetched feed, say."""
-    yield from _read_whole(data, kind, name, origin, FieldMap())
+    yield from dates_told_once(_read_whole(data, kind, name, origin, FieldMap()), name)
 
 
 def _dispatch(

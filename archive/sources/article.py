@@ -16,6 +16,7 @@ from archive.text import clean_article, clean_body, clean_title
 # 16 MB text file took 50 s and 2.8 GB of memory to index whole, and every
 # search it matched read and scanned all of it.
 MAX_ARTICLE_CHARS = 1_000_000
+UNDATED = "; indexed without a date"  # how a warning of an unreadable date ends
 
 
 def article_id(origin: str) -> str:
@@ -68,7 +69,7 @@ def build(
     try:
         when = parse_date(date)
     except ValueError as err:
-        yield Problem(where, f"{err}; indexed without a date", skipped=False)
+        yield Problem(where, f"{err}{UNDATED}", skipped=False)
         when = None
     yield Article(
         id=article_id(origin),
