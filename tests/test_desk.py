@@ -161,6 +161,7 @@ def test_opening_a_hit_marks_it_read_and_is_unread_leaves_it_out(run: Run, seede
     assert ids(run, "is:unread") == {PUTIN, PLAN}
     _, out = session("title:conflict\n:open 1\n:mark flagged 1\n:q\n", seeded.path)
     assert "flagged on result 1: 1 article, 1 changed" in out
+    assert re.search(r"^yours: read$", out, re.M)  # the article opened, as it is once opened
     assert ids(run, "is:unread") == {PLAN}
     assert ids(run, "is:read") == ids(run, "is:flagged") == {PUTIN}
     first, again = run("show", "--json", PLAN), run("show", "--json", PLAN)

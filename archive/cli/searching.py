@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -193,10 +192,9 @@ def show(env: Env, article_id: str, query: str | None, as_json: bool) -> int:
     with env.reader() as reader:
         prepared = reader.prepare(query) if query else None
         shown = reader.show(article_id, prepared)
-    from archive.index.desk import note_read
+    from archive.index.desk import read_shown
 
-    if note_read(env.location.path, shown.article.id):  # shown as it is once shown
-        shown = replace(shown, marks=tuple(sorted({*shown.marks, "read"})))
+    shown = read_shown(env.location.path, shown)
     if as_json:
         from archive.present.formats import dumps, shown_json
 

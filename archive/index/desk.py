@@ -22,7 +22,7 @@ from typing import Any
 
 from archive.errors import ArchiveError
 from archive.index import sidecar
-from archive.model import Results
+from archive.model import Highlighted, Results
 
 DESK_FILE = "archive-desk.sqlite"
 MARKS = ("read", "flagged")
@@ -206,15 +206,16 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def note_read(index: Path, article: str) -> bool:
-    """Count an article as read (where the index may be written: reading a
-    read-only archive records nothing, and is no error); whether it is."""
+def read_shown(index: Path, shown: Highlighted) -> Highlighted:
+    """Count a shown article as read, and the article as it is once shown
+    (where the index may be written: reading a read-only archive records
+    nothing, and is no error)."""
     try:
         with Desk(index) as desk:
-            desk.mark([article], "read")
+            desk.mark([shown.article.id], "read")
     except (ArchiveError, OSError):
-        return False
-    return True
+        return shown
+    return replace(shown, marks=tuple(sorted({*shown.marks, "read"})))
 
 
 def _rows(db: sqlite3.Connection) -> list[dict[str, Any]]:

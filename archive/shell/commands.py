@@ -17,7 +17,7 @@ from rich.text import Text
 
 from archive.config import PAGE_SIZES, Settings
 from archive.errors import ArchiveError
-from archive.index.desk import note_read
+from archive.index.desk import read_shown
 from archive.index.store import MIN_ID_PREFIX
 from archive.locations import IndexLocation
 from archive.model import SORTS, Hit, Results, SearchRequest
@@ -274,9 +274,8 @@ def _open(state: ShellState, arg: str) -> None:
     if state.results is not None and state.results.like is not None:
         terms = " OR ".join(state.results.key_terms)
         prepared = state.reader.prepare(SearchRequest(terms)) if terms else None
-    shown = state.reader.show(article_id, prepared)
+    shown = read_shown(state.reader.path, state.reader.show(article_id, prepared))
     article = shown.article
-    note_read(state.reader.path, article.id)
     words = [article.title[a:b] for a, b in shown.title_matches]
     words += [article.body[a:b] for a, b in shown.body_matches]
     state.pager(state.console, article_view(shown), pattern=pattern_for(words))
