@@ -789,3 +789,44 @@ def test_rebuild_keeps_when_each_article_was_added_so_watches_see_nothing_new(
     assert [line.split()[:2] for line in listed if "shares" in line] == [["shares", "0"]]
     assert run_cli(index, "watch", "show", "shares").returncode == 1  # nothing new
     assert added_times(index) == before
+
+
+READER_DIES = """
+import os, sys
+from archive import cli, sources
+from archive.index import reading
+
+reading.START_BYTES = 0
+read_file = sources.read_file
+
+def dying(path, fields=None):  # in the reader process
+    if path.name == "part-4.jsonl":
+        os._exit(9)
+    return read_file(path, fields)
+
+sources.read_file = dying
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_a_reader_that_dies_fails_the_run_and_loses_nothing(wire: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"  # the wire sample in six files
+    folder.mkdir()
+    lines = wire.read_bytes().splitlines(keepends=True)
+    for part in range(6):
+        (folder / f"part-{part}.jsonl").write_bytes(b"".join(lines[part::6]))
+    index = tmp_path / "index"
+    assert run_cli(index, "index").returncode == 0  # the seeds
+    failed = subprocess.run(
+        [sys.executable, "-c", READER_DIES, "--index-dir", str(index), "index", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert failed.returncode != 0
+    assert "a reader process ended before its file was read" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    listed = run_cli(index, "stats")
+    assert listed.returncode == 0 and "2 articles" in listed.stdout, listed.stdout
+    again = run_cli(index, "index", str(folder))  # and the next run reads it all
+    assert again.returncode == 0, again.stderr

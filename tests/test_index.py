@@ -246,9 +246,8 @@ def test_a_runs_band_keys_are_found_after_they_are_sorted_away_and_forgotten_on_
     from archive.index.dedup import RunBands
 
     monkeypatch.setattr(RunBands, "RECENT", 8)
-    monkeypatch.setattr(RunBands, "MOST_ARRAYS", 2)
     bands = RunBands()
-    for n in range(40):  # article n has keys n .. n+3: five arrays' worth, merged
+    for n in range(40):  # article n has keys n .. n+3: merged into the array 20 times
         bands.add(f"a{n}", [n, n + 1, n + 2, n + 3])
     assert bands.sharing([5, 6]) == {"a5": 2, "a4": 2, "a3": 2, "a6": 1, "a2": 1}
     bands.forget("a4")

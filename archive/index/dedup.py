@@ -23,6 +23,7 @@ reads those files again and writes them afresh.
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from collections import Counter
 from collections.abc import Callable, Container, Iterator, Mapping
 from pathlib import Path
@@ -258,14 +259,12 @@ class StoryClusters:
         self._bands = RunBands()
         self._segments: list[tuple[Any, int, Any]] | None = None
 
-    def join(self, article: Any) -> dict[str, Any]:
-        """The article's cluster and band keys, as fields of its document."""
-        from archive.index.similarity import fingerprint
-
+    def join(self, article: Any, mine: Any) -> dict[str, Any]:
+        """The article's cluster and band keys, as fields of its document
+        (``mine``: the fingerprint of its text, archive.index.similarity)."""
         self._bands.forget(article.id)  # its keys of an earlier version, if any
         self._written.pop(article.id, None)
         self._joined.add(article.id)
-        mine = fingerprint(article.body)
         if mine is None:
             return {"cluster": article.id, BAND_KEYS: []}
         keys = mine.band_keys
@@ -301,42 +300,41 @@ class StoryClusters:
 
 class RunBands:
     """The band keys of the articles a run has written since its last commit,
-    in little memory: most keys are in sorted arrays, the newest in a small
+    in little memory: most keys in one sorted array, the newest in a small
     table, each key with the number of the article it is for."""
 
-    RECENT = 1 << 16  # keys in the table before they are sorted into an array
-    MOST_ARRAYS = 4
+    RECENT = 1 << 16  # keys in the table before they are merged into the array
 
     def __init__(self) -> None:
         self._ids: list[str] = []  # article number -> ID
         self._number: dict[str, int] = {}  # ID -> its number now (an earlier one is passed over)
         self._recent: dict[int, list[int]] = {}
-        self._count = 0
-        self._arrays: list[tuple[np.ndarray, np.ndarray]] = []  # keys (sorted), numbers
+        self._recent_keys, self._recent_numbers = array("I"), array("i")
+        self._held = np.zeros(0, np.uint32)  # sorted; each key's articles in the order written
+        self._owners = np.zeros(0, np.int32)
 
     def add(self, article_id: str, keys: list[int]) -> None:
         number = self._number[article_id] = len(self._ids)
         self._ids.append(article_id)
         for key in keys:
             self._recent.setdefault(key, []).append(number)
-        self._count += len(keys)
-        if self._count >= self.RECENT:
-            self._sort()
+        self._recent_keys.extend(keys)
+        self._recent_numbers.extend([number] * len(keys))
+        if len(self._recent_keys) >= self.RECENT:
+            self._merge()
 
     def forget(self, article_id: str) -> None:
         self._number.pop(article_id, None)
 
     def sharing(self, keys: list[int]) -> Counter[str]:
         """The articles with any of these keys, each counted once a key."""
+        from archive.index.derived import owners
+
         numbers: Counter[int] = Counter()
         for key in keys:
             numbers.update(self._recent.get(key, ()))
-        wanted = np.array(keys, dtype=np.uint32)
-        for held, owners in self._arrays:
-            starts = np.searchsorted(held, wanted, side="left")
-            stops = np.searchsorted(held, wanted, side="right")
-            for at in np.flatnonzero(stops > starts).tolist():  # most keys are in none
-                numbers.update(owners[starts[at] : stops[at]].tolist())
+        if len(self._held):
+            numbers.update(owners(self._held, self._owners, keys).tolist())
         found: Counter[str] = Counter()
         for number, count in numbers.items():
             article_id = self._ids[number]
@@ -344,22 +342,18 @@ class RunBands:
                 found[article_id] += count
         return found
 
-    def _sort(self) -> None:
-        pairs = [(key, n) for key, numbers in self._recent.items() for n in numbers]
-        self._arrays.append(
-            (np.array([k for k, _ in pairs], np.uint32), np.array([n for _, n in pairs], np.int32))
-        )
-        self._recent, self._count = {}, 0
-        if len(self._arrays) > self.MOST_ARRAYS:  # a few arrays to search, not many
-            self._arrays = [
-                (
-                    np.concatenate([k for k, _ in self._arrays]),
-                    np.concatenate([n for _, n in self._arrays]),
-                )
-            ]
-        held, owners = self._arrays[-1]
-        order = np.argsort(held, kind="stable")
-        self._arrays[-1] = (held[order], owners[order])
+    def _merge(self) -> None:
+        """The table's keys into the array: inserted where they sort, after
+        the keys equal to them, so the array stays sorted (no sort of it all)."""
+        keys = np.frombuffer(self._recent_keys, dtype=np.uint32)
+        numbers = np.frombuffer(self._recent_numbers, dtype=np.int32)
+        order = np.argsort(keys, kind="stable")
+        keys, numbers = keys[order], numbers[order]
+        at = np.searchsorted(self._held, keys, side="right")
+        self._held = np.insert(self._held, at, keys)
+        self._owners = np.insert(self._owners, at, numbers)
+        self._recent = {}
+        self._recent_keys, self._recent_numbers = array("I"), array("i")
 
 
 def _sharing(

@@ -342,15 +342,23 @@ def holding(arrays: SegmentArrays, text_hash: str) -> np.ndarray:
 def sharing(arrays: SegmentArrays, keys: list[int]) -> np.ndarray:
     """The articles of the segment with any of these LSH band keys, once
     for each key they share."""
-    held = arrays["bands.keys"]
+    return owners(arrays["bands.keys"], arrays["bands.docs"], keys)
+
+
+def owners(held: np.ndarray, docs: np.ndarray, keys: list[int]) -> np.ndarray:
+    """``docs[i]`` for each ``held[i]`` (sorted) equal to one of ``keys``, once
+    for each key. Most keys are held by none: one search tells which are."""
     if not len(held) or not keys:
         return _NO_DOCS
     wanted = np.array(keys, dtype=held.dtype)
     starts = np.searchsorted(held, wanted, side="left")
-    stops = np.searchsorted(held, wanted, side="right")
-    docs = arrays["bands.docs"]
-    found = [docs[starts[at] : stops[at]] for at in np.flatnonzero(stops > starts).tolist()]
-    return np.concatenate(found) if found else _NO_DOCS
+    inside = starts < len(held)
+    present = np.flatnonzero(inside & (held[np.minimum(starts, len(held) - 1)] == wanted))
+    if not len(present):
+        return _NO_DOCS
+    stops = np.searchsorted(held, wanted[present], side="right")
+    found = [docs[a:b] for a, b in zip(starts[present].tolist(), stops.tolist(), strict=True)]
+    return np.concatenate(found) if len(found) > 1 else found[0]
 
 
 def for_segment(reader: Any) -> SegmentArrays | None:

@@ -9,6 +9,11 @@ articles of files that are gone. What could not be read is reported once:
 the record of files keeps it, and a file read again (changed, or by a
 rebuild) reports only what is new.
 
+Files are looked at (their size, time and hash) a few ahead of their turn,
+and a run with enough to read hands them to reader processes then
+(archive.index.reading); what each file does to the index is still done
+in turn, in the order the files were given.
+
 A run asked to stop (``Stop.requested``, set by Ctrl-C) stops after the
 article in hand and commits what it has read; files it did not finish are
 not recorded as read, so the next run reads them again.
@@ -19,21 +24,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG
 from typing import IO, Protocol
 
 from archive import sources
-from archive.index.dedup import Copy
 from archive.index.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
+from archive.index.reading import NotRead, Prepared, ReaderFailed, Readers
+from archive.index.rehoming import rehome, rereadable, stale
 from archive.index.store import Store
 from archive.index.sync import Session
 from archive.model import Article, Problem, SyncReport
 from archive.sources import Exclusions, FieldMap, FolderScan
 
 STDIN = Path("-")
+AHEAD = 4  # files handed to readers before their turn, at most
+MOST_WAITING = 256  # inputs looked at before their turn, at most
+Step = Callable[[], None]
 
 
 class Progress(Protocol):
@@ -121,19 +132,14 @@ def index_paths(
 
     def work(run: _Run) -> None:
         run.reported = reported or {}
-        for item in sources.find_inputs(paths, scan):
-            if run.stopped:
-                return
-            if isinstance(item, Problem):
-                _problem(run, item)
-            elif item == STDIN:
-                if stdin is None:
-                    _problem(run, Problem("-", "no standard input was given to read"))
-                    continue
-                stream = sources.read_stream(stdin, name="-", origin="stdin", fields=run.fields)
-                _read(run, stream, "-")
-            else:
-                _index_file(run, item)
+        readers = Readers()
+        try:
+            for step in _in_turn(run, sources.find_inputs(paths, scan), readers, stdin):
+                if run.stopped:
+                    return
+                step()
+        finally:
+            readers.close()
         if prune:
             _prune(run, [p for p in paths if p != STDIN], scan.exclusions)
 
@@ -177,7 +183,7 @@ def _in_session(
             with store.locked_session() as session:
                 stop.active = True
                 # Before any commit (a long run's checkpoints), as heirs are chosen by it.
-                session.rereadable = lambda copy: _rereadable(manifest, copy)
+                session.rereadable = lambda copy: rereadable(manifest, copy)
                 run = _Run(session, manifest, told, fields or FieldMap(), stop)
                 if manifest.damaged:
                     reason = (
@@ -186,8 +192,8 @@ def _in_session(
                     )
                     _problem(run, Problem(MANIFEST_FILE, reason, skipped=False))
                 work(run)
-                unread = rehome(session, manifest, stop)
-                run.entries += [_stale(entry) for entry in unread]  # these last: they win
+                unread = rehome(session, manifest, lambda: stop.requested)
+                run.entries += [stale(entry) for entry in unread]  # these last: they win
                 session.report.interrupted = stop.requested  # before the commit: what was read
                 stop.committing = True
             manifest.save(run.entries, run.gone)
@@ -197,90 +203,91 @@ def _in_session(
     return session.report
 
 
-def rehome(session: Session, manifest: Manifest, stop: Stop | None = None) -> list[FileEntry]:
-    """Read again the copies of the articles the session removed or changed
-    (``Session.orphans``) from their files, so that each becomes an article
-    of its own, with its own date and details, or a copy of another.
-
-    Returns the record of each file that could not be read (or the run was
-    stopped): the next run reads it again. Copies that came from no file of
-    the record (feeds, standard input) take the place of a removed article
-    as it was (``Session._write``).
-    """
-    wanted: dict[str, set[str]] = {}
-    for copy in session.orphans():  # each from a file of the record (_rereadable)
-        wanted.setdefault(str(copy.path), set()).add(copy.id)
-    counted = session.report.unchanged, session.report.duplicates  # counted as read
-    unread = []
-    for path, ids in wanted.items():
-        entry = manifest.get(path)
-        if entry is None:
-            continue
-        if stop is not None and stop.requested:
-            unread.append(entry)
-            continue
-        fields = FieldMap(json.loads(entry.fields) if entry.fields else None)
-        try:
-            for item in sources.read_file(Path(path), fields):
-                if isinstance(item, Article) and item.id in ids:
-                    ids.discard(item.id)
-                    session.put(item, again=True)
-        except (KeyboardInterrupt, MemoryError):
-            raise
-        except Exception:  # what its own run reports: read it again then
-            unread.append(entry)
-            continue
-        if ids:  # gone or changed: the copies stay as they are till then
-            unread.append(entry)
-    session.report.unchanged, session.report.duplicates = counted
-    return unread
+def _in_turn(
+    run: _Run, items: Iterable[Path | Problem], readers: Readers, stdin: IO[bytes] | None
+) -> Iterator[Step]:
+    """What to do for each input, in turn: the files to read are handed to
+    the readers (archive.index.reading) up to AHEAD files before their turn."""
+    waiting: deque[tuple[Step, int | None]] = deque()
+    handed = 0
+    for item in items:
+        planned = _plan(run, item, readers, stdin)
+        waiting.append(planned)
+        handed += planned[1] is not None
+        while handed > AHEAD or len(waiting) > MOST_WAITING:
+            step, ticket = waiting.popleft()
+            handed -= ticket is not None
+            yield step
+    while waiting:
+        yield waiting.popleft()[0]
 
 
-def _rereadable(manifest: Manifest, copy: Copy) -> bool:
-    """Whether a copy came from a file of the record (by its path, as read)."""
-    return (
-        copy.path is not None
-        and (copy.origin == copy.path or copy.origin.startswith(copy.path + "#"))
-        and manifest.get(copy.path) is not None
-    )
+def _plan(
+    run: _Run, item: Path | Problem, readers: Readers, stdin: IO[bytes] | None
+) -> tuple[Step, int | None]:
+    """What to do for one input, and the ticket of its reading if a reader
+    has it. Only looks (at the file, and the record of files): what is done
+    is done in turn, by the step."""
+    if isinstance(item, Problem):
+        return partial(_problem, run, item), None
+    if item == STDIN:
+        if stdin is None:
+            return partial(_problem, run, Problem("-", "no standard input was given to read")), None
+        stream = sources.read_stream(stdin, name="-", origin="stdin", fields=run.fields)
+        return partial(_read_all, run, stream, "-"), None
+    return _plan_file(run, item, readers)
 
 
-def _stale(entry: FileEntry) -> FileEntry:
-    """The record of a file, changed so that the next run reads the file again."""
-    return replace(entry, size=-1, mtime_ns=0, digest="")
-
-
-def _index_file(run: _Run, path: Path) -> None:
+def _plan_file(run: _Run, path: Path, readers: Readers) -> tuple[Step, int | None]:
     key = str(path.resolve())
     if not utf8(key):
         shown = os.fsencode(key).decode("utf-8", "backslashreplace")
-        _problem(run, Problem(shown, "the file name is not valid UTF-8: rename the file"))
-        return
-    run.progress.file(str(path))
+        problem = Problem(shown, "the file name is not valid UTF-8: rename the file")
+        return partial(_problem, run, problem), None
+    told = partial(run.progress.file, str(path))
     try:
         stat = path.stat()
         if not S_ISREG(stat.st_mode):
-            _problem(run, Problem(key, f"not a regular file ({_kind(stat.st_mode)})"))
-            return
+            problem = Problem(key, f"not a regular file ({_kind(stat.st_mode)})")
+            return _then(told, partial(_problem, run, problem)), None
         entry = run.manifest.get(key)
         asked = run.fields.overrides and entry and entry.fields != _fields_json(run)
         if entry and not asked and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            _unchanged(run, entry)
-            return
+            return _then(told, partial(_unchanged, run, entry)), None
         digest = _file_digest(path)
     except OSError as err:
-        _problem(run, Problem(str(path), err.strerror or str(err)))
-        return
+        problem = Problem(str(path), err.strerror or str(err))
+        return _then(told, partial(_problem, run, problem)), None
     if entry and not asked and entry.digest == digest:
-        _unchanged(run, entry)
-        run.entries.append(replace(entry, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
-        return
-    known = frozenset(entry.problems if entry else run.reported.get(key, ()))
-    reading = _read(run, sources.read_file(path, run.fields), key, known)
-    if reading.whole:  # else unfinished: read it again next time
-        ids, problems = _settle(run, entry, reading), tuple(reading.problems)
-        size, mtime = stat.st_size, stat.st_mtime_ns
-        run.entries.append(FileEntry(key, size, mtime, digest, ids, _fields_json(run), problems))
+        touched = replace(entry, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        return _then(
+            told, partial(_unchanged, run, entry), partial(run.entries.append, touched)
+        ), None
+    ticket = readers.start(path, stat.st_size, run.fields)
+    record = FileEntry(key, stat.st_size, stat.st_mtime_ns, digest, (), _fields_json(run))
+
+    def read() -> None:
+        told()
+        known = frozenset(entry.problems if entry else run.reported.get(key, ()))
+        items = sources.read_file(path, run.fields) if ticket is None else readers.items(ticket)
+        reading = _read(run, items, key, known)
+        if reading.whole:  # else unfinished: read it again next time
+            ids, problems = _settle(run, entry, reading), tuple(reading.problems)
+            run.entries.append(replace(record, ids=ids, problems=problems))
+
+    return read, ticket
+
+
+def _then(*steps: Step) -> Step:
+    def step() -> None:
+        for each in steps:
+            each()
+
+    return step
+
+
+def _read_all(run: _Run, items: Iterable[Article | Problem], where: str) -> None:
+    _read(run, items, where)
 
 
 def _unchanged(run: _Run, entry: FileEntry) -> None:
@@ -339,7 +346,7 @@ class _Reading:
 
 def _read(
     run: _Run,
-    items: Iterable[Article | Problem],
+    items: Iterable[Article | Prepared | Problem],
     where: str,
     known: Collection[Problem] = (),
 ) -> _Reading:
@@ -358,14 +365,19 @@ def _read(
         except StopIteration:
             reading.whole = True
             return reading
-        except (KeyboardInterrupt, MemoryError):
+        except (KeyboardInterrupt, MemoryError, ReaderFailed):
             raise
         except Exception as err:
-            _problem(run, Problem(where, f"cannot be read ({type(err).__name__}: {err})"))
+            kind = err.kind if isinstance(err, NotRead) else type(err).__name__
+            _problem(run, Problem(where, f"cannot be read ({kind}: {err})"))
             reading.failed = True
             return reading
         if isinstance(item, Problem):
             _met(run, reading, item, known)
+        elif isinstance(item, Prepared):
+            run.session.put(item.article, prepared=item)
+            reading.ids.append(item.article.id)
+            run.progress.article(run.session.report)
         else:
             run.session.put(item)
             reading.ids.append(item.id)

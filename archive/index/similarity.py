@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 BANDS, ROWS = 16, 4
@@ -41,7 +41,7 @@ class Fingerprint:
     # estimated share by less than a thousandth, and keeps half the bytes.
     signature: bytes
 
-    @property
+    @cached_property  # made once, where it is made (a reader, archive.index.reading)
     def band_keys(self) -> list[int]:
         """One key a band, in 32 bits: the band's number (4 bits) and a 28-bit
         hash of its rows. Unequal rows share a key once in 2^28: among a

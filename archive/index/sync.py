@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from archive.index.dedup import STORIES_FILE, Copy, ExactCopies, StoryClusters, StoryTable
-from archive.index.documents import content_hash, exact_text_hash, rewritten, to_doc
+from archive.index.documents import rewritten, to_doc
 from archive.index.files import stamp
+from archive.index.reading import Prepared, prepare
 from archive.model import Article, Problem, SyncReport
 from archive.whoosh_ext.segments import stored_with
 
@@ -108,9 +109,10 @@ class Changes:
     rereadable: Callable[[Copy], bool]
     target: Target
 
-    def put(self, article: Article, again: bool = False) -> None:
+    def put(self, article: Article, again: bool = False, prepared: Prepared | None = None) -> None:
         """Add, update, or recognise as unchanged or as a copy, one article
-        (``again``: even if this run has put it already)."""
+        (``again``: even if this run has put it already; ``prepared``: what a
+        reader made of it, archive.index.reading)."""
         ledger = self.ledger
         if article.id in ledger.seen and not again:
             self.report.unchanged += 1
@@ -118,7 +120,8 @@ class Changes:
         if article.id in ledger.written:  # its document is written (a writer keeps the first)
             return
         ledger.seen.add(article.id)
-        digest, text_hash = content_hash(article), exact_text_hash(article)
+        prepared = prepared or prepare(article)
+        digest, text_hash = prepared.digest, prepared.text_hash
         existing = stored_with(self.before, "id", article.id)
         if existing is not None and existing.get("content_hash") == digest:
             self.report.unchanged += 1
@@ -134,14 +137,18 @@ class Changes:
             return
         if was_copy_of is not None:  # an article of its own now (see write_batch)
             ledger.promoted.append(article.id)
-        self._write_document(article, existing, digest, text_hash)
+        self._write_document(prepared, existing)
 
-    def _write_document(self, article: Article, existing: Any, digest: str, text_hash: str) -> None:
+    def _write_document(self, prepared: Prepared, existing: Any) -> None:
+        article, digest, text_hash = prepared.article, prepared.digest, prepared.text_hash
         if existing is not None:
             added = existing.get("added", self.now)
         else:
             added = self.target.first_added.get(article.id, self.now)
-        doc = {**to_doc(article, digest, text_hash, added), **self.clusters.join(article)}
+        doc = {
+            **to_doc(article, digest, text_hash, added),
+            **self.clusters.join(article, prepared.fingerprint),
+        }
         if existing is None:
             # New: no need for update_document, which opens a reader over every
             # segment to look for the old version (47 ms a call with 13 segments).
@@ -297,7 +304,7 @@ def write_batch(
     The table goes first: it may name articles the index lacks, never the
     reverse. The first copy of each removed article takes its place in the
     index if that copy came from no file (copies from files are read again:
-    archive.index.indexer.rehome). What the index's commit makes true for the
+    archive.index.rehoming.rehome). What the index's commit makes true for the
     table (a copy that is an article now, an heir that stands for a removed
     article's copies) is journalled in the table's first commit and applied
     in its second, so a run stopped between the two is completed by the

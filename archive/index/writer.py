@@ -8,9 +8,9 @@ Whoosh's own lock too, so no Whoosh writer can write meanwhile. A run of
 many documents hands them, a batch at a time, to worker processes that
 each build a segment (analysing and sorting are most of the cost, and pure
 Python); a few documents are built here, with no process started. A worker
-exits as soon as its parent is gone, so a killed run leaves no process
-holding the lock; what it wrote is not in the table of contents, and the
-next writer removes it.
+exits as soon as its parent is gone (archive.index.processes): what a
+killed run wrote is not in the table of contents, and the next writer
+removes it.
 
 At a commit, segments under a share of the index are merged into one (each
 small update adds a segment, and every search pays for every segment): their
@@ -19,12 +19,7 @@ stored documents are built again into a new segment.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import queue
-import signal
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +27,7 @@ from archive.errors import ArchiveError
 from archive.index.builder import SegmentBuilder
 from archive.index.derived import for_segment, missing_arrays
 from archive.index.documents import stored_document
+from archive.index.processes import CHECK_SECONDS, Child, detach
 from archive.index.similarity import BAND_KEYS
 from archive.whoosh_ext import segments as toc
 
@@ -40,7 +36,6 @@ BATCH = 500  # documents handed to a worker at a time
 START_WORKERS = 2 * BATCH  # fewer documents than this are built here
 SMALL_SHARE = 0.02  # segments under this share of the index are merged at a commit
 MOST_SEGMENTS = 12  # past this many, the smallest are merged too
-CHECK_SECONDS = 0.5
 
 
 class WriteFailed(ArchiveError):
@@ -179,17 +174,11 @@ def _to_merge(segments: list[Any]) -> list[Any]:
 # -- worker processes ----------------------------------------------------------------------
 
 
-class _Worker:
+class _Worker(Child):
     """A process that builds one segment from the batches it is sent."""
 
     def __init__(self, folder: Path) -> None:
-        context = multiprocessing.get_context()
-        self.jobs: Any = context.Queue(maxsize=4)
-        self.results: Any = context.Queue()
-        self.process = context.Process(
-            target=_work, args=(str(folder), self.jobs, self.results, os.getpid()), daemon=True
-        )
-        self.process.start()
+        super().__init__(_work, str(folder), jobs=4)
 
     def send(self, batch: list[dict[str, Any]]) -> None:
         while True:
@@ -218,25 +207,15 @@ class _Worker:
             return found
 
     def _check(self) -> None:
-        if not self.process.is_alive():
+        if not self.alive():
             raise WriteFailed(
                 "writing the index failed: a worker process ended without its segment"
             )
 
-    def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join(timeout=5)
-        # Batches still queued for a process that is gone must not hold the exit.
-        for channel in (self.jobs, self.results):
-            channel.cancel_join_thread()
-            channel.close()
 
-
-def _work(folder: str, jobs: Any, results: Any, parent: int) -> None:
+def _work(jobs: Any, results: Any, parent: int, folder: str) -> None:
     """A worker's life: batches in, one segment out (or why not)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping a run is the parent's decision
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    detach(parent)
     try:
         from whoosh import index as whoosh_index
 
@@ -249,10 +228,3 @@ def _work(folder: str, jobs: Any, results: Any, parent: int) -> None:
         results.put(("segment", builder.finish() if builder is not None else None))
     except BaseException as err:  # told to the parent, which fails the run
         results.put(("failed", f"{type(err).__name__}: {err}"))
-
-
-def _exit_with(parent: int) -> None:
-    while True:
-        time.sleep(CHECK_SECONDS)
-        if os.getppid() != parent:
-            os._exit(1)
