@@ -796,7 +796,7 @@ import os, sys
 from archive import cli, sources
 from archive.index import reading
 
-reading.START_BYTES = 0
+reading.READERS, reading.START_BYTES = 2, 0
 read_file = sources.read_file
 
 def dying(path, fields=None):  # in the reader process

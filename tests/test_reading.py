@@ -47,6 +47,7 @@ def test_readers_give_the_index_that_reading_in_the_run_gives(
     wire: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _folder(wire, tmp_path)
+    monkeypatch.setattr(reading, "READERS", 2)  # as on a machine with cores to spare
     monkeypatch.setattr(reading, "START_BYTES", 1 << 40)
     monkeypatch.setattr(reading, "CHUNK", 7)  # many chunks a file
     inline, inline_clusters = _index(folder, tmp_path / "inline")
@@ -80,6 +81,7 @@ def test_a_small_run_starts_no_reader(tmp_path: Path, monkeypatch: pytest.Monkey
         raise AssertionError("a reader was started")
 
     monkeypatch.setattr(reading._Reader, "__init__", refuse)
+    monkeypatch.setattr(reading, "READERS", 2)
     folder = tmp_path / "few"
     folder.mkdir()
     for n in range(3):
@@ -105,6 +107,7 @@ def test_a_file_that_fails_in_a_reader_is_told_and_the_others_are_read(
             yield item
 
     monkeypatch.setattr(sources, "read_file", failing)
+    monkeypatch.setattr(reading, "READERS", 2)
     monkeypatch.setattr(reading, "START_BYTES", 0)
     store = Store.create(tmp_path / "index")
     report = index_paths(store, [folder])
