@@ -13,7 +13,8 @@ import feedparser
 import pytest
 from conftest import FIXTURES, Ran
 
-from archive.index.analysis import CJK_CHARS, terms
+from archive.index.analysis import terms, words
+from archive.index.scripts import UNSPACED_CHARS as CJK_CHARS
 from archive.sources.language import declared, detected, language_of
 
 Run = Callable[..., Ran]
@@ -296,3 +297,78 @@ def test_an_archive_of_english_alone_searches_english_stems_alone(bbc: Any) -> N
         for text in ("elections", '"oil prices"', "withdrawal OR shares"):
             query = parse(searcher.schema, text)
             assert languages.stemmed_for(query, text, languages.held(searcher.reader())) is query
+
+
+# Real sentences: a German report on working life, a Thai election notice,
+# a Thai economy brief, and an English drought report that uses "die".
+MIXED = [
+    {
+        "title": "Die Welt der Arbeit verändert sich",
+        "body": "In der Welt der Arbeit ändert sich vieles. Die Gewerkschaften fordern mehr "
+        "Lohn und die Arbeitgeber warnen vor den Kosten der Digitalisierung für die Betriebe.",
+        "language": "de",
+    },
+    {
+        "title": "ประเทศไทยมีการเลือกตั้งทั่วไป",
+        "body": "คณะกรรมการการเลือกตั้งประกาศว่าประเทศไทยจะมีการเลือกตั้งทั่วไปในเดือนหน้า",
+        "language": "th",
+    },
+    {
+        "title": "เศรษฐกิจไทยเติบโต",
+        "body": "ธนาคารแห่งประเทศไทยรายงานว่าเศรษฐกิจขยายตัวในไตรมาสที่สาม การส่งออกเพิ่มขึ้น",
+        "language": "th",
+    },
+    {
+        "title": "Plants die in drought",
+        "body": "Crops die across the region as the drought deepens and farmers count the cost.",
+        "language": "en",
+    },
+]
+
+
+@pytest.fixture
+def mixed(run: Run, tmp_path: Path) -> Run:
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(MIXED, ensure_ascii=False), encoding="utf-8")
+    assert run("index", str(path)).code == 0
+    return run
+
+
+def titles(run: Run, *args: str) -> list[str]:
+    return [hit["title"] for hit in found(run, *args)["hits"]]
+
+
+def test_a_languages_stop_words_are_not_indexed_and_ask_nothing_of_its_articles(
+    mixed: Run,
+) -> None:
+    assert terms("Die Welt der Arbeit", "de") == ["welt", "arbeit"]
+    assert terms("Die Welt der Arbeit", "en") == ["die", "welt", "der", "arbeit"]
+    german, english = MIXED[0]["title"], MIXED[3]["title"]
+    assert titles(mixed, "die welt") == [german]  # by Welt: "die" asks nothing of German
+    assert titles(mixed, '"die welt"') == [german]
+    assert titles(mixed, '"der die" welt') == [german]
+    assert titles(mixed, "die") == [english]  # alone, it finds no German article
+    assert titles(mixed, "welt -die") == [german]
+    marks = found(mixed, "die welt")["hits"][0]["snippets"][0]
+    assert [marks["text"][a:b] for a, b in marks["matches"]] == ["Welt"]
+
+
+def test_thai_words_are_found_inside_their_sentences_and_marked_whole(mixed: Run) -> None:
+    election, economy = MIXED[1]["title"], MIXED[2]["title"]
+    assert titles(mixed, "เลือกตั้ง") == [election]  # "election", inside a run of words
+    assert set(titles(mixed, "ไทย")) == {election, economy}  # "Thai"
+    assert titles(mixed, "ตั้งเลือก") == []  # its syllables the other way round
+    snippet = found(mixed, "เลือกตั้ง")["hits"][0]["snippets"][0]
+    assert {snippet["text"][a:b] for a, b in snippet["matches"]} == {"เลือกตั้ง"}
+
+
+def test_vowel_signs_and_tone_marks_stay_inside_their_words() -> None:
+    # Python's \w leaves out combining marks: Hindi words fell apart at each.
+    assert words("हिन्दी समाचार", "hi") == ["हिन्दी", "समाचार"]
+    # Thai pairs a character with its marks: ตั้ง is two characters, not four.
+    assert words("ตั้ง", "th") == ["ตั้ง"]
+
+
+def test_an_accent_typed_as_a_mark_is_the_accented_letter(mixed: Run) -> None:
+    german = MIXED[0]["title"]
+    assert titles(mixed, "verändert") == titles(mixed, "vera\u0308ndert") == [german]

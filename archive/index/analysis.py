@@ -14,10 +14,16 @@ English one, which the fast one equals for English and unknown languages
 Portuguese plurals in -ões are made -ão first (eleições as eleição), as the
 RSLP stemmer does, since Snowball's Portuguese leaves them apart.
 
-Chinese, Japanese and Korean are written without spaces between words, so
-a run of their characters is indexed as its overlapping pairs of
-characters (习近平讲话: 习近 近平 平讲 讲话), as Lucene's CJKAnalyzer does: a
-word typed in a query is then found as the same pairs side by side,
+Stop words are left out by the language's list where Whoosh ships
+Snowball's (German *der die das und*, Portuguese *de que os*, and eleven
+more), and by Whoosh's short English list otherwise.
+
+Chinese, Japanese and Korean are written without spaces between words, and
+so are Thai, Lao, Burmese and Khmer: a run of their characters is indexed as
+its overlapping pairs of characters (习近平讲话: 习近 近平 平讲 讲话), as
+Lucene's CJKAnalyzer does, a character with its vowel signs and tone marks
+counted as one (archive.index.scripts keeps combining marks inside words).
+A word typed in a query is then found as the same pairs side by side,
 wherever it stands in a longer run. A lone character stays itself. Text
 without such characters is told by one regular-expression search and takes
 the plain path.
@@ -30,19 +36,13 @@ from functools import cache
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS
+from whoosh.lang.stopwords import stoplists
 from whoosh.support.charset import accent_map
 
-WORD = re.compile(r"\w+(\.?\w+)*", re.UNICODE)  # Whoosh's RegexTokenizer default
+from archive.index.scripts import MARK, UNSPACED, UNSPACED_RUN, WORD
+
+CJK = UNSPACED  # the scripts indexed as pairs of characters (Chinese, ..., Thai, Khmer)
 MIN_CHARS = 2  # Whoosh's StopFilter: shorter words are not indexed
-# Han, Hiragana, Katakana and Hangul (with their iteration marks, half-width
-# forms and the CJK extensions): the scripts indexed as pairs of characters.
-CJK_CHARS = (
-    "\u1100-\u11ff\u3005-\u3007\u3041-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff66-\uffdc"
-    "\U00020000-\U0003134f"
-)
-CJK = re.compile(f"[{CJK_CHARS}]")
-_CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 ENGLISH = "english"
 # ISO 639-1 codes -> PyStemmer's Snowball stemmers (those it has are used).
 SNOWBALL = {
@@ -91,57 +91,80 @@ def fold(word: str) -> str:
     return word.lower().translate(accent_map)
 
 
-def indexed(folded: str) -> bool:
+@cache
+def stop_words(language: str | None = None) -> frozenset[str]:
+    """The words not indexed in an article in ``language`` (a code), folded:
+    Snowball's list for the 13 languages besides English that Whoosh ships
+    one for (German, French, Spanish, Portuguese, Italian, Dutch, Russian,
+    the Scandinavian languages, Finnish, Hungarian, Turkish), and Whoosh's
+    English list for English and every other language, as before."""
+    if not language or language == "en" or language not in stoplists:
+        return frozenset(STOP_WORDS)
+    return frozenset(fold(word) for word in stoplists[language])
+
+
+def indexed(folded: str, language: str | None = None) -> bool:
     """Whether a folded word is indexed at all (long enough, not a stop word)."""
-    return len(folded) >= MIN_CHARS and folded not in STOP_WORDS
+    return len(folded) >= MIN_CHARS and folded not in stop_words(language)
 
 
-def pieces(word: str) -> list[tuple[int, int]]:
-    """Where the indexed pieces of a folded word that holds CJK characters
-    lie: each run of those characters as its overlapping pairs (a lone one
-    alone), and the letters between them as words of their own."""
+def pieces(word: str, language: str | None = None) -> list[tuple[int, int]]:
+    """Where the indexed pieces of a folded word that holds characters of
+    the unspaced scripts lie: each run of them as its overlapping pairs of
+    characters (a lone one alone; a character with the marks that follow
+    it is one), and the letters between them as words of their own."""
     found: list[tuple[int, int]] = []
     at = 0
-    for run in _CJK_RUN.finditer(word):
+    for run in UNSPACED_RUN.finditer(word):
         start, end = run.span()
-        found += _letters(word, at, start)
-        found += [(start, end)] if end - start == 1 else [(i, i + 2) for i in range(start, end - 1)]
+        found += _letters(word, at, start, language)
+        bounds = [i for i in range(start, end) if i == start or not MARK.match(word[i])]
+        bounds.append(end)
+        if len(bounds) == 2:
+            found.append((start, end))
+        else:
+            found += [(bounds[k], bounds[k + 2]) for k in range(len(bounds) - 2)]
         at = end
-    return found + _letters(word, at, len(word))
+    return found + _letters(word, at, len(word), language)
 
 
-def _letters(word: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The letters between two runs of CJK characters, if indexed (without
-    the dots that joined them to the run)."""
+def _letters(word: str, start: int, end: int, language: str | None) -> list[tuple[int, int]]:
+    """The letters between two runs of unspaced characters, if indexed
+    (without the dots that joined them to the run)."""
     while start < end and word[start] == ".":
         start += 1
     while end > start and word[end - 1] == ".":
         end -= 1
-    return [(start, end)] if start < end and indexed(word[start:end]) else []
+    return [(start, end)] if start < end and indexed(word[start:end], language) else []
 
 
-def words(text: str) -> list[str]:
-    """The indexed words of ``text`` as written (folded), in order."""
+def words(text: str, language: str | None = None) -> list[str]:
+    """The indexed words of ``text`` (in ``language``) as written (folded), in order."""
+    stops = stop_words(language)
     if text.isascii() or CJK.search(text) is None:  # isascii: a pass in C, 150 times faster
-        return [word for word in (fold(m.group()) for m in WORD.finditer(text)) if indexed(word)]
+        return [
+            word
+            for word in (fold(m.group()) for m in WORD.finditer(text))
+            if len(word) >= MIN_CHARS and word not in stops
+        ]
     found = []
     for word in (fold(m.group()) for m in WORD.finditer(text)):
         if CJK.search(word) is None:
-            if indexed(word):
+            if len(word) >= MIN_CHARS and word not in stops:
                 found.append(word)
         else:
-            found += [word[start:end] for start, end in pieces(word)]
+            found += [word[start:end] for start, end in pieces(word, language)]
     return found
 
 
 def terms(text: str, language: str | None = None) -> list[str]:
     """The indexed terms of ``text`` (in ``language``), in order."""
-    return stems(words(text), language)
+    return stems(words(text, language), language)
 
 
 def analysed(text: str, language: str | None = None) -> tuple[list[str], list[str]]:
     """The indexed words of ``text`` (in ``language``) as written (folded)
     and their stems, in order: a word's position is its place in these
     lists, as Whoosh numbers positions once stop words are out."""
-    kept = words(text)
+    kept = words(text, language)
     return kept, stems(kept, language)

@@ -24,8 +24,9 @@ from whoosh.analysis import (
 from whoosh.support.charset import accent_map
 
 from archive.index.analysis import CJK, MIN_CHARS, pieces
+from archive.index.scripts import WORD
 
-SCHEMA_VERSION = 18
+SCHEMA_VERSION = 19
 
 # Fields searched when a query names none, and how much each counts.
 DEFAULT_FIELDS = ("title", "body")
@@ -74,10 +75,11 @@ class SnowballStemFilter(Filter):
 
 
 class CJKBigramFilter(Filter):
-    """Chinese, Japanese and Korean as overlapping pairs of characters
-    (archive.index.analysis.pieces), as Lucene's CJKBigramFilter makes them;
-    other words pass, but for those too short to index (it stands before a
-    StopFilter that keeps a lone CJK character, which is a word)."""
+    """Chinese, Japanese and Korean, and Thai, Lao, Burmese and Khmer, as
+    overlapping pairs of characters (archive.index.analysis.pieces), as
+    Lucene's CJKBigramFilter makes them; other words pass, but for those too
+    short to index (it stands before a StopFilter that keeps a lone
+    character of those scripts, which is a word)."""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CJKBigramFilter)
@@ -104,10 +106,11 @@ class CJKBigramFilter(Filter):
 
 
 def text_analyzer() -> Analyzer:
-    """Words, case-folded, accent-folded, CJK as pairs of characters, stop
-    words out, stemmed (Porter2)."""
+    """Words (combining marks kept inside them), case-folded, accent-folded,
+    the unspaced scripts as pairs of characters, stop words out, stemmed
+    (Porter2)."""
     return (
-        RegexTokenizer()
+        RegexTokenizer(WORD)
         | LowercaseFilter()
         | CharsetFilter(accent_map)
         | CJKBigramFilter()

@@ -7,20 +7,24 @@ that word's stem in each language the archive holds (or in the ones
 ``language:`` terms name), ORed, each in the articles of its language
 alone: German ``sicherheitslücken`` finds *Sicherheitslücke* (stem
 *sicherheitsluck*) in German articles, and a Spanish stem never matches a
-Portuguese word. An archive of English articles alone searches exactly as
-before.
+Portuguese word. A typed word that is a stop word in a language (German
+*die*) asks nothing of that language's articles, which do not index it:
+*die Welt* finds a German article by *Welt*. An archive of English
+articles alone searches exactly as before.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
 
-from archive.index.analysis import stemming, stems, words
+from archive.index.analysis import stemming, stems, stop_words, words
 from archive.index.schema import ANALYSED_FIELDS
 
 LANGUAGE_FIELD = "language"
+STOPPED = ""  # a typed word that is a stop word in a language: not searched there
 
 
 def held(reader: Any) -> frozenset[str]:
@@ -48,21 +52,26 @@ def named(query: Query) -> frozenset[str]:
 
 
 def other_stems(text: str, languages: frozenset[str]) -> dict[tuple[str, ...], dict[str, str]]:
-    """For each stemming other than English that ``languages`` use, the
-    languages that use it -> each English stem of a typed word -> the
-    word's stem in those languages (where they differ)."""
-    codes: dict[str, list[str]] = {}
+    """For each analysis other than English that ``languages`` use (a
+    stemmer and a list of stop words), the languages that use it -> each
+    English stem of a typed word -> the word's stem in those languages
+    (where they differ), or ``STOPPED`` where it is a stop word there."""
+    codes: dict[tuple[str, frozenset[str]], list[str]] = {}
     for code in sorted(languages):
-        codes.setdefault(stemming(code), []).append(code)
-    codes.pop(stemming(None), None)
+        codes.setdefault((stemming(code), stop_words(code)), []).append(code)
+    codes.pop((stemming(None), stop_words(None)), None)
     typed = words(text)  # every word, a question's last too ("eleições?")
     if not codes or not typed:
         return {}
     english = stems(typed, None)
     found: dict[tuple[str, ...], dict[str, str]] = {}
-    for using in sorted(codes.values()):
+    for (_, stops), using in sorted(codes.items(), key=lambda item: item[1]):
         said = stems(typed, using[0])
-        pairs = {e: s for e, s in zip(english, said, strict=True) if e != s}
+        pairs = {
+            e: STOPPED if w in stops else s
+            for w, e, s in zip(typed, english, said, strict=True)
+            if e != s or w in stops
+        }
         if pairs:
             found[tuple(using)] = pairs
     return found
@@ -73,31 +82,46 @@ def stemmed_for(query: Query, text: str, languages: frozenset[str]) -> Query:
     ``languages`` the archive holds, or the ones it names, ORed beside the
     English, each searched in the articles of its language alone."""
     languages = named(query) or languages
-    extra = other_stems(text, languages)
+    extra = other_stems(unicodedata.normalize("NFC", text), languages)  # as parsed
     return _with_stems(query, extra).normalize() if extra else query
 
 
 Extra = dict[tuple[str, ...], dict[str, str]]
 
 
-def _with_stems(query: Query, extra: Extra) -> Query:
+def _with_stems(query: Query, extra: Extra, required: bool = False) -> Query:
+    """``query`` with the other languages' stems; ``required``: it is a part
+    of an AND, where a stop word of a language may ask nothing of its
+    articles (elsewhere, alone or ORed, it finds none of them)."""
     if _one_word(query) or (isinstance(query, Term) and query.fieldname in ANALYSED_FIELDS):
         terms = query.subqueries if isinstance(query, Or) else [query]
         found = [query]
         for codes, pairs in extra.items():
             if any(term.text in pairs for term in terms):
                 said = [Term(t.fieldname, pairs.get(t.text, t.text), boost=t.boost) for t in terms]
-                found.append(_in_languages(codes, said[0] if len(said) == 1 else Or(said)))
+                if said[0].text != STOPPED:
+                    found.append(_in_languages(codes, said[0] if len(said) == 1 else Or(said)))
+                elif required:  # no article of theirs holds it: it asks nothing of them
+                    found.append(_in_languages(codes, None))
         return Or(found) if len(found) > 1 else query
     if isinstance(query, Phrase) and query.fieldname in ANALYSED_FIELDS:
         found = [query]
         for codes, pairs in extra.items():
             if any(word in pairs for word in query.words):
                 said = [pairs.get(word, word) for word in query.words]
-                phrase = Phrase(query.fieldname, said, query.slop, query.boost)
-                found.append(_in_languages(codes, phrase))
+                kept = [word for word in said if word != STOPPED]  # as positions count them
+                if len(kept) > 1:
+                    phrase = Phrase(query.fieldname, kept, query.slop, query.boost)
+                    found.append(_in_languages(codes, phrase))
+                elif kept:
+                    found.append(_in_languages(codes, Term(query.fieldname, kept[0])))
+                elif required:
+                    found.append(_in_languages(codes, None))
         return Or(found) if len(found) > 1 else query
-    return query.apply(lambda child: _with_stems(child, extra))
+    # A phrase typed is ORed over the title and the body: that OR is the part of the AND.
+    across = isinstance(query, Or) and all(isinstance(q, Phrase) for q in query.subqueries)
+    inside = isinstance(query, And) or (required and across)
+    return query.apply(lambda child: _with_stems(child, extra, inside))
 
 
 def _one_word(query: Query) -> bool:
@@ -126,12 +150,18 @@ def _restricted(query: Query) -> bool:
     """Whether ``query`` holds in the articles of some languages alone."""
     if isinstance(query, Or):
         return bool(query.subqueries) and all(map(_restricted, query.subqueries))
+    if isinstance(query, Term):
+        return query.fieldname == LANGUAGE_FIELD
     return isinstance(query, And) and any(
         isinstance(q, Term) and q.fieldname == LANGUAGE_FIELD for q in query.subqueries
     )
 
 
-def _in_languages(codes: tuple[str, ...], query: Query) -> Query:
-    """``query`` in the articles of these languages alone."""
-    kept = [And([query, Term(LANGUAGE_FIELD, code)]) for code in codes]
+def _in_languages(codes: tuple[str, ...], query: Query | None) -> Query:
+    """``query`` in the articles of these languages alone (None: every
+    article of theirs, adding nothing to its score)."""
+    if query is None:
+        kept: list[Query] = [Term(LANGUAGE_FIELD, code, boost=0.0) for code in codes]
+    else:
+        kept = [And([query, Term(LANGUAGE_FIELD, code)]) for code in codes]
     return kept[0] if len(kept) == 1 else Or(kept)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +102,11 @@ def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
 
 
 def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
-    """The query for ``text``, or a QueryError saying what is wrong with it."""
+    """The query for ``text``, or a QueryError saying what is wrong with it.
+
+    Typed as articles are indexed, in Unicode NFC (archive.text.normalize):
+    an accent typed as a combining mark is the accented letter."""
+    text = unicodedata.normalize("NFC", text)
     if not text.strip():
         raise QueryError("the query is empty", hint="type some words to search for")
     words = len(text.split())

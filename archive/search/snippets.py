@@ -96,7 +96,7 @@ def tokens(
     found = [(m.span(), m.group()) for m in WORD.finditer(folded_text if aligned else text)]
     words = [word for _, word in found] if aligned else [fold(word) for _, word in found]
     if not text.isascii() and CJK.search(text) is not None:
-        found, words = _paired(found, words)
+        found, words = _paired(found, words, language)
     starts = {term[:2] for term in terms}
     every = any(len(term) < 2 for term in terms)
     picked = [i for i, word in enumerate(words) if every or word[:2] in starts]
@@ -105,14 +105,14 @@ def tokens(
         i: stem
         for i, stem in zip(picked, stems([words[i] for i in picked], language), strict=True)
         if stem in terms
-        and (indexed(words[i]) or CJK.match(words[i]))
+        and (indexed(words[i], language) or CJK.match(words[i]))
         and words[i] in only.get(stem, (words[i],))
     }
     return [(start, end, matched.get(i)) for i, ((start, end), _) in enumerate(found)]
 
 
 def _paired(
-    found: list[tuple[tuple[int, int], str]], words: list[str]
+    found: list[tuple[tuple[int, int], str]], words: list[str], language: str | None
 ) -> tuple[list[tuple[tuple[int, int], str]], list[str]]:
     """The words, those holding CJK characters as the index has them: their
     pairs of characters (overlapping spans), and the letters between."""
@@ -123,7 +123,7 @@ def _paired(
             spans.append(((start, end), written))
             split.append(word)
             continue
-        for a, b in pieces(word):
+        for a, b in pieces(word, language):
             spans.append(((min(start + a, end), min(start + b, end)), word[a:b]))
             split.append(word[a:b])
     return spans, split
