@@ -372,3 +372,19 @@ def test_vowel_signs_and_tone_marks_stay_inside_their_words() -> None:
 def test_an_accent_typed_as_a_mark_is_the_accented_letter(mixed: Run) -> None:
     german = MIXED[0]["title"]
     assert titles(mixed, "verändert") == titles(mixed, "vera\u0308ndert") == [german]
+
+
+def test_text_without_marks_is_read_by_the_faster_pattern_into_the_same_words() -> None:
+    from archive.index.scripts import MARK, PLAIN_WORD, WORD, word_pattern
+
+    texts = [p.read_text("utf-8", "replace") for p in sorted(INGEST.rglob("*")) if p.is_file()]
+    plain = [text for text in texts if MARK.search(text) is None]
+    assert len(plain) > 10
+    for text in plain:
+        assert word_pattern(text) is PLAIN_WORD
+        assert [m.group() for m in PLAIN_WORD.finditer(text)] == [
+            m.group() for m in WORD.finditer(text)
+        ]
+    thai = str(MIXED[1]["body"])
+    assert word_pattern(thai) is WORD
+    assert len(list(PLAIN_WORD.finditer(thai))) > len(list(WORD.finditer(thai)))

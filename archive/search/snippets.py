@@ -18,8 +18,9 @@ from typing import Any
 
 from whoosh.query import And, AndNot, DateRange, Not, NullQuery, Query, Term
 
-from archive.index.analysis import CJK, WORD, fold, indexed, pieces, stems
+from archive.index.analysis import CJK, fold, indexed, pieces, stems
 from archive.index.documents import split_list
+from archive.index.scripts import word_pattern
 from archive.model import Hit, Snippet, Span
 from archive.query.exact import SPELLED
 
@@ -93,7 +94,8 @@ def tokens(
     """
     folded_text = fold(text)
     aligned = len(folded_text) == len(text)  # folding kept every character in place
-    found = [(m.span(), m.group()) for m in WORD.finditer(folded_text if aligned else text)]
+    read = folded_text if aligned else text
+    found = [(m.span(), m.group()) for m in word_pattern(read).finditer(read)]
     words = [word for _, word in found] if aligned else [fold(word) for _, word in found]
     if not text.isascii() and CJK.search(text) is not None:
         found, words = _paired(found, words, language)
