@@ -388,3 +388,22 @@ def test_text_without_marks_is_read_by_the_faster_pattern_into_the_same_words() 
     thai = str(MIXED[1]["body"])
     assert word_pattern(thai) is WORD
     assert len(list(PLAIN_WORD.finditer(thai))) > len(list(WORD.finditer(thai)))
+
+
+def test_stop_words_alone_find_none_of_their_languages_articles(mixed: Run) -> None:
+    english = MIXED[3]["title"]
+    assert titles(mixed, "der die") == []  # German stop words both: nothing asked of German
+    assert titles(mixed, "language:de der") == []
+    assert titles(mixed, '"der die"') == []
+    assert set(titles(mixed, "die OR welt")) == {MIXED[0]["title"], english}
+
+
+def test_a_language_filter_reads_the_code_as_articles_keep_it(mixed: Run) -> None:
+    german = MIXED[0]["title"]
+    for typed in ("de", "DE", "deu", "de-AT"):
+        assert titles(mixed, f"language:{typed} welt") == [german], typed
+
+
+def test_portuguese_plurals_in_oes_find_their_singular() -> None:
+    for plural, singular in (("ações", "ação"), ("leões", "leão"), ("eleições", "eleição")):
+        assert terms(plural, "pt") == terms(singular, "pt"), plural

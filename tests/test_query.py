@@ -306,3 +306,22 @@ def test_plain_words_are_read_as_the_parser_reads_them(words: list[str], spaces:
         assert {"AND", "OR", "NOT", "TO"} & set(words)
     assert plain_words(schema, f'"{text}"') is None
     assert plain_words(schema, f"title:{text}") is None
+
+
+def test_a_word_after_a_minus_is_left_out_and_a_minus_inside_a_word_is_part_of_it(
+    index_dir: Path,
+) -> None:
+    store = Store.create(index_dir)
+    store.sync(
+        [
+            article("Harbour storm", None, "The storm closed the harbour and the covid-19 ward."),
+            article("Harbour repairs", None, "Repairs to the harbour began after the e-mail."),
+        ]
+    )
+    assert titles(store, "harbour -storm") == ["Harbour repairs"]
+    assert titles(store, "-storm harbour") == ["Harbour repairs"]
+    assert titles(store, "harbour -(storm OR repairs)") == []
+    assert titles(store, "harbour NOT storm") == titles(store, "harbour -storm")
+    assert titles(store, "covid-19") == ["Harbour storm"]
+    assert titles(store, "e-mail harbour") == ["Harbour repairs"]
+    assert titles(store, "harbour - storm") == ["Harbour storm"]  # a lone minus is no operator

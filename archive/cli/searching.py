@@ -69,8 +69,8 @@ def search(
     """Search the archive: ranked hits with highlighted snippets.
 
     All words must match (--any: any of them). Query syntax: OR, NOT,
-    "phrases", "near words"~5, fields (title: body: source: author: tags:
-    date: id:), your tags, marks and notes (tag:story-x is:unread
+    "phrases", "near words"~5, -word (as NOT word), fields (title: body:
+    source: author: tags: language: date: id:), your tags, marks and notes (tag:story-x is:unread
     is:flagged note:embassy),
     wildcards (withdr*), fuzzy (kharkiv~), boosts (nato^2), dates exact to
     the day (date:2025-11, date:[2025-11-01 to 2025-11-30],

@@ -54,7 +54,7 @@ SNOWBALL = {
     "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian",
     "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
-_PORTUGUESE_PLURAL = re.compile(r"(?<=...)oes$")
+_PORTUGUESE_PLURAL = re.compile(r"(?<=..)oes$")  # acoes, leoes; not oes, poes
 
 
 @cache

@@ -105,6 +105,25 @@ class CJKBigramFilter(Filter):
                 yield token
 
 
+class LanguageCodeFilter(Filter):
+    """A language as its ISO 639-1 code, as articles keep it
+    (archive.sources.language.declared): language:pt-BR is language:pt,
+    language:deu is language:de."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LanguageCodeFilter)
+
+    def __hash__(self) -> int:
+        return hash("LanguageCodeFilter")
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        from archive.sources.language import declared
+
+        for token in tokens:
+            token.text = declared(token.text) or token.text
+            yield token
+
+
 def text_analyzer() -> Analyzer:
     """Words (combining marks kept inside them), case-folded, accent-folded,
     the unspaced scripts as pairs of characters, stop words out, stemmed
@@ -178,8 +197,11 @@ def build_schema() -> fields.Schema:
         authors=fields.TEXT(analyzer=name_analyzer(), stored=True),
         tags=fields.TEXT(analyzer=name_analyzer(), stored=True),
         url=fields.STORED(),
-        # An ISO 639-1 code (archive.sources.language); language:EN is language:en.
-        language=fields.ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter()),
+        # An ISO 639-1 code (archive.sources.language); language:EN and
+        # language:en-GB are language:en.
+        language=fields.ID(
+            stored=True, analyzer=IDTokenizer() | LowercaseFilter() | LanguageCodeFilter()
+        ),
         # The file an article came from, and which record of it (the record of
         # indexed files, not the index, answers which articles a file holds).
         path=fields.STORED(),

@@ -89,10 +89,11 @@ def stemmed_for(query: Query, text: str, languages: frozenset[str]) -> Query:
 Extra = dict[tuple[str, ...], dict[str, str]]
 
 
-def _with_stems(query: Query, extra: Extra, required: bool = False) -> Query:
-    """``query`` with the other languages' stems; ``required``: it is a part
-    of an AND, where a stop word of a language may ask nothing of its
-    articles (elsewhere, alone or ORed, it finds none of them)."""
+def _with_stems(query: Query, extra: Extra, neutral: frozenset[Codes] = frozenset()) -> Query:
+    """``query`` with the other languages' stems. ``neutral``: the languages
+    in whose articles a stop word of theirs asks nothing here (a part of an
+    AND that holds other words of theirs); elsewhere (alone, ORed, or with
+    nothing but stop words of theirs) it finds none of their articles."""
     if _one_word(query) or (isinstance(query, Term) and query.fieldname in ANALYSED_FIELDS):
         terms = query.subqueries if isinstance(query, Or) else [query]
         found = [query]
@@ -101,7 +102,7 @@ def _with_stems(query: Query, extra: Extra, required: bool = False) -> Query:
                 said = [Term(t.fieldname, pairs.get(t.text, t.text), boost=t.boost) for t in terms]
                 if said[0].text != STOPPED:
                     found.append(_in_languages(codes, said[0] if len(said) == 1 else Or(said)))
-                elif required:  # no article of theirs holds it: it asks nothing of them
+                elif codes in neutral:  # no article of theirs holds it: it asks nothing of them
                     found.append(_in_languages(codes, None))
         return Or(found) if len(found) > 1 else query
     if isinstance(query, Phrase) and query.fieldname in ANALYSED_FIELDS:
@@ -115,13 +116,40 @@ def _with_stems(query: Query, extra: Extra, required: bool = False) -> Query:
                     found.append(_in_languages(codes, phrase))
                 elif kept:
                     found.append(_in_languages(codes, Term(query.fieldname, kept[0])))
-                elif required:
+                elif codes in neutral:
                     found.append(_in_languages(codes, None))
         return Or(found) if len(found) > 1 else query
-    # A phrase typed is ORed over the title and the body: that OR is the part of the AND.
-    across = isinstance(query, Or) and all(isinstance(q, Phrase) for q in query.subqueries)
-    inside = isinstance(query, And) or (required and across)
-    return query.apply(lambda child: _with_stems(child, extra, inside))
+    if isinstance(query, And):
+        words = [q for q in query.subqueries if _words(q) is not None]
+        neutral = frozenset(
+            codes
+            for codes, pairs in extra.items()
+            if any(any(pairs.get(w) != STOPPED for w in _words(q) or ()) for q in words)
+        )
+    elif not _across(query):
+        neutral = frozenset()
+    return query.apply(lambda child: _with_stems(child, extra, neutral))
+
+
+Codes = tuple[str, ...]
+
+
+def _across(query: Query) -> bool:
+    """Whether ``query`` is a phrase typed, ORed over the title and the body."""
+    return isinstance(query, Or) and all(isinstance(q, Phrase) for q in query.subqueries)
+
+
+def _words(query: Query) -> list[str] | None:
+    """The words (English stems) of a typed word or phrase; None for anything else."""
+    if _one_word(query):
+        return [str(query.subqueries[0].text)]
+    if isinstance(query, Term) and query.fieldname in ANALYSED_FIELDS:
+        return [str(query.text)]
+    if isinstance(query, Phrase) and query.fieldname in ANALYSED_FIELDS:
+        return [str(w) for w in query.words]
+    if _across(query) and query.subqueries:
+        return _words(query.subqueries[0])
+    return None
 
 
 def _one_word(query: Query) -> bool:

@@ -48,6 +48,7 @@ from archive.whoosh_ext.fuzzy import OnceFuzzyTerm, TypedFuzzyTermPlugin
 from archive.whoosh_ext.terms import pattern_words
 
 FUZZY_MIN_CHARS = 4  # shorter words are never fuzzed
+MINUS = r"(?<![^\s(])-(?=[^\s\-])"  # a minus sign that starts a word
 # Longer queries are refused: Whoosh's parser takes seconds on 10,000 ORs,
 # and no one types them (a pasted paragraph is a few hundred words).
 MAX_QUERY_CHARS = 20_000
@@ -98,6 +99,9 @@ def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
     found.add_plugin(TypedFuzzyTermPlugin())
     found.add_plugin(DatePlugin())
     found.add_plugin(MarkPlugin())
+    # -word leaves out what has it (as NOT word), where a word starts: never
+    # inside one (covid-19, e-mail), nor alone. A + stays as it is typed.
+    found.add_plugin(qparser.PlusMinusPlugin(plusexpr="(?!)", minusexpr=MINUS))
     return found
 
 

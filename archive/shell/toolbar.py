@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
+from archive.index.analysis import CJK
 from archive.present.render import safe
 from archive.shell.commands import ShellState
 from archive.shell.keeping import filters_line, showing_line
@@ -41,6 +42,8 @@ def _completions_line(previewer: Previewer, text: str, word: str) -> StyleAndTex
     if not word or shown is None or (shown.text, shown.word) != (text, word):
         return []
     if not shown.completions:
+        if CJK.search(word):  # kept as pairs of characters, not as words: nothing to tell
+            return []
         return [("class:toolbar.dim", f" no word in the index starts with {safe(word)!r}")]
     pieces: StyleAndTextTuples = [("class:toolbar.dim", f" {safe(word)}… ")]
     for number, (completion, count) in enumerate(shown.completions):
