@@ -321,6 +321,7 @@ def test_a_word_after_a_minus_is_left_out_and_a_minus_inside_a_word_is_part_of_i
     assert titles(store, "harbour -storm") == ["Harbour repairs"]
     assert titles(store, "-storm harbour") == ["Harbour repairs"]
     assert titles(store, "harbour -(storm OR repairs)") == []
+    assert titles(store, "(harbour (harbour -storm))") == ["Harbour repairs"]  # in brackets too
     assert titles(store, "harbour NOT storm") == titles(store, "harbour -storm")
     assert titles(store, "covid-19") == ["Harbour storm"]
     assert titles(store, "e-mail harbour") == ["Harbour repairs"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from whoosh import qparser
+from whoosh.qparser import syntax
 from whoosh.query import (
     And,
     DateRange,
@@ -101,8 +102,36 @@ def parser(schema: Any, options: Options = ALL_WORDS) -> qparser.QueryParser:
     found.add_plugin(MarkPlugin())
     # -word leaves out what has it (as NOT word), where a word starts: never
     # inside one (covid-19, e-mail), nor alone. A + stays as it is typed.
-    found.add_plugin(qparser.PlusMinusPlugin(plusexpr="(?!)", minusexpr=MINUS))
+    found.add_plugin(MinusPlugin())
     return found
+
+
+class MinusPlugin(qparser.PlusMinusPlugin):
+    """-word as NOT word, in a group in brackets too (Whoosh's plugin reads
+    the outermost group alone, and leaves the others' minus signs to fail)."""
+
+    def __init__(self) -> None:
+        super().__init__(plusexpr="(?!)", minusexpr=MINUS)
+
+    def do_plusminus(self, parser: Any, group: Any) -> Any:
+        for at, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[at] = self.do_plusminus(parser, node)
+        if not any(isinstance(node, self.Minus) for node in group):
+            return group
+        kept, banned, minus = group.empty_copy(), syntax.OrGroup(), False
+        for node in group:
+            if isinstance(node, self.Minus):
+                minus = True
+            elif minus:
+                banned.append(node)
+                minus = False
+            else:
+                kept.append(node)
+        if not banned:
+            return kept
+        # As NOT makes it: Whoosh's AndNot misses some (oil ANDNOT (oil OR gas) found oil).
+        return syntax.AndGroup([kept, syntax.NotGroup([banned])])
 
 
 def parse(schema: Any, text: str, options: Options = ALL_WORDS) -> Query:
