@@ -258,6 +258,9 @@ def test_mid_word_the_toolbar_shows_what_the_word_can_become(shell_state: ShellS
     assert done[0].startswith(f" {search(shell_state.reader.store, 'yukos').total} hits  1. ")
     none = toolbar_text(shell_state, previewer, "qqx", "qqx")
     assert none[1] == " no word in the index starts with 'qqx'"
+    # Chinese is kept as pairs of characters: no word to tell of, and no claim there is none.
+    chinese = toolbar_text(shell_state, previewer, "习近平", "习近平")
+    assert not any("no word in the index" in line for line in chinese)
 
 
 def test_a_preview_ready_as_the_prompt_ends_never_fails_in_its_thread() -> None:

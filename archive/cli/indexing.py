@@ -57,6 +57,13 @@ if TYPE_CHECKING:
     is_flag=True,
     help="If another process is writing the index, exit at once (status 4) instead of waiting.",
 )
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    envvar="ARCHIVE_CLUSTER",
+    help="Have the workers of the Dask scheduler at ADDRESS (tcp://host:8786) write the "
+    "index, which must be on storage they share [env: ARCHIVE_CLUSTER].",
+)
 @pass_env
 def index(
     env: Env,
@@ -66,6 +73,7 @@ def index(
     source: str | None,
     exclude: tuple[str, ...],
     no_wait: bool,
+    cluster: str | None,
 ) -> int:
     """Index articles: the bundled seed articles, or the files and folders given.
 
@@ -90,13 +98,44 @@ def index(
       archive index --exclude 'drafts/' ~/news
     """
     from archive import sources
-    from archive.index.indexer import Stop, index_paths, index_seeds
     from archive.index.store import Store
 
     started = time.perf_counter()
     fields = sources.FieldMap(_field_map(field_map) | _given_source(source))
     skipped = _skipped_names(env)
     store = Store.open_or_create(env.location.path)
+    with _on_cluster(store, cluster):
+        return _index(env, store, paths, fields, prune, no_wait, [*skipped, *exclude], started)
+
+
+@contextmanager
+def _on_cluster(store: Any, address: str | None) -> Iterator[None]:
+    """The store's writers use the cluster at ``address``, if one is given."""
+    if not address:
+        yield
+        return
+    from archive.index.cluster import connect
+
+    store.cluster = connect(address)
+    try:
+        yield
+    finally:
+        store.cluster.close()
+        store.cluster = None
+
+
+def _index(
+    env: Env,
+    store: Any,
+    paths: tuple[Path, ...],
+    fields: Any,
+    prune: bool,
+    no_wait: bool,
+    exclude: list[str],
+    started: float,
+) -> int:
+    from archive.index.indexer import Stop, index_paths, index_seeds
+
     progress = _progress()
     stop = Stop()
     with progress, _ctrl_c_stops(stop):
@@ -110,7 +149,7 @@ def index(
                 wait=not no_wait,
                 stop=stop,
                 stdin=sys.stdin.buffer,
-                exclude=[*skipped, *exclude],
+                exclude=exclude,
             )
         else:
             report = index_seeds(store, progress=progress, wait=not no_wait, stop=stop)

@@ -132,7 +132,7 @@ def index_paths(
 
     def work(run: _Run) -> None:
         run.reported = reported or {}
-        readers = Readers()
+        readers = Readers(store.cluster)
         try:
             for step in _in_turn(run, sources.find_inputs(paths, scan), readers, stdin):
                 if run.stopped:

@@ -11,7 +11,8 @@ the run takes them file by file in the order it handed them out: what it
 decides is what it would decide reading them itself. A few small files are
 read in the run's own process, with no process started. A reader ignores
 Ctrl-C (stopping is the run's decision) and exits as soon as its parent is
-gone.
+gone. With a Dask cluster (archive.index.cluster), its workers read: a task
+a file (``read_whole``), whatever the cores here.
 """
 
 from __future__ import annotations
@@ -71,11 +72,15 @@ class ReaderFailed(ArchiveError):
 
 
 class Readers:
-    """The reader processes of one run, started once there is enough to read."""
+    """The readers of one run, started once there is enough to read: its own
+    processes, or the workers of a Dask cluster (``client``) where files are
+    on storage they share."""
 
-    def __init__(self) -> None:
+    def __init__(self, client: Any = None) -> None:
         self.processes, self.start_bytes = READERS, START_BYTES
+        self.client = client
         self._workers: list[_Reader] = []
+        self._futures: dict[int, Any] = {}  # ticket -> a cluster's reading of the file
         self._handed = 0  # files handed out so far
         self._bytes = 0  # to read, in all
 
@@ -84,24 +89,60 @@ class Readers:
         take its articles with, in the order handed out), else None: the run
         reads it itself."""
         self._bytes += size
-        if not self._workers:
-            if self._bytes < self.start_bytes or self.processes < 1:
-                return None
-            self._workers = [_Reader() for _ in range(self.processes)]
+        if self._bytes < self.start_bytes:
+            return None
         ticket = self._handed
-        self._workers[ticket % len(self._workers)].send(str(path), fields)
+        if self.client is not None:
+            self._futures[ticket] = self.client.submit(read_whole, str(path), fields, pure=False)
+        else:
+            if not self._workers:
+                if self.processes < 1:
+                    return None
+                self._workers = [_Reader() for _ in range(self.processes)]
+            self._workers[ticket % len(self._workers)].send(str(path), fields)
         self._handed += 1
         return ticket
 
     def items(self, ticket: int) -> Iterator[Prepared | Problem]:
         """The file's articles and problems as its reader found them; take every
         ticket, in order, to its end (or close the readers)."""
-        return self._workers[ticket % len(self._workers)].receive()
+        future = self._futures.pop(ticket, None)
+        if future is None:
+            return self._workers[ticket % len(self._workers)].receive()
+        return _taken(future)
 
     def close(self) -> None:
         for worker in self._workers:
             worker.stop()
         self._workers = []
+        if self._futures:
+            self.client.cancel(list(self._futures.values()))
+            self._futures = {}
+
+
+def read_whole(path: str, fields: FieldMap) -> tuple[list[Prepared | Problem], Any]:
+    """On a cluster's worker: a file's articles, prepared, and its problems;
+    then the error that ended its reading, if one did (its kind and message)."""
+    found: list[Prepared | Problem] = []
+    try:
+        for item in sources.read_file(Path(path), fields):
+            found.append(item if isinstance(item, Problem) else prepare(item))
+    except Exception as err:  # as reading it in the run would tell it
+        return found, (type(err).__name__, str(err))
+    return found, None
+
+
+def _taken(future: Any) -> Iterator[Prepared | Problem]:
+    try:
+        found, error = future.result()
+    except Exception as err:
+        raise ReaderFailed(
+            f"reading failed on the cluster: {type(err).__name__}: {err}",
+            hint="what was not committed is read again by the next run",
+        ) from None
+    yield from found
+    if error is not None:
+        raise NotRead(*error)
 
 
 class _Reader(Child):

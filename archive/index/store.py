@@ -49,6 +49,8 @@ class Store:
         self.path = path
         self.ix = ix
         self._writing = False  # this store holds the archive's write lock
+        # A Dask client whose workers write a run's segments (archive.index.cluster).
+        self.cluster: Any = None
         # When articles new to this index were first added, by ID (sync.Target).
         self.first_added: Mapping[str, datetime] = {}
 
@@ -224,7 +226,7 @@ def _writer(store: Store, parallel: bool) -> Any:
     from archive.index.writer import Writer
 
     try:
-        return Writer(store.ix, store.path, parallel)
+        return Writer(store.ix, store.path, parallel, store.cluster if parallel else None)
     except whoosh_index.LockError:
         return None
     except PermissionError as err:

@@ -46,14 +46,15 @@ class Writer:
     """One writer of the index at ``folder``: what it adds becomes new
     segments, what it deletes is marked, and ``commit`` makes both current."""
 
-    def __init__(self, ix: Any, folder: Path, parallel: bool = True) -> None:
+    def __init__(self, ix: Any, folder: Path, parallel: bool = True, cluster: Any = None) -> None:
         self.ix, self.folder, self.parallel = ix, folder, parallel
+        self.cluster = cluster  # a Dask client: its workers build (archive.index.cluster)
         self._lock = toc.whoosh_lock(ix.storage)
         self.segments = toc.current_segments(ix.storage)  # fresh copies: deletions go here
         self._readers: dict[str, Any] = {}
         self._buffer: list[dict[str, Any]] = []
         self._local: SegmentBuilder | None = None
-        self._workers: list[_Worker] = []
+        self._workers: list[Any] = []  # _Worker, or the cluster's Partitions
         self._turn = 0
 
     # -- what a session does ---------------------------------------------------------
@@ -98,7 +99,12 @@ class Writer:
 
     def _dispatch(self) -> None:
         if not self._workers:
-            self._workers = [_Worker(self.folder) for _ in range(PROCESSES)]
+            if self.cluster is not None:
+                from archive.index.cluster import Partitions
+
+                self._workers = [Partitions(self.cluster, self.folder)]
+            else:
+                self._workers = [_Worker(self.folder) for _ in range(PROCESSES)]
         batch, self._buffer = self._buffer[:BATCH], self._buffer[BATCH:]
         self._workers[self._turn % len(self._workers)].send(batch)
         self._turn += 1
@@ -107,14 +113,14 @@ class Writer:
         """Every document added, in new segments."""
         while self._workers and self._buffer:
             self._dispatch()
-        made = [worker.finish() for worker in self._workers]
+        made = [segment for worker in self._workers for segment in worker.finish()]
         if self._buffer:
             self._local = SegmentBuilder(self.ix, self.folder)
             for doc in self._buffer:
                 self._local.add(doc)
             made.append(self._local.finish())
             self._local, self._buffer = None, []
-        return [segment for segment in made if segment is not None]
+        return made
 
     def _merged(self, segments: list[Any]) -> list[Any]:
         """The segments after merging the small ones into one."""
@@ -188,8 +194,8 @@ class _Worker(Child):
             except queue.Full:
                 self._check()
 
-    def finish(self) -> Any:
-        """Its segment (None if it was sent nothing), once written."""
+    def finish(self) -> list[Any]:
+        """Its segment (none if it was sent nothing), once written."""
         self.send(None)  # type: ignore[arg-type]
         while True:
             try:
@@ -204,7 +210,7 @@ class _Worker(Child):
                     hint="what was not committed is read again by the next run once the cause "
                     "is fixed",
                 )
-            return found
+            return [found] if found is not None else []
 
     def _check(self) -> None:
         if not self.alive():
