@@ -78,6 +78,7 @@ def test_search_says_in_every_format_what_its_json_says(
         rows = list(csv.DictReader(io.StringIO(ran.out)))
         assert [(int(row["rank"]), row["id"]) for row in rows] == ranks_and_ids(expected)
         assert [row["title"] for row in rows] == [hit["title"] for hit in hits]
+        assert [row["language"] for row in rows] == [hit["language"] or "" for hit in hits]
     elif output == "md":
         assert re.findall(r"\(archive ID (\w+)\)", ran.out) == ids
         noun = "hit" if expected["total"] == 1 else "hits"

@@ -135,7 +135,9 @@ def results_jsonl(results: Results, escaped: bool = False) -> str:
     )
 
 
-CSV_COLUMNS = ("rank", "id", "title", "date", "source", "authors", "url", "score", "snippet")
+CSV_COLUMNS = (
+    "rank", "id", "title", "date", "source", "authors", "url", "score", "snippet", "language",
+)  # fmt: skip
 
 
 def results_csv(results: Results) -> str:
@@ -161,6 +163,7 @@ def results_csv(results: Results) -> str:
                 url,
                 "" if hit.score is None else round(hit.score, 4),
                 safe(" ".join(snippet.split())),
+                hit.language or "",
             ]
         )
     return out.getvalue().rstrip("\n")
