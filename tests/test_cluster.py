@@ -138,3 +138,16 @@ def test_an_unreachable_scheduler_is_told_in_one_line_and_nothing_changes(
     lines = ran.err.strip().splitlines()
     assert len(lines) == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in lines[0]
     assert "2 articles" in run("stats").out
+
+
+def test_a_scheduler_without_workers_is_told_not_waited_on_forever(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)
+    article = tmp_path / "a.txt"
+    article.write_text("Harbour reopens\n\nThe harbour reopened after the storm.\n")
+    with distributed.LocalCluster(n_workers=0, dashboard_address=":0") as empty:
+        ran: Ran = run("index", "--cluster", empty.scheduler_address, str(article))
+    assert ran.code == 2
+    lines = ran.err.strip().splitlines()
+    assert len(lines) == 1 and "has no workers" in lines[0], ran.err

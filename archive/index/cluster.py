@@ -48,12 +48,22 @@ def connect(address: str) -> Any:
             hint="pip install 'news-archive[cluster]'",
         ) from None
     try:
-        return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {address} ({type(err).__name__}: {err})",
             hint="start one with 'dask scheduler', and workers with 'dask worker ADDRESS'",
         ) from None
+    try:  # a scheduler without workers would take the work and never do it
+        client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError):
+        client.close()
+        raise ClusterError(
+            f"the Dask scheduler at {address} has no workers "
+            f"(none joined within {CONNECT_SECONDS} s)",
+            hint=f"start one with 'dask worker {address}'",
+        ) from None
+    return client
 
 
 def write_partition(docs: list[dict[str, Any]], folder: str) -> Any:
