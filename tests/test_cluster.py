@@ -151,3 +151,92 @@ def test_a_scheduler_without_workers_is_told_not_waited_on_forever(
     assert ran.code == 2
     lines = ran.err.strip().splitlines()
     assert len(lines) == 1 and "has no workers" in lines[0], ran.err
+
+
+def test_an_address_that_is_no_schedulers_is_refused_at_once_and_makes_no_index(
+    run: Any, tmp_path: Path
+) -> None:
+    index = tmp_path / "never"
+    for address in ("nonsense", "http://127.0.0.1:8787"):
+        ran: Ran = run("--index-dir", str(index), "index", "--cluster", address)
+        assert ran.code == 2
+        assert "is not the address of a Dask scheduler" in ran.err, ran.err
+    assert not index.exists()
+
+
+def test_a_port_that_answers_but_is_no_scheduler_is_given_up_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+    import time
+
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)
+    with socket.socket() as silent:  # accepts, then never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        started = time.monotonic()
+        with pytest.raises(cluster.ClusterError, match="cannot reach the Dask scheduler"):
+            cluster.connect(f"tcp://127.0.0.1:{silent.getsockname()[1]}")
+        assert time.monotonic() - started < 10
+
+
+def test_the_command_line_builds_on_a_running_cluster(
+    client: Any, run: Any, tmp_path: Path
+) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Harbour reopens\n\nThe harbour reopened after the storm.\n")
+    index = tmp_path / "index"
+    address = client.scheduler.address
+    ran: Ran = run("--index-dir", str(index), "index", "--cluster", address, str(article))
+    assert ran.code == 0, ran.err
+    assert not list(index.glob(".cluster-probe-*"))  # the check of the folder leaves nothing
+
+
+class Blind:
+    """A client whose second worker sees none of this machine's files."""
+
+    def run(self, function: Any, *args: Any) -> dict[str, Any]:
+        return {"tcp://10.0.0.1:1": function(*args), "tcp://10.0.0.2:1": False}
+
+
+def test_workers_that_cannot_see_the_index_folder_stop_the_run_before_it_writes(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(cluster.ClusterError, match="1 of the cluster's 2 workers cannot see"):
+        cluster.check_shared(Blind(), tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+class Done:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self, timeout: float | None = None) -> Any:
+        return self.value
+
+
+class Alone:
+    def scheduler_info(self) -> dict[str, Any]:
+        return {"workers": {}}
+
+
+class Waiting:
+    def result(self, timeout: float | None = None) -> Any:
+        raise TimeoutError
+
+
+def test_a_file_a_worker_does_not_see_is_read_here(tmp_path: Path) -> None:
+    from archive.sources import FieldMap
+
+    path = tmp_path / "here.txt"
+    path.write_text("Harbour reopens\n\nThe harbour reopened after the storm.\n")
+    assert reading.read_whole(str(tmp_path / "elsewhere.txt"), FieldMap()) == (None, None)
+    items = list(reading._taken(Alone(), Done((None, None)), path, FieldMap()))
+    assert [type(item).__name__ for item in items] == ["Prepared"]
+
+
+def test_a_cluster_left_without_workers_ends_the_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 0.2)
+    monkeypatch.setattr(cluster, "CHECK_SECONDS", 0.05)
+    with pytest.raises(cluster.ClusterError, match="no workers"):
+        cluster.result(Alone(), Waiting())

@@ -103,25 +103,27 @@ def index(
     started = time.perf_counter()
     fields = sources.FieldMap(_field_map(field_map) | _given_source(source))
     skipped = _skipped_names(env)
-    store = Store.open_or_create(env.location.path)
-    with _on_cluster(store, cluster):
+    client = _connected(cluster)  # before the index is made: a wrong address changes nothing
+    try:
+        store = Store.open_or_create(env.location.path)
+        if client is not None:
+            from archive.index.cluster import check_shared
+
+            check_shared(client, store.path)
+            store.cluster = client
         return _index(env, store, paths, fields, prune, no_wait, [*skipped, *exclude], started)
+    finally:
+        if client is not None:
+            client.close()
 
 
-@contextmanager
-def _on_cluster(store: Any, address: str | None) -> Iterator[None]:
-    """The store's writers use the cluster at ``address``, if one is given."""
-    if not address:
-        yield
-        return
+def _connected(address: str | None) -> Any:
+    """A client of the Dask scheduler at ``address``, if one is given."""
+    if not address or not address.strip():
+        return None
     from archive.index.cluster import connect
 
-    store.cluster = connect(address)
-    try:
-        yield
-    finally:
-        store.cluster.close()
-        store.cluster = None
+    return connect(address)
 
 
 def _index(

@@ -22,6 +22,11 @@ an extra (``pip install 'news-archive[cluster]'``).
 
 from __future__ import annotations
 
+import os
+import re
+import threading
+import time
+import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,8 @@ from archive.errors import ArchiveError
 PARTITION = 20_000  # documents a worker writes as one segment
 IN_FLIGHT = 4  # partitions sent and not yet written, at most, per worker
 CONNECT_SECONDS = 10
+CHECK_SECONDS = 0.5
+DISTRIBUTION = "news-archive"
 
 
 class ClusterError(ArchiveError):
@@ -38,8 +45,18 @@ class ClusterError(ArchiveError):
     or writing on it failed; nothing of the batch in hand was committed."""
 
 
+_ADDRESS = re.compile(r"(?:tcp|tls)://[^\s/]+|[^\s/:]+:\d+")
+
+
 def connect(address: str) -> Any:
-    """A Dask client of the scheduler at ``address``."""
+    """A Dask client of the scheduler at ``address``, whose workers run this
+    archive (checked before anything is sent to them)."""
+    address = address.strip()
+    if not _ADDRESS.fullmatch(address):
+        raise ClusterError(
+            f"{address!r} is not the address of a Dask scheduler",
+            hint="give it as 'dask scheduler' prints it: tcp://HOST:8786 (tls:// with TLS)",
+        )
     try:
         from distributed import Client
     except ImportError:
@@ -47,23 +64,113 @@ def connect(address: str) -> Any:
             "building on a cluster needs Dask, which is not installed",
             hint="pip install 'news-archive[cluster]'",
         ) from None
+    unreached = f"cannot reach the Dask scheduler at {address}"
+    hint = "start one with 'dask scheduler', and workers with 'dask worker ADDRESS'"
+    client = _within(
+        2 * CONNECT_SECONDS,
+        lambda: Client(address, timeout=CONNECT_SECONDS, set_as_default=False),
+        unreached,
+        hint,
+    )
     try:
-        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as err:
-        raise ClusterError(
-            f"cannot reach the Dask scheduler at {address} ({type(err).__name__}: {err})",
-            hint="start one with 'dask scheduler', and workers with 'dask worker ADDRESS'",
-        ) from None
+        _has_workers(client, address)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _within(seconds: float, make: Any, failed: str, hint: str) -> Any:
+    """What ``make()`` makes, or ClusterError if it fails or takes longer than
+    ``seconds`` (Dask's own timeout does not cover a port that answers
+    something else and then never a word more)."""
+    made: list[Any] = []
+
+    def attempt() -> None:
+        try:
+            made.append(make())
+        except BaseException as err:
+            made.append(err)
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not made:
+        raise ClusterError(f"{failed} (no answer in {seconds:g} s)", hint=hint)
+    if isinstance(made[0], BaseException):
+        err = made[0]
+        raise ClusterError(f"{failed} ({type(err).__name__}: {err})", hint=hint)
+    return made[0]
+
+
+def _has_workers(client: Any, address: str) -> None:
+    """A worker at least, each with this archive installed (a worker without
+    it dies on the first task, and the run would wait for ever)."""
+    from importlib.metadata import version
+
     try:  # a scheduler without workers would take the work and never do it
         client.wait_for_workers(1, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError):
-        client.close()
         raise ClusterError(
             f"the Dask scheduler at {address} has no workers "
             f"(none joined within {CONNECT_SECONDS} s)",
             hint=f"start one with 'dask worker {address}'",
         ) from None
-    return client
+    mine = version(DISTRIBUTION)
+    try:
+        theirs = client.run(version, DISTRIBUTION)
+    except Exception as err:
+        raise ClusterError(
+            f"the workers of {address} do not have the archive installed "
+            f"({type(err).__name__}: {err})",
+            hint="install the same news-archive, with its cluster extra, on every worker",
+        ) from None
+    other = sorted({v for v in theirs.values() if v != mine})
+    if other:
+        raise ClusterError(
+            f"the workers of {address} run news-archive {', '.join(other)}, this is {mine}",
+            hint="install the same news-archive on every worker",
+        )
+
+
+def check_shared(client: Any, folder: Path) -> None:
+    """That every worker sees the index folder, at the same path: a segment
+    written where this run cannot read it would be committed and then lost."""
+    probe = folder / f".cluster-probe-{uuid.uuid4().hex}"
+    probe.touch()
+    try:
+        seen = client.run(os.path.exists, str(probe))
+    finally:
+        probe.unlink(missing_ok=True)
+    blind = sorted(worker for worker, found in seen.items() if not found)
+    if blind:
+        raise ClusterError(
+            f"{len(blind)} of the cluster's {len(seen)} workers cannot see the index "
+            f"folder {folder} ({blind[0]})",
+            hint="the index must be on storage every worker reaches at the same path "
+            "(NFS, a cluster file system): give it with --index-dir",
+        )
+
+
+def result(client: Any, future: Any) -> Any:
+    """A task's result, once done; ClusterError if the cluster is left
+    without workers meanwhile (the task would wait for ever)."""
+    alone_since: float | None = None
+    while True:
+        try:
+            return future.result(timeout=CHECK_SECONDS)
+        except TimeoutError:
+            pass
+        if client.scheduler_info().get("workers"):
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > CONNECT_SECONDS:
+            raise ClusterError(
+                "the cluster has had no workers for "
+                f"{CONNECT_SECONDS} s: what was not committed is read again by the next run",
+                hint="start workers again with 'dask worker ADDRESS'",
+            )
 
 
 def write_partition(docs: list[dict[str, Any]], folder: str) -> Any:
@@ -102,7 +209,9 @@ class Partitions:
         if self._docs:
             self._submit()
         try:
-            return [s for s in self.client.gather(self._futures) if s is not None]
+            made = [result(self.client, future) for future in self._futures]
+        except ClusterError:
+            raise
         except Exception as err:
             raise ClusterError(
                 f"writing the index on the cluster failed: {type(err).__name__}: {err}",
@@ -110,6 +219,20 @@ class Partitions:
             ) from None
         finally:
             self._futures = []
+        return [segment for segment in made if segment is not None and self._here(segment)]
+
+    def _here(self, segment: Any) -> bool:
+        """That a segment's files are in the index folder as this run sees it."""
+        from archive.index.derived import path_for
+
+        name, folder = segment.segment_id(), Path(self.folder)
+        if (folder / f"{name}.seg").exists() and path_for(folder, name).exists():
+            return True
+        raise ClusterError(
+            f"a worker wrote segment {name} where the index folder {self.folder} here "
+            "does not hold it: nothing was committed",
+            hint="the index must be on storage every worker reaches at the same path",
+        )
 
     def stop(self) -> None:
         if self._futures:

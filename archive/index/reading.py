@@ -80,7 +80,8 @@ class Readers:
         self.processes, self.start_bytes = READERS, START_BYTES
         self.client = client
         self._workers: list[_Reader] = []
-        self._futures: dict[int, Any] = {}  # ticket -> a cluster's reading of the file
+        # ticket -> a cluster's reading of a file, the file, how to read it
+        self._futures: dict[int, tuple[Any, Path, FieldMap]] = {}
         self._handed = 0  # files handed out so far
         self._bytes = 0  # to read, in all
 
@@ -93,7 +94,8 @@ class Readers:
             return None
         ticket = self._handed
         if self.client is not None:
-            self._futures[ticket] = self.client.submit(read_whole, str(path), fields, pure=False)
+            future = self.client.submit(read_whole, str(path), fields, pure=False)
+            self._futures[ticket] = (future, path, fields)
         else:
             if not self._workers:
                 if self.processes < 1:
@@ -106,23 +108,26 @@ class Readers:
     def items(self, ticket: int) -> Iterator[Prepared | Problem]:
         """The file's articles and problems as its reader found them; take every
         ticket, in order, to its end (or close the readers)."""
-        future = self._futures.pop(ticket, None)
-        if future is None:
+        handed = self._futures.pop(ticket, None)
+        if handed is None:
             return self._workers[ticket % len(self._workers)].receive()
-        return _taken(future)
+        return _taken(self.client, *handed)
 
     def close(self) -> None:
         for worker in self._workers:
             worker.stop()
         self._workers = []
         if self._futures:
-            self.client.cancel(list(self._futures.values()))
+            self.client.cancel([future for future, _, _ in self._futures.values()])
             self._futures = {}
 
 
-def read_whole(path: str, fields: FieldMap) -> tuple[list[Prepared | Problem], Any]:
+def read_whole(path: str, fields: FieldMap) -> tuple[list[Prepared | Problem] | None, Any]:
     """On a cluster's worker: a file's articles, prepared, and its problems;
-    then the error that ended its reading, if one did (its kind and message)."""
+    then the error that ended its reading, if one did (its kind and message).
+    None for a file the worker does not see (the run reads it itself)."""
+    if not os.path.exists(path):
+        return None, None
     found: list[Prepared | Problem] = []
     try:
         for item in sources.read_file(Path(path), fields):
@@ -132,14 +137,22 @@ def read_whole(path: str, fields: FieldMap) -> tuple[list[Prepared | Problem], A
     return found, None
 
 
-def _taken(future: Any) -> Iterator[Prepared | Problem]:
+def _taken(client: Any, future: Any, path: Path, fields: FieldMap) -> Iterator[Prepared | Problem]:
+    from archive.index.cluster import ClusterError, result
+
     try:
-        found, error = future.result()
+        found, error = result(client, future)
+    except ClusterError:
+        raise
     except Exception as err:
         raise ReaderFailed(
             f"reading failed on the cluster: {type(err).__name__}: {err}",
             hint="what was not committed is read again by the next run",
         ) from None
+    if found is None:  # not on storage the worker reaches: read here
+        for item in sources.read_file(path, fields):
+            yield item if isinstance(item, Problem) else prepare(item)
+        return
     yield from found
     if error is not None:
         raise NotRead(*error)
