@@ -240,3 +240,17 @@ def test_a_cluster_left_without_workers_ends_the_wait(monkeypatch: pytest.Monkey
     monkeypatch.setattr(cluster, "CHECK_SECONDS", 0.05)
     with pytest.raises(cluster.ClusterError, match="no workers"):
         cluster.result(Alone(), Waiting())
+
+
+def test_a_build_on_the_cluster_tells_as_its_partitions_are_written(
+    client: Any, inputs: Path, run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster, "PARTITION", 300)
+    index = tmp_path / "index"
+    address = client.scheduler.address
+    ran: Ran = run("--index-dir", str(index), "index", "--cluster", address, str(inputs))
+    assert ran.code == 3, ran.err  # the broken line is reported
+    told = [line for line in ran.err.splitlines() if "written on the cluster" in line]
+    assert told, ran.err
+    last = told[-1].split()
+    assert last[1] == last[3] and int(last[1]) >= 3  # "archive: 4 of 4 partitions ..."

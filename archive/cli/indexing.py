@@ -139,6 +139,7 @@ def _index(
     from archive.index.indexer import Stop, index_paths, index_seeds
 
     progress = _progress()
+    store.partitions_told = progress.partitions
     stop = Stop()
     with progress, _ctrl_c_stops(stop):
         if paths:

@@ -194,10 +194,12 @@ class Partitions:
     """A run's documents sent to the cluster, a partition at a time (one of
     the Writer's builders: ``send``, ``finish``, ``stop``)."""
 
-    def __init__(self, client: Any, folder: Path) -> None:
+    def __init__(self, client: Any, folder: Path, told: Any = None) -> None:
         self.client, self.folder, self.partition = client, str(folder), PARTITION
+        self.told = told  # told(written, sent) as partitions are written
         self._docs: list[dict[str, Any]] = []
         self._futures: list[Any] = []
+        self._written = 0  # of the partitions sent, as last told
 
     def send(self, batch: list[dict[str, Any]]) -> None:
         self._docs += batch
@@ -209,7 +211,10 @@ class Partitions:
         if self._docs:
             self._submit()
         try:
-            made = [result(self.client, future) for future in self._futures]
+            made = []
+            for future in self._futures:
+                made.append(result(self.client, future))
+                self._tell()
         except ClusterError:
             raise
         except Exception as err:
@@ -234,6 +239,12 @@ class Partitions:
             hint="the index must be on storage every worker reaches at the same path",
         )
 
+    def _tell(self) -> None:
+        written = sum(future.done() for future in self._futures)
+        if self.told is not None and written != self._written:
+            self._written = written
+            self.told(written, len(self._futures))
+
     def stop(self) -> None:
         if self._futures:
             self.client.cancel(self._futures)
@@ -250,3 +261,4 @@ class Partitions:
         with warnings.catch_warnings():  # a partition's documents make a large task, by design
             warnings.simplefilter("ignore", UserWarning)
             self._futures.append(self.client.submit(write_partition, docs, self.folder, pure=False))
+        self._tell()

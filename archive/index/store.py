@@ -46,11 +46,11 @@ class Store:
     """An open archive index."""
 
     def __init__(self, path: Path, ix: whoosh_index.Index) -> None:
-        self.path = path
-        self.ix = ix
+        self.path, self.ix = path, ix
         self._writing = False  # this store holds the archive's write lock
         # A Dask client whose workers write a run's segments (archive.index.cluster).
         self.cluster: Any = None
+        self.partitions_told: Any = None  # told(written, sent) as the cluster writes
         # When articles new to this index were first added, by ID (sync.Target).
         self.first_added: Mapping[str, datetime] = {}
 
@@ -226,7 +226,8 @@ def _writer(store: Store, parallel: bool) -> Any:
     from archive.index.writer import Writer
 
     try:
-        return Writer(store.ix, store.path, parallel, store.cluster if parallel else None)
+        cluster = store.cluster if parallel else None
+        return Writer(store.ix, store.path, parallel, cluster, store.partitions_told)
     except whoosh_index.LockError:
         return None
     except PermissionError as err:

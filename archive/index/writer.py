@@ -46,9 +46,12 @@ class Writer:
     """One writer of the index at ``folder``: what it adds becomes new
     segments, what it deletes is marked, and ``commit`` makes both current."""
 
-    def __init__(self, ix: Any, folder: Path, parallel: bool = True, cluster: Any = None) -> None:
+    def __init__(
+        self, ix: Any, folder: Path, parallel: bool = True, cluster: Any = None, told: Any = None
+    ) -> None:
         self.ix, self.folder, self.parallel = ix, folder, parallel
         self.cluster = cluster  # a Dask client: its workers build (archive.index.cluster)
+        self.told = told  # told(written, sent) as the cluster's partitions are written
         self._lock = toc.whoosh_lock(ix.storage)
         self.segments = toc.current_segments(ix.storage)  # fresh copies: deletions go here
         self._readers: dict[str, Any] = {}
@@ -102,7 +105,7 @@ class Writer:
             if self.cluster is not None:
                 from archive.index.cluster import Partitions
 
-                self._workers = [Partitions(self.cluster, self.folder)]
+                self._workers = [Partitions(self.cluster, self.folder, self.told)]
             else:
                 self._workers = [_Worker(self.folder) for _ in range(PROCESSES)]
         batch, self._buffer = self._buffer[:BATCH], self._buffer[BATCH:]

@@ -23,6 +23,11 @@ def waiting_line(holder: str) -> str:
     return safe_line(f"archive: the index is being written by {holder}; waiting for it to finish…")
 
 
+def partitions_line(written: int, sent: int) -> str:
+    noun = "partition" if sent == 1 else "partitions"
+    return f"archive: {written} of {sent:,} {noun} written on the cluster"
+
+
 def _problem_line(problem: Problem) -> str:
     """One line, whatever the file name holds (escape codes are shown escaped)."""
     verb = "skipped" if problem.skipped else "warning:"
@@ -54,6 +59,9 @@ class LineProgress:
 
     def waiting(self, holder: str) -> None:
         print(waiting_line(holder), file=sys.stderr, flush=True)
+
+    def partitions(self, written: int, sent: int) -> None:
+        print(partitions_line(written, sent), file=sys.stderr, flush=True)
 
 
 class BarProgress:
@@ -105,6 +113,9 @@ class BarProgress:
         from rich.text import Text
 
         self.console.print(Text(waiting_line(holder), style="yellow"))
+
+    def partitions(self, written: int, sent: int) -> None:
+        self.console.print(partitions_line(written, sent), markup=False)
 
     def _show(self) -> None:
         now = time.monotonic()
