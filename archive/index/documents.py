@@ -9,10 +9,12 @@ counted the opening words of the lede three times over.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from archive.index.schema import LIST_SEPARATOR
+from archive.index.similarity import Fingerprint, fingerprint
 from archive.model import Article, Cleaning
 
 
@@ -134,3 +136,21 @@ def exact_text_hash(article: Article) -> str:
     if article.record_id is not None:
         text += f"\x1fid:{article.record_id}"
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article with what is made of it alone, in the run or by a reader
+    (archive.index.reading); archive.index.sync reads these."""
+
+    article: Article
+    digest: str  # content_hash
+    text_hash: str  # exact_text_hash
+    fingerprint: Fingerprint | None  # of its text; None if too short to compare
+
+
+def prepare(article: Article) -> Prepared:
+    mine = fingerprint(article.body)
+    if mine is not None:
+        mine.band_keys  # noqa: B018 (kept with it)
+    return Prepared(article, content_hash(article), exact_text_hash(article), mine)

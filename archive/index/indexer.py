@@ -33,8 +33,9 @@ from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG
 from typing import IO, Protocol
 
 from archive import sources
+from archive.index.documents import Prepared
 from archive.index.manifest import MANIFEST_FILE, SEEDS, FileEntry, Manifest
-from archive.index.reading import NotRead, Prepared, ReaderFailed, Readers
+from archive.index.reading import NotRead, ReaderFailed, Readers
 from archive.index.rehoming import rehome, rereadable, stale
 from archive.index.store import Store
 from archive.index.sync import Session

@@ -20,16 +20,14 @@ from __future__ import annotations
 import os
 import queue
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from archive import sources
 from archive.errors import ArchiveError
-from archive.index.documents import content_hash, exact_text_hash
+from archive.index.documents import Prepared, prepare
 from archive.index.processes import CHECK_SECONDS, Child, detach
-from archive.index.similarity import Fingerprint, fingerprint
-from archive.model import Article, Problem
+from archive.model import Problem
 from archive.sources import FieldMap
 
 # On two cores a build is bound by its CPU time, which readers add to (their
@@ -40,23 +38,6 @@ READERS = 2 if (os.cpu_count() or 1) > 2 else 0
 START_BYTES = 1 << 20  # files to read, in all, before readers are started
 CHUNK = 100  # articles sent back at a time
 QUEUED_CHUNKS = 40  # a reader's chunks waiting for the run, at most
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """An article with what is made of it alone (archive.index.sync reads these)."""
-
-    article: Article
-    digest: str  # archive.index.documents.content_hash
-    text_hash: str  # archive.index.documents.exact_text_hash
-    fingerprint: Fingerprint | None  # of its text; None if too short to compare
-
-
-def prepare(article: Article) -> Prepared:
-    mine = fingerprint(article.body)
-    if mine is not None:
-        mine.band_keys  # noqa: B018 (kept with it)
-    return Prepared(article, content_hash(article), exact_text_hash(article), mine)
 
 
 class NotRead(Exception):

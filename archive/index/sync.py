@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.index.dedup import STORIES_FILE, Copy, ExactCopies, StoryClusters, StoryTable
-from archive.index.documents import rewritten, to_doc
+from archive.index.documents import Prepared, prepare, rewritten, to_doc
 from archive.index.files import stamp
-from archive.index.reading import Prepared, prepare
 from archive.model import Article, Problem, SyncReport
 from archive.whoosh_ext.segments import stored_with
 
