@@ -213,6 +213,16 @@ def test_show_prints_the_language(chinese: Run) -> None:
 # -- stemming in each article's language ------------------------------------------------
 
 
+def index_rows(run: Run, records: Path, rows: list[tuple[str, str, str]]) -> None:
+    """Index (language, title, body) rows as JSON Lines records, each its own ID."""
+    lines = [
+        json.dumps({"id": lang, "language": lang, "title": title, "body": body})
+        for lang, title, body in rows
+    ]
+    records.write_text("\n".join(lines), "utf-8")
+    assert run("index", str(records)).code == 0
+
+
 @pytest.fixture
 def stemmed(run: Run, tmp_path: Path) -> Run:
     """Three articles, each in its own language, each holding one form of a word."""
@@ -222,12 +232,7 @@ def stemmed(run: Run, tmp_path: Path) -> Run:
         ("en", "Elections", "The election is in October, with millions of voters."),
     ]
     records = tmp_path / "stemmed.jsonl"
-    lines = [
-        json.dumps({"id": lang, "language": lang, "title": title, "body": body})
-        for lang, title, body in rows
-    ]
-    records.write_text("\n".join(lines), "utf-8")
-    assert run("index", str(records)).code == 0
+    index_rows(run, records, rows)
     return run
 
 
@@ -272,12 +277,7 @@ def test_a_stem_of_one_language_does_not_find_a_word_of_another(run: Run, tmp_pa
         ("es", "Gente", "Llegaron miles de personas a la ciudad."),
     ]
     records = tmp_path / "two.jsonl"
-    lines = [
-        json.dumps({"id": lang, "language": lang, "title": title, "body": body})
-        for lang, title, body in rows
-    ]
-    records.write_text("\n".join(lines), "utf-8")
-    assert run("index", str(records)).code == 0
+    index_rows(run, records, rows)
     assert found(run, "milhões")["hits"] == []
     assert [hit["title"] for hit in found(run, "milhares")["hits"]] == ["Mil"]
 
